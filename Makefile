@@ -1,0 +1,97 @@
+# bkcc — build, test, demo, bench, install. `make help` lists the targets.
+
+PREFIX      ?= /usr/local
+SWIFT       ?= swift
+PYTHON      ?= python3
+CC          = gcc
+VERSION     := $(shell sed -n 's/^\#define BKCC_VERSION_STRING "\(.*\)"/\1/p' include/bkcc.h)
+
+DIST        := dist
+# The shipped library is built apart from the debug build: switching -static-stdlib in one build folder does not
+# reliably relink.
+STATIC      := .build-static
+RELEASE     := $(SWIFT) build -c release -Xswiftc -static-stdlib --scratch-path $(STATIC)
+LIB_BUILT   := $(STATIC)/release/libbkcc.so
+BUILD       := build
+CTEST_FLAGS := -std=c99 -Wall -Wextra -Werror -pedantic -g
+VALGRIND    := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite
+
+.PHONY: all deps lib dist test test-swift test-c test-header test-emulator demo bench install clean help
+
+all: dist
+
+help:
+	@echo "make            build libbkcc.so, bkcc.h and bkcc.pc into dist/"
+	@echo "make test       every test: Swift, C (also under valgrind), header check, emulator"
+	@echo "make install    install dist/ under PREFIX (default /usr/local)"
+	@echo "make clean      remove build output"
+
+deps:
+	@scripts/install-deps.sh
+
+# --- the shipped library ------------------------------------------------------------------------------------
+
+lib: deps
+	@# The header and the export list are inputs SwiftPM does not track: force a recompile and relink when they change.
+	@if [ -f $(LIB_BUILT) ] && { [ include/bkcc.h -nt $(LIB_BUILT) ] || [ Sources/BKCCExports/exports.map -nt $(LIB_BUILT) ]; }; then \
+		touch Sources/BKCCExports/HeaderCheck.swift; rm -f $(LIB_BUILT); fi
+	$(RELEASE) --product bkcc
+	@mkdir -p $(DIST)/lib/pkgconfig $(DIST)/include
+	cp $(LIB_BUILT) $(DIST)/lib/libbkcc.so.0
+	ln -sf libbkcc.so.0 $(DIST)/lib/libbkcc.so
+	cp include/bkcc.h $(DIST)/include/bkcc.h
+	sed 's/@VERSION@/$(VERSION)/' bkcc.pc.in > $(DIST)/lib/pkgconfig/bkcc.pc
+
+dist: lib
+
+# --- tests ----------------------------------------------------------------------------------------------------
+
+test: test-swift test-c test-header test-emulator
+	@echo "make test: all suites passed"
+
+test-swift: deps
+	$(SWIFT) test
+
+# C tests compiled with gcc against dist/ only (the header and the .so a user gets), then run again under valgrind
+# on a stripped copy of the library (valgrind 3.19 cannot read Swift's DWARF 5).
+$(BUILD)/test_abi: Tests/C/test_abi.c $(DIST)/include/bkcc.h $(DIST)/lib/libbkcc.so.0
+	@mkdir -p $(BUILD)
+	$(CC) $(CTEST_FLAGS) -I$(DIST)/include $< -o $@ -L$(DIST)/lib -lbkcc -ljansson
+
+$(BUILD)/stripped/libbkcc.so.0: $(DIST)/lib/libbkcc.so.0
+	@mkdir -p $(BUILD)/stripped
+	strip --strip-debug -o $@ $<
+
+# The README's example, built the way a user builds it (pkg-config), must print what the README shows.
+$(BUILD)/validate_and_build: examples/c/validate_and_build.c $(DIST)/lib/libbkcc.so.0
+	@mkdir -p $(BUILD)
+	$(CC) $(CTEST_FLAGS) $< -o $@ $$(PKG_CONFIG_PATH=$(DIST)/lib/pkgconfig pkg-config --cflags --libs bkcc)
+
+test-c: lib $(BUILD)/test_abi $(BUILD)/stripped/libbkcc.so.0 $(BUILD)/validate_and_build
+	LD_LIBRARY_PATH=$(DIST)/lib $(BUILD)/test_abi
+	LD_LIBRARY_PATH=$(BUILD)/stripped $(VALGRIND) $(BUILD)/test_abi
+	LD_LIBRARY_PATH=$(DIST)/lib $(BUILD)/validate_and_build | diff -u examples/c/validate_and_build.expected -
+	LD_LIBRARY_PATH=$(BUILD)/stripped $(VALGRIND) $(BUILD)/validate_and_build >/dev/null
+
+# The header compiles alone as C99 and as C++, and declares exactly what the library exports.
+test-header: lib
+	@mkdir -p $(BUILD)
+	echo '#include <bkcc.h>' | $(CC) $(CTEST_FLAGS) -I$(DIST)/include -x c -fsyntax-only -
+	echo '#include <bkcc.h>' | g++ -std=c++11 -Wall -Wextra -Werror -I$(DIST)/include -x c++ -fsyntax-only -
+	scripts/check-exports.sh $(DIST)/lib/libbkcc.so.0 include/bkcc.h
+
+test-emulator:
+	$(PYTHON) -m pytest -q Tests/Emulator
+
+# --- install ------------------------------------------------------------------------------------------------
+
+install: dist
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
+	install -m 755 $(DIST)/lib/libbkcc.so.0 $(DESTDIR)$(PREFIX)/lib/libbkcc.so.0
+	ln -sf libbkcc.so.0 $(DESTDIR)$(PREFIX)/lib/libbkcc.so
+	install -m 644 $(DIST)/include/bkcc.h $(DESTDIR)$(PREFIX)/include/bkcc.h
+	install -m 644 $(DIST)/lib/pkgconfig/bkcc.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/bkcc.pc
+	-[ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null && ldconfig
+
+clean:
+	rm -rf $(DIST) $(BUILD) .build $(STATIC)

@@ -1,0 +1,31 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// libbkcc.so is the `bkcc` product: the C ABI skin (BKCCExports) over the core (BKCC). The Makefile builds it
+// in release mode with the static Swift stdlib; the linker flags below give it its SONAME and limit its exports
+// to bkcc_* (exports.map).
+let exportsMap = Context.packageDirectory + "/Sources/BKCCExports/exports.map"
+
+let package = Package(
+    name: "bkcc",
+    products: [
+        .library(name: "BKCC", targets: ["BKCC"]),
+        .library(name: "bkcc", type: .dynamic, targets: ["BKCCExports"]),
+    ],
+    targets: [
+        .systemLibrary(name: "CJansson", pkgConfig: "jansson", providers: [.apt(["libjansson-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // include/bkcc.h seen from Swift, so that the exports are checked against the header at compile time.
+        .systemLibrary(name: "CBKCCHeader"),
+        .target(name: "BKCC", dependencies: ["CJansson", "CCurl"]),
+        .target(
+            name: "BKCCExports",
+            dependencies: ["BKCC", "CJansson", "CBKCCHeader"],
+            exclude: ["exports.map"],
+            linkerSettings: [
+                .unsafeFlags(["-use-ld=lld", "-Xlinker", "-soname=libbkcc.so.0", "-Xlinker", "--version-script=\(exportsMap)"]),
+            ]
+        ),
+        .testTarget(name: "BKCCTests", dependencies: ["BKCC", "CJansson"]),
+    ]
+)

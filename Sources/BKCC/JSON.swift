@@ -1,0 +1,266 @@
+import CJansson
+
+/// A counted reference to a jansson value: the one JSON representation of bkcc, so that values cross the
+/// C boundary without copies.
+///
+/// `JSON` behaves like `json_t *`: copies of a `JSON` share one value, and a mutation (`set`, `append`) is
+/// seen through every copy. The reference is released when the last copy goes. All raw `json_t` work of the
+/// core lives in this file.
+public struct JSON: @unchecked Sendable {
+    /// Owns one reference; `deinit` gives it back.
+    final class Reference {
+        let raw: UnsafeMutablePointer<json_t>
+        init(raw: UnsafeMutablePointer<json_t>) { self.raw = raw }
+        deinit { json_decref(raw) }
+    }
+
+    let reference: Reference
+
+    /// The underlying value, borrowed: valid while this `JSON` (or a copy) lives.
+    public var raw: UnsafeMutablePointer<json_t> { reference.raw }
+
+    /// Takes over one reference the caller owns (a jansson *new reference*).
+    public init(taking raw: UnsafeMutablePointer<json_t>) {
+        reference = Reference(raw: raw)
+    }
+
+    /// Takes a reference of its own to a value someone else owns (a jansson *borrowed reference*).
+    public init(borrowing raw: UnsafePointer<json_t>) {
+        let mutable = UnsafeMutablePointer(mutating: raw)
+        reference = Reference(raw: json_incref(mutable))
+    }
+
+    /// A new reference for a C caller: the caller must `json_decref` it.
+    public func newReference() -> UnsafeMutablePointer<json_t> { json_incref(raw) }
+
+    // MARK: Construction
+
+    private static func make(_ raw: UnsafeMutablePointer<json_t>?) throws(BKCCError) -> JSON {
+        guard let raw else { throw BKCCError(.noMemory, "out of memory building JSON") }
+        return JSON(taking: raw)
+    }
+
+    public static func object() throws(BKCCError) -> JSON { try make(json_object()) }
+    public static func array() throws(BKCCError) -> JSON { try make(json_array()) }
+    public static func string(_ value: String) throws(BKCCError) -> JSON {
+        var value = value
+        let raw = value.withUTF8 { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { json_stringn($0.baseAddress ?? emptyCString, $0.count) }
+        }
+        return try make(raw)
+    }
+    public static func integer(_ value: Int64) throws(BKCCError) -> JSON { try make(json_integer(value)) }
+    public static func real(_ value: Double) throws(BKCCError) -> JSON { try make(json_real(value)) }
+    public static func bool(_ value: Bool) -> JSON { JSON(taking: value ? json_true() : json_false()) }
+    public static var null: JSON { JSON(taking: json_null()) }
+
+    /// An object built from pairs, in order.
+    public static func object(_ pairs: KeyValuePairs<String, JSON>) throws(BKCCError) -> JSON {
+        let object = try JSON.object()
+        for (key, value) in pairs { try object.set(key, value) }
+        return object
+    }
+
+    // MARK: Parsing and serializing
+
+    /// Parses JSON text. Duplicate object keys are an error: an answer that names one index twice cannot be
+    /// trusted.
+    public static func parse(_ bytes: UnsafeRawBufferPointer) -> Result<JSON, JSONParseError> {
+        var error = json_error_t()
+        let flags = Int(JSON_REJECT_DUPLICATES | JSON_DECODE_ANY)
+        let base = bytes.baseAddress?.assumingMemoryBound(to: CChar.self)
+        guard let raw = json_loadb(base ?? emptyCString, bytes.count, flags, &error) else {
+            let text = withUnsafeBytes(of: &error.text) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            return .failure(JSONParseError(text: text, position: Int(error.position)))
+        }
+        return .success(JSON(taking: raw))
+    }
+
+    public static func parse(_ text: String) -> Result<JSON, JSONParseError> {
+        var text = text
+        return text.withUTF8 { parse(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Compact JSON text, UTF-8 kept as is (Chinese text stays readable).
+    public func serialized() -> String? {
+        serializedBytes().map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Compact JSON bytes, for a request body. (json_dumpb, not json_dumps: the memory is ours, so a host
+    /// that gave jansson its own allocator via json_set_alloc_funcs is never handed a mismatched free.)
+    public func serializedBytes() -> [UInt8]? {
+        let flags = Int(JSON_COMPACT | JSON_ENCODE_ANY)
+        let size = json_dumpb(raw, nil, 0, flags)
+        guard size > 0 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: size)
+        let written = bytes.withUnsafeMutableBytes { json_dumpb(raw, $0.baseAddress?.assumingMemoryBound(to: CChar.self), size, flags) }
+        return written == size ? bytes : nil
+    }
+
+    // MARK: Reading
+
+    public enum Kind: Sendable, Equatable {
+        case object, array, string, integer, real, bool, null
+
+        /// The name a user reads in a message: "object", "array", "string", "integer", "number", "boolean", "null".
+        public var name: String {
+            switch self {
+            case .object: "object"
+            case .array: "array"
+            case .string: "string"
+            case .integer: "integer"
+            case .real: "number"
+            case .bool: "boolean"
+            case .null: "null"
+            }
+        }
+    }
+
+    public var kind: Kind {
+        switch json_type(UInt32(bkcc_json_typeof(raw))) {
+        case JSON_OBJECT: .object
+        case JSON_ARRAY: .array
+        case JSON_STRING: .string
+        case JSON_INTEGER: .integer
+        case JSON_REAL: .real
+        case JSON_TRUE, JSON_FALSE: .bool
+        default: .null
+        }
+    }
+
+    public var isObject: Bool { kind == .object }
+    public var isArray: Bool { kind == .array }
+    public var isNull: Bool { kind == .null }
+
+    /// The string value; nil when this is not a string.
+    public var string: String? {
+        guard kind == .string, let chars = json_string_value(raw) else { return nil }
+        let count = json_string_length(raw)
+        return chars.withMemoryRebound(to: UInt8.self, capacity: count) {
+            String(decoding: UnsafeBufferPointer(start: $0, count: count), as: UTF8.self)
+        }
+    }
+
+    /// The integer value; nil when this is not an integer.
+    public var integer: Int64? { kind == .integer ? json_integer_value(raw) : nil }
+
+    /// The value of an integer or a real; nil otherwise.
+    public var number: Double? {
+        switch kind {
+        case .integer: Double(json_integer_value(raw))
+        case .real: json_real_value(raw)
+        default: nil
+        }
+    }
+
+    public var bool: Bool? {
+        switch json_type(UInt32(bkcc_json_typeof(raw))) {
+        case JSON_TRUE: true
+        case JSON_FALSE: false
+        default: nil
+        }
+    }
+
+    /// Elements of an array, or of an object: their number; 0 for anything else.
+    public var count: Int {
+        switch kind {
+        case .array: json_array_size(raw)
+        case .object: json_object_size(raw)
+        default: 0
+        }
+    }
+
+    /// The member `key` of an object; nil when absent or when this is not an object.
+    public subscript(key: String) -> JSON? {
+        guard kind == .object, let member = json_object_get(raw, key) else { return nil }
+        return JSON(borrowing: member)
+    }
+
+    /// The element at `index` of an array; nil when out of range or when this is not an array.
+    public subscript(index: Int) -> JSON? {
+        guard kind == .array, index >= 0, index < json_array_size(raw), let element = json_array_get(raw, index) else {
+            return nil
+        }
+        return JSON(borrowing: element)
+    }
+
+    /// The elements of an array, in order; empty for anything else.
+    public var elements: [JSON] {
+        guard kind == .array else { return [] }
+        return (0..<json_array_size(raw)).compactMap { index in json_array_get(raw, index).map { JSON(borrowing: $0) } }
+    }
+
+    /// The members of an object, in insertion order; empty for anything else.
+    public var entries: [(key: String, value: JSON)] {
+        guard kind == .object else { return [] }
+        var result: [(key: String, value: JSON)] = []
+        result.reserveCapacity(json_object_size(raw))
+        var iterator = json_object_iter(raw)
+        while let current = iterator {
+            if let key = json_object_iter_key(current), let value = json_object_iter_value(current) {
+                let length = json_object_iter_key_len(current)
+                let name = key.withMemoryRebound(to: UInt8.self, capacity: length) {
+                    String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+                }
+                result.append((name, JSON(borrowing: value)))
+            }
+            iterator = json_object_iter_next(raw, current)
+        }
+        return result
+    }
+
+    // MARK: Writing
+
+    /// Sets `key` of an object to `value` (which gains a reference).
+    public func set(_ key: String, _ value: JSON) throws(BKCCError) {
+        var key = key
+        let status = key.withUTF8 { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { json_object_setn(raw, $0.baseAddress ?? emptyCString, $0.count, value.raw) }
+        }
+        guard status == 0 else { throw BKCCError(.noMemory, "cannot set JSON member \(key)") }
+    }
+
+    public func set(_ key: String, _ value: String) throws(BKCCError) { try set(key, .string(value)) }
+    public func set(_ key: String, _ value: Int64) throws(BKCCError) { try set(key, .integer(value)) }
+    public func set(_ key: String, _ value: Int) throws(BKCCError) { try set(key, .integer(Int64(value))) }
+    public func set(_ key: String, _ value: Bool) throws(BKCCError) { try set(key, JSON.bool(value)) }
+
+    /// Appends `value` (which gains a reference) to an array.
+    public func append(_ value: JSON) throws(BKCCError) {
+        guard json_array_append(raw, value.raw) == 0 else { throw BKCCError(.noMemory, "cannot append to a JSON array") }
+    }
+
+    /// Removes `key` from an object; false when it was absent.
+    @discardableResult
+    public func remove(_ key: String) -> Bool { json_object_del(raw, key) == 0 }
+
+    /// A shallow copy: a new container holding the same members (each gains a reference).
+    public func shallowCopy() throws(BKCCError) -> JSON { try JSON.make(json_copy(raw)) }
+
+    /// A deep copy: nothing is shared with this value.
+    public func deepCopy() throws(BKCCError) -> JSON { try JSON.make(json_deep_copy(raw)) }
+}
+
+extension JSON: Equatable {
+    /// Equal JSON values (jansson's `json_equal`: same types and contents, object order ignored).
+    public static func == (lhs: JSON, rhs: JSON) -> Bool { json_equal(lhs.raw, rhs.raw) == 1 }
+}
+
+extension JSON: CustomStringConvertible {
+    public var description: String { serialized() ?? "<unserializable JSON>" }
+}
+
+/// Why JSON text could not be parsed: jansson's message and the byte position.
+public struct JSONParseError: Error, Sendable, CustomStringConvertible {
+    public let text: String
+    public let position: Int
+    public var description: String { "\(text) (at byte \(position))" }
+}
+
+/// A valid pointer for a zero-length C buffer (jansson wants non-NULL even then).
+nonisolated(unsafe) private let emptyCString: UnsafePointer<CChar> = {
+    let literal: StaticString = ""
+    return UnsafeRawPointer(literal.utf8Start).assumingMemoryBound(to: CChar.self)
+}()

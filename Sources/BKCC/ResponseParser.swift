@@ -1,0 +1,181 @@
+/// The envelope every ESB, gateway and CMDB answer shares, in either spelling (`code`/`message` or
+/// `bk_error_code`/`bk_error_msg`).
+public struct Envelope: Sendable {
+    public var result: Bool
+    public var code: Int64
+    public var message: String
+    public var requestID: String
+    /// The server's `permission` object (which permission to apply for), untouched; nil when absent or null.
+    public var permission: JSON?
+    /// `data`, when present and not null.
+    public var data: JSON?
+    public var httpStatus: Int
+
+    /// For `result:false`: the error it stands for, `.api` with "[code] message".
+    public var failure: BKCCError? {
+        guard !result else { return nil }
+        return BKCCError(.api, "[\(code)] \(message.isEmpty ? "result:false without a message" : message)",
+                         apiCode: code, httpStatus: httpStatus, requestID: requestID, permission: permission)
+    }
+}
+
+/// One answer to a batch_create_inst request, checked against the request's size.
+public struct BatchAnswer: Sendable {
+    public var envelope: Envelope
+    /// Index within the request → new `bk_inst_id`. Empty for `result:false`.
+    public var created: [Int: Int64]
+    /// Index within the request → the server's message. Empty for `result:false`.
+    public var failed: [Int: String]
+
+    /// `{"result", "code", "message", "request_id", "permission", "success_created", "error_msg"}`, as
+    /// `bkcc_parse_response` returns it.
+    public func json() throws(BKCCError) -> JSON {
+        let successCreated = try JSON.object()
+        for index in created.keys.sorted() { try successCreated.set(String(index), created[index] ?? 0) }
+        let errorMessages = try JSON.object()
+        for index in failed.keys.sorted() { try errorMessages.set(String(index), failed[index] ?? "") }
+        return try JSON.object([
+            "result": .bool(envelope.result), "code": .integer(envelope.code), "message": .string(envelope.message),
+            "request_id": .string(envelope.requestID), "permission": envelope.permission ?? .null,
+            "success_created": successCreated, "error_msg": errorMessages,
+        ])
+    }
+}
+
+/// Classifies answers. Pure: bytes in, values or errors out; never traps on anything a server sends.
+public enum ResponseParser {
+    /// Reads the envelope. Errors: `.http` for an HTTP error status without an envelope (a proxy's HTML page),
+    /// `.protocolError` for anything else that is not an envelope.
+    public static func envelope(httpStatus: Int, body: UnsafeRawBufferPointer) -> Result<Envelope, BKCCError> {
+        let isErrorStatus = !(200..<300).contains(httpStatus)
+        func notAnEnvelope(_ why: String) -> BKCCError {
+            if isErrorStatus {
+                return BKCCError(.http, "HTTP \(httpStatus) without a CMDB answer: \(snippet(body))", httpStatus: httpStatus)
+            }
+            return BKCCError(.protocolError, "\(why) (HTTP \(httpStatus)): \(snippet(body))", httpStatus: httpStatus)
+        }
+        guard body.count > 0 else { return .failure(notAnEnvelope("empty answer")) }
+        let json: JSON
+        switch JSON.parse(body) {
+        case .success(let value): json = value
+        case .failure(let error):
+            let why = error.position >= body.count ? "answer ends early, not valid JSON (truncated?)" : "answer is not valid JSON: \(error.text)"
+            return .failure(notAnEnvelope(why))
+        }
+        guard json.isObject else { return .failure(notAnEnvelope("answer is a JSON \(json.kind.name), not a CMDB envelope")) }
+        guard let result = json["result"]?.bool else {
+            return .failure(notAnEnvelope("answer has no boolean \"result\", not a CMDB envelope"))
+        }
+        let codeValue = json["code"] ?? json["bk_error_code"]
+        var code: Int64 = 0
+        if let codeValue, !codeValue.isNull {
+            if let number = codeValue.integer {
+                code = number
+            } else if let text = codeValue.string, let number = Int64(text) {
+                code = number  // some ESB versions send the code as a string
+            } else {
+                return .failure(notAnEnvelope("\"code\" is a \(codeValue.kind.name), not an integer"))
+            }
+        }
+        let messageValue = json["message"] ?? json["bk_error_msg"]
+        var message = ""
+        if let messageValue, !messageValue.isNull {
+            guard let text = messageValue.string else {
+                return .failure(notAnEnvelope("\"message\" is a \(messageValue.kind.name), not a string"))
+            }
+            message = text
+        }
+        let requestID = printable(json["request_id"]?.string ?? "", limit: 63)
+        let permission = json["permission"].flatMap { $0.isObject ? $0 : nil }
+        let data = json["data"].flatMap { $0.isNull ? nil : $0 }
+        return .success(Envelope(result: result, code: code, message: message, requestID: requestID,
+                                 permission: permission, data: data, httpStatus: httpStatus))
+    }
+
+    /// Reads a batch_create_inst answer for a request of `detailCount` details. A `result:false` envelope is a
+    /// success here (its `failure` tells the error); an answer that cannot be trusted is `.protocolError`:
+    /// result:true with an HTTP error status, missing or mistyped data, an index outside `0..<detailCount` or in
+    /// both maps, an id that is not a positive integer.
+    public static func batchCreate(httpStatus: Int, body: UnsafeRawBufferPointer, detailCount: Int) -> Result<BatchAnswer, BKCCError> {
+        let envelope: Envelope
+        switch self.envelope(httpStatus: httpStatus, body: body) {
+        case .success(let value): envelope = value
+        case .failure(let error): return .failure(error)
+        }
+        guard envelope.result else { return .success(BatchAnswer(envelope: envelope, created: [:], failed: [:])) }
+        func untrusted(_ why: String) -> Result<BatchAnswer, BKCCError> {
+            .failure(BKCCError(.protocolError, "answer cannot be trusted: \(why)", apiCode: envelope.code,
+                               httpStatus: httpStatus, requestID: envelope.requestID))
+        }
+        guard (200..<300).contains(httpStatus) else { return untrusted("result:true with HTTP \(httpStatus)") }
+        guard let data = envelope.data, data.isObject else {
+            return untrusted("result:true without a \"data\" object")
+        }
+        var created: [Int: Int64] = [:]
+        var failed: [Int: String] = [:]
+        if let map = data["success_created"], !map.isNull {
+            guard map.isObject else { return untrusted("\"success_created\" is a \(map.kind.name), not an object") }
+            for (key, value) in map.entries {
+                guard let index = parseIndex(key, below: detailCount) else {
+                    return untrusted("success_created key \"\(printable(key, limit: 24))\" is not an index in 0..<\(detailCount)")
+                }
+                guard let id = value.integer, id > 0 else {
+                    return untrusted("success_created[\(index)] is \(value.kind.name == "integer" ? "not positive" : "a \(value.kind.name)"), not an instance id")
+                }
+                created[index] = id
+            }
+        }
+        if let map = data["error_msg"], !map.isNull {
+            guard map.isObject else { return untrusted("\"error_msg\" is a \(map.kind.name), not an object") }
+            for (key, value) in map.entries {
+                guard let index = parseIndex(key, below: detailCount) else {
+                    return untrusted("error_msg key \"\(printable(key, limit: 24))\" is not an index in 0..<\(detailCount)")
+                }
+                guard let text = value.string else { return untrusted("error_msg[\(index)] is a \(value.kind.name), not a string") }
+                guard created[index] == nil else { return untrusted("index \(index) is both created and failed") }
+                failed[index] = text
+            }
+        }
+        return .success(BatchAnswer(envelope: envelope, created: created, failed: failed))
+    }
+
+    /// Reads a search_inst answer: the `info` rows. `result:false` is returned as its `.api` error.
+    public static func searchRows(httpStatus: Int, body: UnsafeRawBufferPointer) -> Result<[JSON], BKCCError> {
+        let envelope: Envelope
+        switch self.envelope(httpStatus: httpStatus, body: body) {
+        case .success(let value): envelope = value
+        case .failure(let error): return .failure(error)
+        }
+        if let failure = envelope.failure { return .failure(failure) }
+        guard let info = envelope.data?["info"], info.isArray else {
+            return .failure(BKCCError(.protocolError, "search answer without a \"data.info\" array",
+                                      httpStatus: httpStatus, requestID: envelope.requestID))
+        }
+        return .success(info.elements)
+    }
+
+    /// A decimal index without sign or leading zeros, below `limit`.
+    static func parseIndex(_ key: String, below limit: Int) -> Int? {
+        let bytes = key.utf8
+        guard !bytes.isEmpty, bytes.count <= 10, bytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+              bytes.count == 1 || bytes.first != 0x30, let index = Int(key), index < limit else { return nil }
+        return index
+    }
+
+    /// The start of a body, fit for a one-line message: an HTML page's <title>, else its first characters with
+    /// control characters and invalid UTF-8 replaced.
+    static func snippet(_ body: UnsafeRawBufferPointer) -> String {
+        if body.isEmpty { return "(empty body)" }
+        let head = Array(body.prefix(4096))
+        let text = String(decoding: head, as: UTF8.self)
+        if let open = text.firstRange(of: "<title>"), let close = text.firstRange(of: "</title>"), open.upperBound <= close.lowerBound {
+            return "\"\(printable(String(text[open.upperBound..<close.lowerBound]), limit: 120))\" (HTML page)"
+        }
+        return "\"\(printable(text, limit: 120))\"" + (body.count > 120 ? "…" : "")
+    }
+}
+
+/// `text` cut to `limit` characters with control characters made spaces: safe inside a one-line message.
+func printable(_ text: String, limit: Int) -> String {
+    String(text.unicodeScalars.prefix(limit).map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) })
+}

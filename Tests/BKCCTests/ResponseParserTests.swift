@@ -1,0 +1,57 @@
+import BKCC
+import Testing
+
+@Suite struct ResponseParserTests {
+    @Test func publishedExample() throws {
+        let answer = try parseAnswer(200, #"""
+        {"result": true, "code": 0, "message": "", "permission": null, "request_id": "e43da4ef221746868dc4c837d36f3807",
+         "data": {"success_created": {"1": 1001, "2": 1002}, "error_msg": {"0": "Data uniqueness check failed, [bk_asset_id: test_001] duplicated"}}}
+        """#, count: 3).get()
+        #expect(answer.created == [1: 1001, 2: 1002])
+        #expect(answer.failed[0]?.hasPrefix("Data uniqueness check failed") == true)
+        #expect(answer.envelope.requestID == "e43da4ef221746868dc4c837d36f3807")
+        #expect(answer.envelope.failure == nil)
+    }
+
+    @Test func resultFalseKeepsCodeAndPermission() throws {
+        let answer = try parseAnswer(200, #"{"result": false, "bk_error_code": 9900403, "bk_error_msg": "no permission", "permission": {"system_id": "bk_cmdb"}}"#, count: 3).get()
+        let failure = try #require(answer.envelope.failure)
+        #expect(failure.status == .api)
+        #expect(failure.apiCode == 9900403)
+        #expect(failure.message == "[9900403] no permission")
+        #expect(failure.permission?["system_id"]?.string == "bk_cmdb")
+    }
+
+    @Test func htmlErrorPageIsHTTP() {
+        guard case .failure(let failure) = parseAnswer(502, "<html><head><title>502 Bad Gateway</title></head></html>", count: 1) else {
+            Issue.record("accepted an HTML page")
+            return
+        }
+        #expect(failure.status == .http)
+        #expect(failure.httpStatus == 502)
+        #expect(failure.message == "HTTP 502 without a CMDB answer: \"502 Bad Gateway\" (HTML page)")
+    }
+
+    @Test(arguments: [
+        (#"{"result": true, "code": 0, "data": {"success_created": {"0": 1"#, "truncated"),
+        ("<html>", "not valid JSON"),
+        (#"{"result": true, "data": {"success_created": {"5": 1}, "error_msg": {}}}"#, "not an index in 0..<3"),
+        (#"{"result": true, "data": {"success_created": {"0": 1}, "error_msg": {"0": "x"}}}"#, "both created and failed"),
+        (#"{"result": true, "data": {"success_created": {"0": "1"}, "error_msg": {}}}"#, "success_created[0] is a string"),
+        (#"{"result": true, "data": {"success_created": {"0": 0}, "error_msg": {}}}"#, "not positive"),
+        (#"{"result": true, "data": []}"#, "without a \"data\" object"),
+    ])
+    func untrustedAnswers(body: String, message: String) {
+        guard case .failure(let failure) = parseAnswer(200, body, count: 3) else {
+            Issue.record("accepted \(body)")
+            return
+        }
+        #expect(failure.status == .protocolError)
+        #expect(failure.message.contains(message), "\(failure.message)")
+    }
+
+    @Test func codeAsStringAndMissingMaps() throws {
+        let answer = try parseAnswer(200, #"{"result": true, "code": "0", "data": {}}"#, count: 2).get()
+        #expect(answer.created.isEmpty && answer.failed.isEmpty)
+    }
+}

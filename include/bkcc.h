@@ -1,0 +1,257 @@
+/*
+ * bkcc.h — create BlueKing CMDB model instances in batches.
+ *
+ * This header is the whole public API of libbkcc: anything not declared here is not API and may change.
+ * Versioning follows semver; the library's SONAME is libbkcc.so.0 for the whole 0.x line, and symbols are
+ * only ever added. New behaviour arrives as new keys in the JSON configuration and options objects, so it
+ * needs no new symbols.
+ *
+ * JSON crosses this boundary as jansson values (json_t, jansson >= 2.11). The host and libbkcc share one
+ * jansson: link the host with -ljansson (pkg-config --libs bkcc does this).
+ *
+ * Conventions, as in jansson and libcurl:
+ *   - Handles are opaque. Every handle from a _new call is released with its _free call; _free(NULL) is a
+ *     no-op.
+ *   - Every fallible call takes `bkcc_error *err` (OUT, may be NULL). The caller owns the struct (usually on
+ *     the stack); the library fills it on every call, success included (status BKCC_OK, message ""), and
+ *     never allocates or frees it.
+ *   - A `json_t *` that a call returns is a NEW reference: the caller json_decref()s it (or calls
+ *     bkcc_json_decref from an FFI). A `json_t *` argument is BORROWED: the library never changes it and
+ *     keeps no reference after the call returns.
+ *   - A `char *` that a call returns is allocated by libbkcc and freed with bkcc_free(). A `const char *`
+ *     that a call returns is static: never free it.
+ *   - Strings are UTF-8 and NUL-terminated. Invalid UTF-8 is an error (BKCC_EINVAL), never a crash.
+ *   - No call aborts, traps or exits the host process, whatever its arguments or whatever a server answers.
+ *     NULL for any pointer that is not documented as optional gives BKCC_EINVAL.
+ *   - Secrets (app_secret, token, access_token) never appear in a bkcc_error message, a result, or a
+ *     progress event. bkcc_build_request is the one exception: it returns the request exactly as it would
+ *     be sent, credentials included, because a host may send it itself.
+ *
+ * Threads: the sans-IO functions (bkcc_validate, bkcc_parse_response, bkcc_status_name, bkcc_version) may
+ * be called from any thread at any time. One bkcc_client may be used by several threads at once: each
+ * bkcc_batch_create_inst call runs its own transfers. Do not free a client while another thread is using
+ * it. Callbacks (transport, progress) run on the thread that called bkcc_batch_create_inst or
+ * bkcc_reconcile. Like every jansson user, do not modify a json_t while a call that borrows it is running.
+ */
+#ifndef BKCC_H
+#define BKCC_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define BKCC_WARN_UNUSED __attribute__((warn_unused_result))
+#else
+#define BKCC_WARN_UNUSED
+#endif
+
+/* ---- Version ------------------------------------------------------------------------------------- */
+
+#define BKCC_VERSION_MAJOR 0
+#define BKCC_VERSION_MINOR 1
+#define BKCC_VERSION_PATCH 0
+#define BKCC_VERSION_STRING "0.1.0"
+
+/* The library's own version ("0.1.0"), to compare with BKCC_VERSION_STRING at run time. Static string. */
+const char *bkcc_version(void);
+
+/* The most instances the CMDB accepts in one batch_create_inst request. */
+#define BKCC_MAX_BATCH 200
+
+/* ---- Errors -------------------------------------------------------------------------------------- */
+
+/* Status codes. Values are fixed and only ever appended to. */
+typedef enum {
+  BKCC_OK = 0,
+  BKCC_EINVAL = 1,      /* bad argument or configuration */
+  BKCC_EVALIDATION = 2, /* details failed client-side checks; nothing was sent */
+  BKCC_ETRANSPORT = 3,  /* no HTTP answer: connect, DNS, TLS, timeout, reset */
+  BKCC_EHTTP = 4,       /* HTTP error status with no CMDB envelope */
+  BKCC_EPROTOCOL = 5,   /* answer is not a well-formed CMDB envelope */
+  BKCC_EAPI = 6,        /* CMDB / ESB / gateway answered result:false */
+  BKCC_EPARTIAL = 7,    /* a batch call finished but not every item was created */
+  BKCC_ECANCELLED = 8,  /* the progress callback asked to stop */
+  BKCC_ENOMEM = 9       /* out of memory */
+} bkcc_status;
+
+/* Filled by every fallible call. Caller-allocated; pass NULL when the detail is not wanted. */
+typedef struct {
+  int status;             /* a bkcc_status */
+  long long api_code;     /* CMDB/ESB/gateway code, 0 if none */
+  int http_status;        /* 0 if no HTTP answer */
+  char request_id[64];    /* server request id of the failing call, "" if none */
+  char message[512];      /* UTF-8, NUL-terminated, truncated on a character boundary; never a secret */
+} bkcc_error;
+
+/* The enum constant's name ("BKCC_EAPI"), or "BKCC_UNKNOWN" for a value outside the enum. Static. */
+const char *bkcc_status_name(int status);
+
+/* Frees a char * returned by libbkcc. NULL is a no-op. */
+void bkcc_free(void *p);
+
+/* json_decref() for hosts that cannot call jansson's inline functions (ctypes, other FFIs). NULL is a
+   no-op. */
+void bkcc_json_decref(json_t *json);
+
+/* ---- Client ------------------------------------------------------------------------------------- */
+
+typedef struct bkcc_client bkcc_client;
+
+/*
+ * Creates a client from a configuration object (BORROWED):
+ *   url (string, required)        ESB or API-gateway base URL, http:// or https://
+ *   api ("esb" | "apigw")         which route to speak; default "esb"
+ *   stage (string)                API-gateway stage; default "prod"
+ *   app_code, app_secret          required
+ *   username | token              one is required for "esb"; for "apigw" one of them or access_token
+ *   access_token (string)         API gateway only
+ *   auth ("body" | "header")      where ESB credentials go; default "body"; the gateway always uses the
+ *                                 X-Bkapi-Authorization header
+ *   language ("en" | "zh-cn")     language of the server's messages
+ *   timeout_ms (60000), connect_timeout_ms (10000)
+ *   verify_tls (true), ca_file (string), proxy (string)
+ *   concurrency (4, 1..64)        requests in flight at once during a batch call
+ *   max_requests_per_second (0 = no limit)
+ *   retries (3, 0..10)            retries of a request the server provably did not act on
+ *   user_agent (string), headers ({"Name": "value", …}: extra headers)
+ * Unknown keys, wrong types and missing required keys give NULL with BKCC_EINVAL and a message naming the
+ * key. Returns a new handle, freed with bkcc_client_free.
+ */
+BKCC_WARN_UNUSED bkcc_client *bkcc_client_new(const json_t *config, bkcc_error *err);
+
+/* The same, from the configuration as JSON text. */
+BKCC_WARN_UNUSED bkcc_client *bkcc_client_new_json(const char *config_json, bkcc_error *err);
+
+/* Releases a client. NULL is a no-op. Must not be called while another thread uses the client. */
+void bkcc_client_free(bkcc_client *client);
+
+/* ---- Batch create -------------------------------------------------------------------------------- */
+
+/*
+ * Creates every instance of `details` (BORROWED JSON array of objects, any length) as instances of model
+ * `bk_obj_id`: splits them into requests of at most BKCC_MAX_BATCH, runs up to `concurrency` requests at
+ * once over reused connections, retries a request only when the server provably did nothing (connection
+ * never made; rate limited), and merges every answer back to the caller's indices.
+ *
+ * options (BORROWED, may be NULL): {"on_invalid": "abort" | "skip"}. abort (default): when a detail fails
+ * client-side validation nothing is sent (NULL, BKCC_EVALIDATION, message naming the first problem).
+ * skip: the valid details are sent and the invalid ones are reported in error_msg.
+ *
+ * Returns a NEW reference to the result, in which each index of `details` (as a decimal string) appears
+ * in exactly one of the four maps:
+ *   {"success_created": {"0": 1001, …},   created, with its bk_inst_id
+ *    "error_msg": {"1": "…", …},           not created: the server's or the validator's message
+ *    "unknown": {"2": "…", …},             sent, but no answer tells its fate (see bkcc_reconcile)
+ *    "skipped": {"3": "…", …},             never sent: cancelled, or stopped after a fatal error
+ *    "requests": [{"first": 0, "count": 200, "request_id": "…", "http_status": 200, "code": 0,
+ *                  "message": "", "elapsed_ms": 12, "attempts": 1, "status": "BKCC_OK"}, …],
+ *    "summary": {"total": 4, "created": 1, "failed": 1, "unknown": 1, "skipped": 1}}
+ * A request that fails with result:false puts "[code] message" for its items in error_msg (audit
+ * failures 1109001/1109005 put them in unknown: the inserts happened), and keeps the server's
+ * "permission" object on its requests entry. After a failure that would repeat for every request
+ * (authentication, permission, built-in, mainline or unknown model) the remaining requests are skipped.
+ *
+ * err->status is BKCC_OK when every item was created; BKCC_EPARTIAL when some were; when none was, the
+ * most telling failure (BKCC_EAPI, BKCC_ETRANSPORT, BKCC_EHTTP, BKCC_EPROTOCOL, BKCC_ECANCELLED).
+ * Returns NULL only when nothing was attempted: BKCC_EINVAL, BKCC_EVALIDATION, BKCC_ENOMEM.
+ */
+BKCC_WARN_UNUSED json_t *bkcc_batch_create_inst(bkcc_client *client, const char *bk_obj_id,
+                                                const json_t *details, const json_t *options,
+                                                bkcc_error *err);
+
+/* The same with JSON text in and out: returns the result as compact JSON text (free with bkcc_free).
+   options_json may be NULL. */
+BKCC_WARN_UNUSED char *bkcc_batch_create_inst_json(bkcc_client *client, const char *bk_obj_id,
+                                                   const char *details_json, const char *options_json,
+                                                   bkcc_error *err);
+
+/*
+ * Looks up the "unknown" items of an earlier result (BORROWED) on the server by their unique field and
+ * returns a NEW result in which each of them has moved to success_created (it exists; with its
+ * bk_inst_id) or to "not_created" (it does not exist: safe to send again). `details` (BORROWED) must be
+ * the array the result was made from. options (BORROWED, may be NULL): {"unique_field": "bk_asset_id"}.
+ * An unknown item whose unique value is missing stays unknown. The summary gains "not_created".
+ * Returns NULL with BKCC_EINVAL on bad arguments; on a failed lookup the items stay in unknown and
+ * err->status tells why.
+ */
+BKCC_WARN_UNUSED json_t *bkcc_reconcile(bkcc_client *client, const char *bk_obj_id, const json_t *details,
+                                        const json_t *result, const json_t *options, bkcc_error *err);
+
+/* ---- Sans-IO pieces (no network) ------------------------------------------------------------------ */
+
+/*
+ * Checks bk_obj_id and details against the API's documented rules: bk_obj_id a non-empty identifier and
+ * not a built-in or mainline model; details a non-empty array of objects, each with non-empty string
+ * bk_inst_name and bk_asset_id, bk_sn and bk_operator strings when present, no bk_asset_id twice.
+ * Returns a NEW object {"<index>": "problem; problem", …}, {} when every detail is valid.
+ * NULL with BKCC_EINVAL when an argument is NULL or details is not an array; NULL with BKCC_EVALIDATION
+ * when bk_obj_id is unusable or details is empty.
+ */
+BKCC_WARN_UNUSED json_t *bkcc_validate(const char *bk_obj_id, const json_t *details, bkcc_error *err);
+
+/* The same with JSON text: returns the problems object as JSON text (free with bkcc_free). */
+BKCC_WARN_UNUSED char *bkcc_validate_json(const char *bk_obj_id, const char *details_json, bkcc_error *err);
+
+/*
+ * Builds the request for at most BKCC_MAX_BATCH details exactly as the client would send it:
+ * {"method": "POST", "url": "…", "headers": {"Content-Type": "application/json", "X-Request-Id": "…", …},
+ *  "body": {…}}. Returns a NEW reference. Note: the result holds the client's credentials (in the body
+ * or in X-Bkapi-Authorization): handle it like the configuration. Does not validate the details
+ * (see bkcc_validate); more than BKCC_MAX_BATCH or an empty array is BKCC_EINVAL.
+ */
+BKCC_WARN_UNUSED json_t *bkcc_build_request(const bkcc_client *client, const char *bk_obj_id,
+                                            const json_t *details, bkcc_error *err);
+
+/*
+ * Parses one answer to a batch_create_inst request of `detail_count` details. `body` holds `length`
+ * bytes (need not be NUL-terminated; may be NULL when length is 0).
+ * Any well-formed CMDB envelope (either spelling: code/message or bk_error_code/bk_error_msg) gives a NEW
+ * object {"result", "code", "message", "request_id", "permission", "success_created", "error_msg"};
+ * for result:false err->status is BKCC_EAPI with api_code set. Anything else gives NULL with BKCC_EHTTP
+ * (an HTTP error status without an envelope, e.g. a proxy's HTML page) or BKCC_EPROTOCOL (not JSON,
+ * truncated, wrong types, an index outside 0..detail_count-1 or in both maps, an id that is not a
+ * positive integer).
+ */
+BKCC_WARN_UNUSED json_t *bkcc_parse_response(int http_status, const char *body, size_t length,
+                                             size_t detail_count, bkcc_error *err);
+
+/* The same, returning JSON text (free with bkcc_free). */
+BKCC_WARN_UNUSED char *bkcc_parse_response_json(int http_status, const char *body, size_t length,
+                                                size_t detail_count, bkcc_error *err);
+
+/* ---- Callbacks ----------------------------------------------------------------------------------- */
+
+/*
+ * A host's own HTTP stack. `request` (BORROWED) is {"method", "url", "headers": {…}, "body": "<string>",
+ * "timeout_ms": n}. Answer by storing a NEW reference in *response: {"status": int, "headers": {…},
+ * "body": "<string>"}, and return 0. Return 1 when nothing reached the server (safe to retry), 2 when the
+ * request was sent but no answer came (its items become unknown). Any other return, or 0 without a valid
+ * *response, counts as 2. The function may be called from the thread that called the batch function
+ * only, one request at a time (concurrency does not apply to callback transports).
+ */
+typedef int (*bkcc_transport_fn)(const json_t *request, json_t **response, void *user);
+
+/* Installs (fn non-NULL) or removes (fn NULL: back to libcurl) a transport. Not while a call runs. */
+void bkcc_client_set_transport(bkcc_client *client, bkcc_transport_fn fn, void *user);
+
+/*
+ * Called after every finished request with a BORROWED event
+ * {"type": "request", "first": n, "count": n, "done": items finished so far, "total": n,
+ *  "created": n, "failed": n, "unknown": n, "skipped": n, "request_id": "…", "status": "BKCC_OK"}.
+ * Return 0 to go on; non-zero cancels: requests in flight finish, the rest are skipped and the call ends
+ * with BKCC_ECANCELLED (or BKCC_EPARTIAL when something was created).
+ */
+typedef int (*bkcc_progress_fn)(const json_t *event, void *user);
+
+/* Installs (fn non-NULL) or removes (fn NULL) the progress callback. Not while a call runs. */
+void bkcc_client_set_progress(bkcc_client *client, bkcc_progress_fn fn, void *user);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BKCC_H */
