@@ -1104,6 +1104,13 @@ class Handler(BaseHTTPRequestHandler):
     def version_string(self):
         return self.server_override or self.server_version
 
+    def setup(self):
+        super().setup()
+        try:  # answers go out in two writes (head, body): no Nagle delay on keep-alive connections
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+
     def log_message(self, fmt, *args):
         if self.emu.verbose:
             sys.stderr.write("%s - - [%s] %s\n" % (self.address_string(), self.log_date_time_string(), fmt % args))
