@@ -1466,16 +1466,17 @@ def main(argv=None):
         return 2
     host, port = server.server_address[:2]
     shown = "[%s]" % host if ":" in host else host
-    try:
-        print("http://%s:%d" % (shown, port), flush=True)
-    except OSError:
-        pass
 
     def on_signal(signum, frame):
         emu.stop.set()
 
+    # installed before the URL is printed: a parent may signal as soon as it has read the line
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    try:
+        print("http://%s:%d" % (shown, port), flush=True)
+    except OSError:
+        pass
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
     thread.start()
     while not emu.stop.wait(0.5):

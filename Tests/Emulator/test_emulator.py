@@ -919,3 +919,30 @@ def test_bkapi_component_open_client(emu):
     bad.update_bkapi_authorization(bk_app_code=APP_CODE, bk_app_secret="wrong", bk_username="admin")
     result = bad.cc.batch_create_inst({"bk_obj_id": "bk_switch", "details": details})
     assert result["result"] is False and result["code"] == 1306000
+
+
+def test_runtime_config_rate(emu):
+    assert emu.post("/_emulator/config", {"rate": 1}).json()["rate"] == 1
+    codes = [emu.esb_create("bk_switch", switches(1, "r%d" % i)).json()["code"] for i in range(3)]
+    assert codes[0] == 0 and 1306429 in codes
+    assert emu.post("/_emulator/config", {"rate": -1}).status == 400
+    emu.reset()
+    codes = [emu.esb_create("bk_switch", switches(1, "u%d" % i)).json()["code"] for i in range(3)]
+    assert codes == [0, 0, 0]
+
+
+def test_signal_right_after_the_url_line_exits_0():
+    for _ in range(3):
+        e = start_emulator()
+        assert e.stop() == 0
+        os.unlink(e.stderr_path)
+
+
+def test_access_log_only_when_verbose(spawn):
+    quiet = spawn()
+    loud = spawn("--verbose")
+    for e in (quiet, loud):
+        e.esb_create("bk_switch", switches(1))
+        e.stop()
+    assert quiet.stderr_text() == ""
+    assert "POST /api/c/compapi/v2/cc/batch_create_inst/" in loud.stderr_text()
