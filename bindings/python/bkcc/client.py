@@ -1,0 +1,477 @@
+"""The client, the result of a batch call, and the sans-IO functions, over libbkcc's C ABI."""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import threading
+from typing import (Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Union)
+
+from . import _ffi, _jansson
+from ._ffi import BkccError, lib, take_text
+from .errors import Error, InvalidArgumentError, Status, as_status, error_class
+
+__all__ = ["Client", "Result", "validate", "parse_response", "ProgressCallback", "Details"]
+
+#: What ``details`` may be: a sequence (or any iterable) of JSON-serializable mappings.
+Details = Union[Sequence[Mapping[str, Any]], Iterable[Mapping[str, Any]]]
+#: ``progress(event) -> bool | None``: return False to cancel.
+ProgressCallback = Callable[[Dict[str, Any]], Optional[bool]]
+
+
+# ---- argument conversion ------------------------------------------------------------------------------------
+
+def _error(err: BkccError, permission: Optional[Dict[str, Any]] = None) -> Error:
+    """The exception that a filled ``bkcc_error`` describes."""
+    status = err.status
+    return error_class(status)(status, err.message.decode("utf-8", "replace"), err.api_code, err.http_status,
+                               err.request_id.decode("utf-8", "replace"), permission=permission)
+
+
+def _invalid(message: str) -> InvalidArgumentError:
+    return InvalidArgumentError(Status.EINVAL, message)
+
+
+def _cstring(value: object, what: str) -> bytes:
+    """A ``const char *`` argument: UTF-8, no NUL inside (ctypes would cut the string there silently)."""
+    if not isinstance(value, str):
+        raise _invalid("%s: must be a str, got %s" % (what, type(value).__name__))
+    try:
+        data = value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise _invalid("%s: not valid UTF-8 (%s)" % (what, error)) from error
+    if b"\0" in data:
+        raise _invalid("%s: must not contain NUL" % what)
+    return data
+
+
+def _dumps(value: Any, what: str) -> bytes:
+    """JSON text (UTF-8) of a Python value, as the library reads it; bad values are InvalidArgumentError."""
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError, RecursionError) as error:  # UnicodeEncodeError is a ValueError
+        raise _invalid("%s: cannot be sent as JSON: %s" % (what, error)) from error
+
+
+def _details(details: Any) -> Any:
+    """Lists and tuples as they are; other iterables (generators…) as a list; anything else is left for the
+    library to reject with a message that names it."""
+    if isinstance(details, (list, tuple, str, bytes, bytearray, Mapping)):
+        return details
+    try:
+        return list(details)
+    except TypeError:
+        return details
+
+
+def _loads(text: Optional[bytes]) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def _index_map(data: Mapping[str, Any], key: str) -> Dict[int, Any]:
+    found = data.get(key)
+    if not found:
+        return {}
+    return {int(index): value for index, value in found.items()}
+
+
+# ---- progress: one trampoline for every client, dispatching to the call running on this thread ----------
+
+class _Call:
+    """The Python side of one running batch call: its progress callback and what it raised."""
+
+    __slots__ = ("progress", "exception")
+
+    def __init__(self, progress: Optional[ProgressCallback]) -> None:
+        self.progress = progress
+        self.exception: Optional[BaseException] = None
+
+
+_local = threading.local()
+
+
+def _calls() -> List[_Call]:
+    stack = getattr(_local, "calls", None)
+    if stack is None:
+        stack = _local.calls = []
+    return stack
+
+
+def _on_progress(event: int, user: int) -> int:
+    # bkcc.h: callbacks run on the thread that called the batch function, so the call running on this
+    # thread is the top of this thread's stack. Nothing may escape to C: every exception (KeyboardInterrupt
+    # included) is kept for the caller, and the import is cancelled.
+    call = None
+    try:
+        stack = getattr(_local, "calls", None)
+        if not stack:
+            return 0
+        call = stack[-1]
+        if call.exception is not None:
+            return 1
+        if call.progress is None:
+            return 0
+        return 1 if call.progress(_jansson.to_python(event)) is False else 0
+    except BaseException as error:  # noqa: B036 — a C caller must never see a Python exception
+        if call is not None and call.exception is None:
+            call.exception = error
+        return 1
+
+
+# Installed once per client for its whole life (bkcc.h: set_progress is "not while a call runs", and a
+# shared client always may have a call running). Module-level, so it outlives every client.
+_PROGRESS = _ffi.PROGRESS_FN(_on_progress)
+
+
+# ---- Result ---------------------------------------------------------------------------------------------
+
+class Result:
+    """What became of every item of a batch call (or of a reconcile).
+
+    Each index of the ``details`` given appears in exactly one of the maps:
+
+    - ``created``: ``{index: bk_inst_id}``;
+    - ``failed``: ``{index: message}`` — not created (the server's or the validator's message);
+    - ``unknown``: ``{index: message}`` — sent, but no answer tells its fate (see ``Client.reconcile``);
+    - ``skipped``: ``{index: message}`` — never sent (cancelled, or stopped after a fatal error);
+    - ``not_created``: ``{index: message}`` — after a reconcile: looked up, not on the server, safe to send
+      again (empty for a batch call).
+
+    ``requests`` is the list of requests sent (``first``, ``count``, ``request_id``, ``http_status``, ``code``,
+    ``message``, ``elapsed_ms``, ``attempts``, ``status``, and ``permission`` when the server sent one);
+    ``summary`` the counts (``total``, ``created``, ``failed``, ``unknown``, ``skipped``[, ``not_created``]).
+    ``status`` is the call's ``bkcc.Status``: ``OK`` when every item was created, ``EPARTIAL`` when some
+    were, else the most telling failure; ``error`` is the exception that status stands for (None for OK),
+    and ``raise_for_status()`` raises it. ``data`` is the library's result object as it came.
+    """
+
+    __slots__ = ("data", "created", "failed", "unknown", "skipped", "not_created", "requests", "summary",
+                 "status", "error")
+
+    def __init__(self, data: Dict[str, Any], status: int = Status.OK, error: Optional[Error] = None) -> None:
+        self.data = data
+        self.created: Dict[int, int] = _index_map(data, "success_created")
+        self.failed: Dict[int, str] = _index_map(data, "error_msg")
+        self.unknown: Dict[int, str] = _index_map(data, "unknown")
+        self.skipped: Dict[int, str] = _index_map(data, "skipped")
+        self.not_created: Dict[int, str] = _index_map(data, "not_created")
+        self.requests: List[Dict[str, Any]] = list(data.get("requests") or [])
+        self.summary: Dict[str, int] = dict(data.get("summary") or {})
+        self.status = as_status(status)
+        self.error = error
+
+    @classmethod
+    def _from_call(cls, data: Dict[str, Any], err: BkccError) -> "Result":
+        error = None
+        if err.status != Status.OK:
+            error = _error(err, cls._permission(data, err))
+        return cls(data, err.status, error)
+
+    @staticmethod
+    def _permission(data: Dict[str, Any], err: BkccError) -> Optional[Dict[str, Any]]:
+        if err.status != Status.EAPI:
+            return None
+        wanted = err.request_id.decode("utf-8", "replace")
+        found = [r for r in data.get("requests") or () if isinstance(r, dict) and r.get("permission")]
+        for request in found:
+            if wanted and request.get("request_id") == wanted:
+                return request["permission"]
+        return found[0]["permission"] if found else None
+
+    @property
+    def ok(self) -> bool:
+        """True when every item was created."""
+        return not (self.failed or self.unknown or self.skipped or self.not_created)
+
+    def raise_for_status(self) -> "Result":
+        """Raises ``error`` when the call did not create every item; returns self otherwise."""
+        if self.error is not None:
+            raise self.error
+        return self
+
+    def __repr__(self) -> str:
+        status = str(self.status) if isinstance(self.status, Status) else "status %d" % self.status
+        return "<bkcc.Result %s created=%d failed=%d unknown=%d skipped=%d%s>" % (
+            status, len(self.created), len(self.failed), len(self.unknown), len(self.skipped),
+            " not_created=%d" % len(self.not_created) if self.not_created else "")
+
+
+# ---- Client ---------------------------------------------------------------------------------------------
+
+_ENVIRONMENT = (
+    ("url", ("BK_COMPONENT_API_URL",)),
+    ("app_code", ("BK_APP_CODE", "BKPAAS_APP_ID", "APP_CODE")),
+    ("app_secret", ("BK_APP_SECRET", "BKPAAS_APP_SECRET")),
+    ("username", ("BK_USERNAME",)),
+    ("token", ("BK_TOKEN",)),
+    ("api", ("BKCC_API",)),
+)
+
+
+class Client:
+    """A connection to one CMDB (through the ESB or the API gateway): ``bkcc_client`` in C.
+
+    The keyword arguments are the configuration keys of ``bkcc.h``, passed to the library as its JSON
+    configuration: ``url`` (required), ``api`` (``"esb"`` | ``"apigw"``), ``stage``, ``app_code``,
+    ``app_secret``, ``username`` | ``token`` | ``access_token``, ``auth`` (``"body"`` | ``"header"``),
+    ``language``, ``timeout_ms``, ``connect_timeout_ms``, ``verify_tls``, ``ca_file``, ``proxy``,
+    ``concurrency``, ``max_requests_per_second``, ``retries``, ``user_agent``, ``headers``. A None value
+    leaves the key out. Unknown keys, wrong types and missing keys raise ``InvalidArgumentError`` naming
+    the key.
+
+    A client is a context manager: leaving the ``with`` block calls ``close()``. It may be shared by
+    threads: the GIL is released while the library works, so their imports run in parallel. ``close()``
+    while other threads are in a call marks the client closed at once and frees it when the last call
+    returns; any call on a closed client raises ``InvalidArgumentError`` without touching the library.
+    """
+
+    def __init__(self, **config: Any) -> None:
+        self._handle: Optional[int] = None
+        self._lock = threading.Lock()
+        self._active = 0
+        self._closed = False
+        settings = {key: value for key, value in config.items() if value is not None}
+        self._url = settings.get("url")
+        self._api = settings.get("api", "esb")
+        err = BkccError()
+        handle = lib.bkcc_client_new_json(_dumps(settings, "config"), ctypes.byref(err))
+        if not handle:
+            raise _error(err)
+        lib.bkcc_client_set_progress(handle, _PROGRESS, None)
+        self._handle = handle
+
+    @classmethod
+    def from_env(cls, *, environ: Optional[Mapping[str, str]] = None, **overrides: Any) -> "Client":
+        """A client configured from the environment (``environ``, default ``os.environ``):
+
+        ====================  ==================================================
+        key                   variables, first non-empty wins
+        ====================  ==================================================
+        ``url``               ``BK_COMPONENT_API_URL`` (the ESB base URL)
+        ``app_code``          ``BK_APP_CODE``, ``BKPAAS_APP_ID``, ``APP_CODE``
+        ``app_secret``        ``BK_APP_SECRET``, ``BKPAAS_APP_SECRET``
+        ``username``          ``BK_USERNAME``
+        ``token``             ``BK_TOKEN``
+        ``api``               ``BKCC_API``
+        ====================  ==================================================
+
+        Keyword arguments override the environment (any configuration key; None removes a key).
+        """
+        env = os.environ if environ is None else environ
+        config: Dict[str, Any] = {}
+        for key, names in _ENVIRONMENT:
+            for name in names:
+                value = env.get(name)
+                if value:
+                    config[key] = value
+                    break
+        config.update(overrides)
+        return cls(**config)
+
+    # -- lifetime ------------------------------------------------------------------------------------------
+
+    def _enter(self) -> int:
+        with self._lock:
+            if self._closed or self._handle is None:
+                raise _invalid("bkcc.Client: the client is closed")
+            self._active += 1
+            return self._handle
+
+    def _leave(self) -> None:
+        handle = None
+        with self._lock:
+            self._active -= 1
+            if self._closed and self._active == 0:
+                handle, self._handle = self._handle, None
+        if handle:
+            lib.bkcc_client_free(handle)
+
+    def close(self) -> None:
+        """Frees the client (at once, or when the last call still running on another thread returns).
+        Closing twice is fine."""
+        handle = None
+        with self._lock:
+            self._closed = True
+            if self._active == 0:
+                handle, self._handle = self._handle, None
+        if handle:
+            lib.bkcc_client_free(handle)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> "Client":
+        if self._closed:
+            raise _invalid("bkcc.Client: the client is closed")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        handle = getattr(self, "_handle", None)
+        if handle and lib is not None:
+            self._handle = None
+            lib.bkcc_client_free(handle)
+
+    def __repr__(self) -> str:
+        return "<bkcc.Client url=%r api=%r%s>" % (self._url, self._api, " closed" if self._closed else "")
+
+    # -- batch calls ---------------------------------------------------------------------------------------
+
+    def batch_create_inst(self, obj_id: str, details: Details, *, on_invalid: str = "abort",
+                          progress: Optional[ProgressCallback] = None) -> Result:
+        """Creates every instance of ``details`` as an instance of model ``obj_id``
+        (``bkcc_batch_create_inst_json``): requests of at most 200, ``concurrency`` at once, retried only
+        when the server provably did nothing, merged back to the indices of ``details``.
+
+        Args:
+            obj_id: the model, e.g. ``"bk_switch"``.
+            details: a list (or any iterable) of mappings; JSON-serializable.
+            on_invalid: ``"abort"`` (default): if a detail fails client-side validation nothing is sent and
+                ``ValidationError`` is raised. ``"skip"``: the valid ones are sent; the invalid ones are in
+                ``Result.failed``.
+            progress: called on this thread after each finished request with an event dict (``type``,
+                ``first``, ``count``, ``done``, ``total``, ``created``, ``failed``, ``unknown``,
+                ``skipped``, ``request_id``, ``status``). Returning False cancels: requests in flight
+                finish, the rest are skipped. An exception raised by it also cancels, and is re-raised
+                here once the library has returned, with the partial ``Result`` attached to it as
+                ``bkcc_result`` (so the caller still learns what was created).
+
+        Returns:
+            a ``Result`` whenever the library attempted the import — also when nothing could be created
+            (unreachable server, authentication failure, cancelled): see ``Result.status`` /
+            ``Result.error`` / ``Result.raise_for_status()``.
+
+        Raises:
+            InvalidArgumentError: bad arguments or options; the client is closed.
+            ValidationError: a detail is invalid and ``on_invalid="abort"``; nothing was sent.
+            NoMemoryError: out of memory. (These are the cases where the library returns NULL.)
+        """
+        obj = _cstring(obj_id, "bk_obj_id")
+        text = _dumps(_details(details), "details")
+        options = _dumps({"on_invalid": on_invalid}, "options")
+        err = BkccError()
+        call = _Call(progress)
+        handle = self._enter()
+        stack = _calls()
+        stack.append(call)
+        try:
+            pointer = lib.bkcc_batch_create_inst_json(handle, obj, text, options, ctypes.byref(err))
+        finally:
+            stack.pop()
+            self._leave()
+        data = _loads(take_text(pointer))
+        result = Result._from_call(data, err) if data is not None else None
+        if call.exception is not None:
+            exception = call.exception
+            if result is not None:
+                try:
+                    exception.bkcc_result = result  # type: ignore[attr-defined]
+                except AttributeError:  # pragma: no cover - an exception type without __dict__
+                    pass
+            raise exception
+        if result is None:
+            raise _error(err)
+        return result
+
+    def reconcile(self, obj_id: str, details: Details, result: Union[Result, Mapping[str, Any]],
+                  unique_field: str = "bk_asset_id") -> Result:
+        """Looks up the ``unknown`` items of an earlier ``result`` on the server by ``unique_field``
+        (``bkcc_reconcile``) and returns a new ``Result`` in which each has moved to ``created`` (it exists,
+        with its ``bk_inst_id``) or to ``not_created`` (safe to send again). ``details`` must be the list
+        the result was made from. An unknown item without a unique value stays unknown.
+
+        When the lookup itself fails the items stay unknown and ``Result.status`` / ``Result.error`` tell
+        why. Raises ``InvalidArgumentError`` for bad arguments (and on a closed client).
+        """
+        obj = _cstring(obj_id, "bk_obj_id")
+        data = result.data if isinstance(result, Result) else result
+        details_text = _dumps(_details(details), "details")
+        result_text = _dumps(data, "result")
+        options_text = _dumps({"unique_field": unique_field}, "options")
+        err = BkccError()
+        with _jansson.JSONRef(details_text) as details_ref, _jansson.JSONRef(result_text) as result_ref, \
+                _jansson.JSONRef(options_text) as options_ref:
+            handle = self._enter()
+            stack = _calls()
+            stack.append(_Call(None))  # a progress event of this call reaches no outer call's callback
+            try:
+                pointer = lib.bkcc_reconcile(handle, obj, details_ref.pointer, result_ref.pointer,
+                                             options_ref.pointer, ctypes.byref(err))
+            finally:
+                stack.pop()
+                self._leave()
+        if not pointer:
+            raise _error(err)
+        return Result._from_call(_jansson.take(pointer), err)
+
+    # -- sans-IO -------------------------------------------------------------------------------------------
+
+    def build_request(self, obj_id: str, details: Details) -> Dict[str, Any]:
+        """The request for at most 200 details exactly as this client would send it
+        (``bkcc_build_request``): ``{"method", "url", "headers", "body"}``. It holds the client's
+        credentials: handle it like the configuration. Does not validate the details (see ``validate``).
+        """
+        obj = _cstring(obj_id, "bk_obj_id")
+        text = _dumps(_details(details), "details")
+        err = BkccError()
+        with _jansson.JSONRef(text) as ref:
+            handle = self._enter()
+            try:
+                pointer = lib.bkcc_build_request(handle, obj, ref.pointer, ctypes.byref(err))
+            finally:
+                self._leave()
+        if not pointer:
+            raise _error(err)
+        return _jansson.take(pointer)
+
+
+def validate(obj_id: str, details: Details) -> Dict[int, str]:
+    """Checks ``obj_id`` and ``details`` against the API's documented rules, without a network
+    (``bkcc_validate_json``). Returns ``{index: "problem; problem"}``, ``{}`` when every detail is valid.
+
+    Raises:
+        ValidationError: ``obj_id`` is unusable (empty, built-in or mainline model) or ``details`` is empty.
+        InvalidArgumentError: ``details`` is not a list.
+    """
+    obj = _cstring(obj_id, "bk_obj_id")
+    text = _dumps(_details(details), "details")
+    err = BkccError()
+    pointer = lib.bkcc_validate_json(obj, text, ctypes.byref(err))
+    problems = _loads(take_text(pointer))
+    if problems is None:
+        raise _error(err)
+    return {int(index): message for index, message in problems.items()}
+
+
+def parse_response(http_status: int, body: Union[bytes, bytearray, memoryview, str],
+                   detail_count: int) -> Dict[str, Any]:
+    """Parses one answer to a batch_create_inst request of ``detail_count`` details
+    (``bkcc_parse_response_json``), without a network.
+
+    Any well-formed CMDB envelope (either spelling) gives ``{"result", "code", "message", "request_id",
+    "permission", "success_created", "error_msg"}`` — ``result: false`` included (the dict tells; nothing is
+    raised). Raises ``HTTPError`` (an HTTP error status without an envelope), ``ProtocolError`` (not JSON,
+    truncated, wrong types, an index out of range…) or ``InvalidArgumentError``.
+    """
+    if isinstance(body, str):
+        data = body.encode("utf-8")
+    elif isinstance(body, bytes):
+        data = body
+    else:
+        data = bytes(body)
+    if not isinstance(http_status, int) or not isinstance(detail_count, int):
+        raise _invalid("http_status and detail_count: must be int")
+    if not 0 <= detail_count < 2**63:
+        raise _invalid("detail_count: out of range")
+    if not -2**31 <= http_status < 2**31:
+        raise _invalid("http_status: out of range")
+    err = BkccError()
+    pointer = lib.bkcc_parse_response_json(http_status, data, len(data), detail_count, ctypes.byref(err))
+    answer = _loads(take_text(pointer))
+    if answer is None:
+        raise _error(err)
+    return answer
