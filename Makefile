@@ -58,6 +58,10 @@ $(BUILD)/test_abi: Tests/C/test_abi.c $(DIST)/include/bkcc.h $(DIST)/lib/libbkcc
 	@mkdir -p $(BUILD)
 	$(CC) $(CTEST_FLAGS) -I$(DIST)/include $< -o $@ -L$(DIST)/lib -lbkcc -ljansson
 
+$(BUILD)/test_batch: Tests/C/test_batch.c $(DIST)/include/bkcc.h $(DIST)/lib/libbkcc.so.0
+	@mkdir -p $(BUILD)
+	$(CC) $(CTEST_FLAGS) -I$(DIST)/include $< -o $@ -L$(DIST)/lib -lbkcc -ljansson -lcurl -lpthread
+
 $(BUILD)/stripped/libbkcc.so.0: $(DIST)/lib/libbkcc.so.0
 	@mkdir -p $(BUILD)/stripped
 	strip --strip-debug -o $@ $<
@@ -67,9 +71,11 @@ $(BUILD)/validate_and_build: examples/c/validate_and_build.c $(DIST)/lib/libbkcc
 	@mkdir -p $(BUILD)
 	$(CC) $(CTEST_FLAGS) $< -o $@ $$(PKG_CONFIG_PATH=$(DIST)/lib/pkgconfig pkg-config --cflags --libs bkcc)
 
-test-c: lib $(BUILD)/test_abi $(BUILD)/stripped/libbkcc.so.0 $(BUILD)/validate_and_build
+test-c: lib $(BUILD)/test_abi $(BUILD)/test_batch $(BUILD)/stripped/libbkcc.so.0 $(BUILD)/validate_and_build
 	LD_LIBRARY_PATH=$(DIST)/lib $(BUILD)/test_abi
 	LD_LIBRARY_PATH=$(BUILD)/stripped $(VALGRIND) $(BUILD)/test_abi
+	LD_LIBRARY_PATH=$(DIST)/lib $(BUILD)/test_batch
+	LD_LIBRARY_PATH=$(BUILD)/stripped $(VALGRIND) $(BUILD)/test_batch
 	LD_LIBRARY_PATH=$(DIST)/lib $(BUILD)/validate_and_build | diff -u examples/c/validate_and_build.expected -
 	LD_LIBRARY_PATH=$(BUILD)/stripped $(VALGRIND) $(BUILD)/validate_and_build >/dev/null
 

@@ -174,9 +174,11 @@ BKCC_WARN_UNUSED char *bkcc_batch_create_inst_json(bkcc_client *client, const ch
  * returns a NEW result in which each of them has moved to success_created (it exists; with its
  * bk_inst_id) or to "not_created" (it does not exist: safe to send again). `details` (BORROWED) must be
  * the array the result was made from. options (BORROWED, may be NULL): {"unique_field": "bk_asset_id"}.
- * An unknown item whose unique value is missing stays unknown. The summary gains "not_created".
- * Returns NULL with BKCC_EINVAL on bad arguments; on a failed lookup the items stay in unknown and
- * err->status tells why.
+ * An unknown item whose unique value is missing stays unknown. The summary gains "not_created"; the
+ * result's "requests" are the earlier result's (a reconcile creates nothing). Lookups are reads: they are
+ * retried under the client's "retries". err->status is that of the reconciled result (BKCC_OK when every
+ * item is now created, else BKCC_EPARTIAL or the reason nothing is) — or, when a lookup failed, the
+ * lookup's error, with the items left in unknown. Returns NULL only on bad arguments (BKCC_EINVAL).
  */
 BKCC_WARN_UNUSED json_t *bkcc_reconcile(bkcc_client *client, const char *bk_obj_id, const json_t *details,
                                         const json_t *result, const json_t *options, bkcc_error *err);

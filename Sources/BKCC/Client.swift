@@ -1,8 +1,13 @@
+import Synchronization
+
 /// A configured connection to one CMDB: what every call needs to build, send and read requests.
-/// Immutable and safe to share between threads and tasks.
+/// Safe to share between threads and tasks: each batch call runs its own transfers, and the libcurl transports
+/// (with their kept-alive connections) are pooled between calls.
 public final class Client: Sendable {
     public let configuration: Configuration
     public let builder: RequestBuilder
+    /// Idle libcurl transports, so that a second call reuses the first one's connections.
+    let curlPool = Mutex<[CurlTransport]>([])
 
     /// Checks the configuration (`.invalidArgument` naming the key on a problem).
     public init(configuration: Configuration) throws(BKCCError) {
