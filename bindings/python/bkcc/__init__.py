@@ -52,7 +52,7 @@ Failures the library reports are ``bkcc.Error`` subclasses carrying its status a
 ...     bkcc.Client(url="http://127.0.0.1:1", app_code="bkcc-demo", app_secret="s", usernme="admin")
 ... except bkcc.InvalidArgumentError as error:
 ...     print(error.status_name, "-", error.message)
-BKCC_EINVAL - config: unknown key "usernme"
+BKCC_EINVAL - config: unknown key "usernme" (did you mean "username"?)
 >>> try:
 ...     bkcc.validate("host", switches)
 ... except bkcc.ValidationError as error:
