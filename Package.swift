@@ -11,6 +11,10 @@ let package = Package(
     products: [
         .library(name: "BKCC", targets: ["BKCC"]),
         .library(name: "bkcc", type: .dynamic, targets: ["BKCCExports"]),
+        .executable(name: "bkcc-cli", targets: ["bkcc-cli"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(name: "CJansson", pkgConfig: "jansson", providers: [.apt(["libjansson-dev"])]),
@@ -27,5 +31,13 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BKCCTests", dependencies: ["BKCC", "CJansson"]),
+        // The command-line tool: everything testable in BKCCCLI, argument parsing only in bkcc-cli.
+        .target(name: "BKCCCLI", dependencies: ["BKCC", "CJansson", "CCurl"]),
+        .executableTarget(
+            name: "bkcc-cli",
+            dependencies: ["BKCCCLI", "BKCC", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            exclude: ["README-section.md"]
+        ),
+        .testTarget(name: "BKCCCLITests", dependencies: ["BKCCCLI", "BKCC", "CJansson"], exclude: ["Fixtures"]),
     ]
 )

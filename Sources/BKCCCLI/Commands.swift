@@ -1,0 +1,91 @@
+import BKCC
+import CCurl
+import CJansson
+
+/// `bkcc validate`: the checking pass alone. Problems stream to stdout as they are found.
+public struct ValidateOptions {
+    public var objectID: String
+    public var input: String = "-"
+    public var format: InputFormat?
+    public var uniqueField = "bk_asset_id"
+    /// How many problems to list; 0 for all.
+    public var maxProblems = 20
+    public var outputJSON = false
+    public var bufferSize = ByteSource.defaultBufferSize
+    public var stdinFD: Int32 = 0
+
+    public init(objectID: String, input: String = "-") {
+        self.objectID = objectID
+        self.input = input
+    }
+}
+
+public func runValidate(_ options: ValidateOptions, console: Console) -> ExitStatus {
+    do throws(BKCCError) {
+        try Validation.checkObjectID(options.objectID)
+    } catch {
+        console.note("bkcc: error: --obj: " + error.message.replacingPrefix("bk_obj_id: ", with: ""))
+        return .invalid
+    }
+    let input = InputFile(path: options.input, bufferSize: options.bufferSize, stdinFD: options.stdinFD)
+    let limit = options.maxProblems <= 0 ? Int.max : options.maxProblems
+    var listed = 0
+    let problems = options.outputJSON ? (try? JSON.array()) : nil
+    let check: CheckPass
+    do throws(InputError) {
+        check = try CheckPass.run(input: input, format: options.format, uniqueField: options.uniqueField, maxProblems: 0) { problem in
+            guard listed < limit else { return }
+            listed += 1
+            if let problems {
+                if let entry = try? JSON.object(["index": .integer(Int64(problem.index)), "line": .integer(Int64(problem.line)),
+                                                 "message": .string(problem.message)]) {
+                    try? problems.append(entry)
+                }
+            } else {
+                console.print("\(input.displayName):\(problem.text)")
+            }
+        }
+    } catch {
+        console.flush()
+        console.note("bkcc: error: \(error)")
+        if options.outputJSON, let object = try? JSON.object(["input": .string(input.displayName), "error": .string("\(error)"),
+                                                                "exit_code": .integer(Int64(ExitStatus.invalid.rawValue))]) {
+            console.print(JSONText.serialize(object))
+        }
+        return .invalid
+    }
+    let status: ExitStatus = check.invalid > 0 || check.rows == 0 ? .invalid : .ok
+    if let problems {
+        let object = try? JSON.object([
+            "input": .string(input.displayName), "format": .string(check.format.rawValue), "rows": .integer(Int64(check.rows)),
+            "invalid": .integer(Int64(check.invalid)), "problems": problems, "exit_code": .integer(Int64(status.rawValue)),
+        ])
+        if let object { console.print(JSONText.serialize(object)) }
+    } else {
+        if check.invalid > listed { console.print("… and \(grouped(check.invalid - listed)) more (--max-problems 0 lists all)") }
+        if check.rows == 0 {
+            console.print("\(input.displayName): no rows (\(check.format.rawValue)): nothing to import")
+        } else {
+            let verdict = check.invalid == 0 ? "all valid" : "\(grouped(check.invalid)) invalid"
+            console.print("\(input.displayName): \(grouped(check.rows)) rows (\(check.format.rawValue)), \(verdict)")
+        }
+    }
+    return status
+}
+
+/// `bkcc version`: bkcc's version and the C libraries it runs on.
+public func versionText() -> String {
+    let jansson = jansson_version_str().map { String(cString: $0) } ?? "?"
+    // "libcurl/7.88.1 OpenSSL/3.0.19 …" → "libcurl 7.88.1 (OpenSSL/3.0.19 …)"
+    let curl = curl_version().map { String(cString: $0) } ?? "libcurl/?"
+    let (name, rest) = curl.firstIndex(of: " ").map { (String(curl[..<$0]), String(curl[curl.index(after: $0)...])) } ?? (curl, "")
+    return "bkcc \(BKCCVersion.string)\njansson \(jansson)\n" + name.replacingOccurrences("/", " ") + (rest.isEmpty ? "" : " (\(rest))")
+}
+
+extension String {
+    func replacingOccurrences(_ target: Character, _ replacement: String) -> String {
+        var result = ""
+        for character in self { if character == target { result += replacement } else { result.append(character) } }
+        return result
+    }
+}

@@ -1,0 +1,115 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A file descriptor read in chunks with read(2) into one reused buffer: the readers stream over it, so memory
+/// does not grow with the size of the input. Optionally copies every chunk it reads to a second descriptor (the
+/// spool file that lets standard input be read twice).
+public final class ByteSource {
+    public static let defaultBufferSize = 64 * 1024
+
+    private let fd: Int32
+    private let ownsDescriptor: Bool
+    private let buffer: UnsafeMutableRawBufferPointer
+    private let tee: Int32?
+    /// A name for messages: the path, or "-" for standard input.
+    public let name: String
+    public private(set) var bytesRead = 0
+
+    /// Reads `fd` (not closed at the end unless `owns`); `bufferSize` 1 reads one byte at a time (tests).
+    public init(fd: Int32, name: String, owns: Bool = false, bufferSize: Int = ByteSource.defaultBufferSize, tee: Int32? = nil) {
+        self.fd = fd
+        self.name = name
+        self.ownsDescriptor = owns
+        self.tee = tee
+        buffer = .allocate(byteCount: max(1, bufferSize), alignment: 16)
+    }
+
+    /// Opens a file for reading. Errors name the path and the system's reason.
+    public convenience init(path: String, bufferSize: Int = ByteSource.defaultBufferSize) throws(InputError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw InputError(path: path, "cannot open: \(systemError())") }
+        var info = stat()
+        if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+            close(fd)
+            throw InputError(path: path, "is a directory")
+        }
+        self.init(fd: fd, name: path, owns: true, bufferSize: bufferSize)
+    }
+
+    deinit {
+        buffer.deallocate()
+        if ownsDescriptor { close(fd) }
+    }
+
+    private var peeked: UnsafeRawBufferPointer??
+
+    /// The first chunk, without consuming it: the next `read()` returns it again (to sniff the format).
+    public func peek() throws(InputError) -> UnsafeRawBufferPointer {
+        if let peeked { return peeked ?? UnsafeRawBufferPointer(start: nil, count: 0) }
+        let chunk = try read()
+        peeked = .some(chunk)
+        return chunk ?? UnsafeRawBufferPointer(start: nil, count: 0)
+    }
+
+    /// The next chunk, valid until the next call; nil at the end of the input.
+    public func read() throws(InputError) -> UnsafeRawBufferPointer? {
+        if let chunk = peeked {
+            peeked = nil
+            return chunk
+        }
+        while true {
+            let count = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            if count > 0 {
+                let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+                bytesRead += count
+                if let tee { try writeAll(tee, chunk) }
+                return chunk
+            }
+            if count == 0 { return nil }
+            if errno == EINTR { continue }
+            throw InputError(path: name, "read error: \(systemError())")
+        }
+    }
+
+    private func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(InputError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw InputError(path: name, "cannot write the spool file: \(systemError())")
+            }
+            offset += written
+        }
+    }
+}
+
+/// The text of the current `errno`.
+func systemError(_ code: Int32 = errno) -> String {
+    guard let text = strerror(code) else { return "error \(code)" }
+    return String(cString: text)
+}
+
+/// A problem with the input as a whole (cannot be opened, cannot be parsed past this point). Import stops:
+/// nothing is sent. The message names the file and, where known, the line and column.
+public struct InputError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var line: Int?
+    public var column: Int?
+    public var reason: String
+
+    public init(path: String, line: Int? = nil, column: Int? = nil, _ reason: String) {
+        self.path = path
+        self.line = line
+        self.column = column
+        self.reason = reason
+    }
+
+    public var description: String {
+        var text = path == "-" ? "<stdin>" : path
+        if let line { text += ":\(line)" }
+        if let column { text += ":\(column)" }
+        return "\(text): \(reason)"
+    }
+}

@@ -1,0 +1,258 @@
+/// One CSV record: its fields as raw bytes (one flat buffer and the end offset of each field) and the line it
+/// starts on. Fields are not yet checked as UTF-8: `string(at:)` does that.
+public struct CSVRecord: Sendable {
+    /// The 1-based line where the record starts.
+    public var line: Int
+    public var bytes: [UInt8]
+    /// The end offset of each field in `bytes`.
+    public var ends: [Int]
+
+    public var count: Int { ends.count }
+
+    public func field(_ index: Int) -> ArraySlice<UInt8> {
+        let start = index == 0 ? 0 : ends[index - 1]
+        return bytes[start..<ends[index]]
+    }
+
+    /// The field as a String; nil when it is not valid UTF-8.
+    public func string(at index: Int) -> String? {
+        String(validating: field(index), as: UTF8.self)
+    }
+
+    /// Whether every field is empty (a blank line, or a line of commas only).
+    public var isBlank: Bool { bytes.isEmpty }
+}
+
+/// A streaming CSV reader: RFC 4180 with the leniency of Python's `csv` module (the excel dialect, which is what
+/// spreadsheets write): fields separated by commas; `"` quotes a field, `""` inside quotes is one `"`; records
+/// end with LF, CRLF or a lone CR; newlines inside quotes are kept as written; a quote inside an unquoted field
+/// is literal (`ab"c`); text after a closing quote is kept (`"ab"c` is `abc`); spaces are kept; a UTF-8 byte
+/// order mark at the start is skipped, also before a quoted first field. A blank line is a record with no fields.
+///
+/// Reads its source in chunks and keeps only the current record, so memory does not grow with the file. An
+/// unterminated quote is an error naming the line its record starts on (not a silent swallow of the rest of
+/// the file), and so is a record over `maxRecordBytes`.
+public final class CSVReader {
+    public static let defaultMaxRecordBytes = 8 * 1024 * 1024
+
+    private enum State { case startRecord, startField, inField, inQuotedField, quoteInQuotedField, eatCRNL }
+
+    private let source: ByteSource
+    private let maxRecordBytes: Int
+    private var chunk: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
+    private var offset = 0
+    private var finished = false
+
+    private var state = State.startRecord
+    private var bytes: [UInt8] = []
+    private var ends: [Int] = []
+    /// The current line (1-based) and the line the current record started on.
+    private var line = 1
+    private var recordLine = 1
+    /// A CR was the last byte: if LF follows, the two end one line.
+    private var pendingCR = false
+    private var lineHasBytes = false
+    /// How much of a byte order mark has been seen at the start of the input; nil once past the start.
+    private var bomMatched: Int? = 0
+    private var completed: CSVRecord?
+
+    public init(source: ByteSource, maxRecordBytes: Int = CSVReader.defaultMaxRecordBytes) {
+        self.source = source
+        self.maxRecordBytes = maxRecordBytes
+    }
+
+    /// The line the reader has reached (for messages after the last record).
+    public var currentLine: Int { line }
+
+    /// The next record, nil at the end of the input.
+    public func next() throws(InputError) -> CSVRecord? {
+        while true {
+            if let record = completed {
+                completed = nil
+                return record
+            }
+            if finished { return nil }
+            if offset >= chunk.count {
+                guard let next = try source.read() else {
+                    try finish()
+                    continue
+                }
+                chunk = next
+                offset = 0
+            }
+            try consume()
+        }
+    }
+
+    // MARK: Scanning
+
+    private static let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+    private static let comma = UInt8(ascii: ","), quote = UInt8(ascii: "\""), cr: UInt8 = 0x0D, lf: UInt8 = 0x0A
+
+    /// Consumes bytes of the current chunk until a record completes or the chunk ends.
+    private func consume() throws(InputError) {
+        while offset < chunk.count, completed == nil {
+            if let matched = bomMatched {
+                let byte = chunk[offset]
+                if byte == CSVReader.bom[matched] {
+                    offset += 1
+                    bomMatched = matched + 1 == 3 ? nil : matched + 1
+                    continue
+                }
+                bomMatched = nil
+                for held in CSVReader.bom[0..<matched] { try byteEvent(held) }
+                continue
+            }
+            let byte = chunk[offset]
+            if pendingCR {
+                pendingCR = false
+                if byte == CSVReader.lf {
+                    offset += 1
+                    try byteEvent(byte)
+                    endOfLine()
+                    continue
+                }
+                endOfLine()
+                if completed != nil { continue }
+            }
+            // Fast path: a run of ordinary bytes inside a field.
+            if state == .inField || state == .inQuotedField {
+                let stopAtQuote = state == .inQuotedField
+                var end = offset
+                while end < chunk.count {
+                    let b = chunk[end]
+                    if b == CSVReader.cr || b == CSVReader.lf || (stopAtQuote ? b == CSVReader.quote : b == CSVReader.comma) { break }
+                    end += 1
+                }
+                if end > offset {
+                    bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[offset..<end]))
+                    lineHasBytes = true
+                    offset = end
+                    try checkSize()
+                    continue
+                }
+            }
+            offset += 1
+            try byteEvent(byte)
+            if byte == CSVReader.lf {
+                endOfLine()
+            } else if byte == CSVReader.cr {
+                pendingCR = true
+            }
+        }
+    }
+
+    /// The end of the input: ends the last line and checks that no quote is left open.
+    private func finish() throws(InputError) {
+        if let matched = bomMatched, matched > 0, matched < 3 {
+            for held in CSVReader.bom[0..<matched] { try byteEvent(held) }
+        }
+        bomMatched = nil
+        if pendingCR || lineHasBytes {
+            pendingCR = false
+            endOfLine()
+        }
+        finished = true
+        if state != .startRecord {
+            throw InputError(path: source.name, line: recordLine,
+                             "unterminated quoted field: the record starting on line \(recordLine) has a quote that is never closed")
+        }
+    }
+
+    // MARK: The state machine (Python's csv module, excel dialect, non-strict)
+
+    private func byteEvent(_ c: UInt8) throws(InputError) {
+        lineHasBytes = true
+        let isNewline = c == CSVReader.cr || c == CSVReader.lf
+        switch state {
+        case .startRecord:
+            recordLine = line
+            if isNewline {
+                state = .eatCRNL
+                return
+            }
+            state = .startField
+            startField(c, isNewline: isNewline)
+        case .startField:
+            startField(c, isNewline: isNewline)
+        case .inField:
+            if isNewline {
+                saveField()
+                state = .eatCRNL
+            } else if c == CSVReader.comma {
+                saveField()
+                state = .startField
+            } else {
+                bytes.append(c)
+            }
+        case .inQuotedField:
+            if c == CSVReader.quote {
+                state = .quoteInQuotedField
+            } else {
+                bytes.append(c)
+            }
+        case .quoteInQuotedField:
+            if c == CSVReader.quote {
+                bytes.append(c)
+                state = .inQuotedField
+            } else if c == CSVReader.comma {
+                saveField()
+                state = .startField
+            } else if isNewline {
+                saveField()
+                state = .eatCRNL
+            } else {
+                bytes.append(c)
+                state = .inField
+            }
+        case .eatCRNL:
+            break  // only CR, LF or the end of a line reach here
+        }
+        try checkSize()
+    }
+
+    private func startField(_ c: UInt8, isNewline: Bool) {
+        if isNewline {
+            saveField()
+            state = .eatCRNL
+        } else if c == CSVReader.quote {
+            state = .inQuotedField
+        } else if c == CSVReader.comma {
+            saveField()
+        } else {
+            bytes.append(c)
+            state = .inField
+        }
+    }
+
+    private func saveField() { ends.append(bytes.count) }
+
+    /// The end of a physical line (LF, CRLF or CR): the record ends here unless a quoted field is open.
+    private func endOfLine() {
+        switch state {
+        case .startRecord:
+            recordLine = line
+        case .startField, .inField, .quoteInQuotedField:
+            saveField()
+        case .inQuotedField:
+            line += 1
+            lineHasBytes = false
+            return
+        case .eatCRNL:
+            break
+        }
+        state = .startRecord
+        completed = CSVRecord(line: recordLine, bytes: bytes, ends: ends)
+        bytes.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+        line += 1
+        lineHasBytes = false
+    }
+
+    private func checkSize() throws(InputError) {
+        if bytes.count > maxRecordBytes {
+            throw InputError(path: source.name, line: recordLine,
+                             "the record starting on line \(recordLine) is over \(maxRecordBytes / 1_048_576) MiB (an unterminated quote?)")
+        }
+    }
+}

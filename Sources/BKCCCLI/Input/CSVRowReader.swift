@@ -1,0 +1,146 @@
+import BKCC
+
+/// CSV rows as JSON objects: the first non-blank record is the header of attribute names, each later record a row.
+/// Empty cells are omitted (the attribute is not sent); blank lines are not rows. Cells are strings unless the
+/// header gives the column a type: `bk_port_count:int`, `:float`, `:bool` (true/false/1/0), `:json` (any JSON
+/// value), or `:string`.
+public final class CSVRowReader: RowReader {
+    public enum ColumnType: String, Sendable, CaseIterable { case string, int, float, bool, json }
+
+    public struct Column: Sendable, Equatable {
+        public var name: String
+        public var type: ColumnType
+    }
+
+    private let records: CSVReader
+    private let name: String
+    public private(set) var columns: [Column]?
+    private var index = 0
+
+    public init(source: ByteSource) {
+        records = CSVReader(source: source)
+        name = source.name
+    }
+
+    public func next() throws(InputError) -> InputRow? {
+        while let record = try records.next() {
+            if record.isBlank { continue }
+            guard let columns else {
+                columns = try header(record)
+                continue
+            }
+            defer { index += 1 }
+            return row(record, columns)
+        }
+        return nil
+    }
+
+    /// Reads the header: names trimmed, types split off, duplicates refused.
+    private func header(_ record: CSVRecord) throws(InputError) -> [Column] {
+        var columns: [Column] = []
+        var seen: [String: Int] = [:]
+        for field in 0..<record.count {
+            guard let text = record.string(at: field) else {
+                throw InputError(path: name, line: record.line, column: field + 1,
+                                 "the header is not valid UTF-8 (saved as GBK? save the sheet as \"CSV UTF-8\")")
+            }
+            var columnName = trimmedASCII(text)
+            var type = ColumnType.string
+            if let colon = columnName.lastIndex(of: ":"),
+               let declared = ColumnType(rawValue: columnName[columnName.index(after: colon)...].lowercased()) {
+                type = declared
+                columnName = trimmedASCII(String(columnName[..<colon]))
+            }
+            if !columnName.isEmpty {
+                if let first = seen[columnName] {
+                    throw InputError(path: name, line: record.line, column: field + 1,
+                                     "the header names \"\(columnName)\" twice (columns \(first + 1) and \(field + 1))")
+                }
+                seen[columnName] = field
+            }
+            columns.append(Column(name: columnName, type: type))
+        }
+        return columns
+    }
+
+    private func row(_ record: CSVRecord, _ columns: [Column]) -> InputRow {
+        var problems: [String] = []
+        let object: JSON
+        do throws(BKCCError) {
+            object = try JSON.object()
+            for field in 0..<record.count where !record.field(field).isEmpty {
+                let where_ = field < columns.count && !columns[field].name.isEmpty
+                    ? "column \(field + 1) (\(columns[field].name))" : "column \(field + 1)"
+                guard let text = record.string(at: field) else {
+                    problems.append("\(where_): not valid UTF-8 (saved as GBK? save the sheet as \"CSV UTF-8\")")
+                    continue
+                }
+                guard field < columns.count else {
+                    problems.append("\(where_): a value beyond the header's \(columns.count) columns")
+                    continue
+                }
+                let column = columns[field]
+                guard !column.name.isEmpty else {
+                    problems.append("\(where_): a value in a column the header does not name")
+                    continue
+                }
+                switch convert(text, column.type) {
+                case .success(let value): try object.set(column.name, value)
+                case .failure(let why): problems.append("\(where_): \(why)")
+                }
+            }
+        } catch {
+            return InputRow(index: index, line: record.line, detail: nil, problem: error.message)
+        }
+        if !problems.isEmpty {
+            return InputRow(index: index, line: record.line, detail: nil, problem: problems.joined(separator: "; "))
+        }
+        return InputRow(index: index, line: record.line, detail: object)
+    }
+
+    struct ConversionError: Error { var text: String }
+
+    private func convert(_ text: String, _ type: ColumnType) -> Result<JSON, ConversionError> {
+        let shown = text.count > 40 ? "\"\(text.prefix(40))…\"" : "\"\(text)\""
+        do throws(BKCCError) {
+            switch type {
+            case .string:
+                return .success(try .string(text))
+            case .int:
+                guard let value = Int64(trimmedASCII(text)) else { return .failure(ConversionError(text: "not an integer: \(shown)")) }
+                return .success(try .integer(value))
+            case .float:
+                guard let value = Double(trimmedASCII(text)), value.isFinite else {
+                    return .failure(ConversionError(text: "not a number: \(shown)"))
+                }
+                return .success(try .real(value))
+            case .bool:
+                switch trimmedASCII(text).lowercased() {
+                case "true", "1", "yes": return .success(.bool(true))
+                case "false", "0", "no": return .success(.bool(false))
+                default: return .failure(ConversionError(text: "not true or false: \(shown)"))
+                }
+            case .json:
+                switch JSONText.parse(text) {
+                case .success(let value): return .success(value)
+                case .failure(let error): return .failure(ConversionError(text: "not valid JSON: \(error.text)"))
+                }
+            }
+        } catch {
+            return .failure(ConversionError(text: error.message))
+        }
+    }
+}
+
+extension CSVRowReader.ConversionError: CustomStringConvertible {
+    var description: String { text }
+}
+
+/// Without leading and trailing ASCII spaces and tabs.
+func trimmedASCII(_ text: String) -> String {
+    let bytes = Array(text.utf8)
+    var start = 0, end = bytes.count
+    while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+    while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+    return String(decoding: bytes[start..<end], as: UTF8.self)
+}

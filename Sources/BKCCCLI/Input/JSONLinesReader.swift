@@ -1,0 +1,101 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import BKCC
+
+/// One line of a JSON Lines file: its 1-based number and its bytes (without the line break).
+struct Line {
+    var number: Int
+    var bytes: [UInt8]
+}
+
+/// Splits a byte stream into lines at LF (memchr over each chunk); a CR before the LF and a UTF-8 byte order mark
+/// at the start are dropped. Holds only the current line.
+final class LineSplitter {
+    private let source: ByteSource
+    private let maxLineBytes: Int
+    private var chunk = UnsafeRawBufferPointer(start: nil, count: 0)
+    private var offset = 0
+    private var carry: [UInt8] = []
+    private var lineNumber = 0
+    private var finished = false
+    private var atStart = true
+
+    init(source: ByteSource, maxLineBytes: Int) {
+        self.source = source
+        self.maxLineBytes = maxLineBytes
+    }
+
+    func next() throws(InputError) -> Line? {
+        while !finished {
+            if offset >= chunk.count {
+                guard let next = try source.read() else {
+                    finished = true
+                    if carry.isEmpty { return nil }
+                    return take()
+                }
+                chunk = next
+                offset = 0
+            }
+            let base = chunk.baseAddress! + offset
+            let remaining = chunk.count - offset
+            if let found = memchr(base, 0x0A, remaining) {
+                let length = UnsafeRawPointer(found) - UnsafeRawPointer(base)
+                carry.append(contentsOf: UnsafeRawBufferPointer(start: base, count: length))
+                offset += length + 1
+                try checkSize()
+                return take()
+            }
+            carry.append(contentsOf: UnsafeRawBufferPointer(start: base, count: remaining))
+            offset = chunk.count
+            try checkSize()
+        }
+        return nil
+    }
+
+    private func take() -> Line {
+        lineNumber += 1
+        var bytes = carry
+        carry.removeAll(keepingCapacity: true)
+        if bytes.last == 0x0D { bytes.removeLast() }
+        if atStart {
+            atStart = false
+            if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        }
+        return Line(number: lineNumber, bytes: bytes)
+    }
+
+    private func checkSize() throws(InputError) {
+        if carry.count > maxLineBytes {
+            throw InputError(path: source.name, line: lineNumber + 1, "line is over \(maxLineBytes / 1_048_576) MiB")
+        }
+    }
+}
+
+/// JSON Lines: one JSON value per line, parsed with jansson as it streams by. Blank lines are not rows. A line
+/// that does not parse is a row with a problem naming its line and column (the rest of the file still reads).
+public final class JSONLinesRowReader: RowReader {
+    private let lines: LineSplitter
+    private let name: String
+    private var index = 0
+
+    public init(source: ByteSource, maxLineBytes: Int = 8 * 1024 * 1024) {
+        lines = LineSplitter(source: source, maxLineBytes: maxLineBytes)
+        name = source.name
+    }
+
+    public func next() throws(InputError) -> InputRow? {
+        while let line = try lines.next() {
+            if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            defer { index += 1 }
+            switch JSONText.parse(line.bytes) {
+            case .success(let value):
+                return InputRow(index: index, line: line.number, detail: value)
+            case .failure(let error):
+                return InputRow(index: index, line: line.number, detail: nil,
+                                problem: "column \(error.column): not valid JSON: \(error.text)")
+            }
+        }
+        return nil
+    }
+}

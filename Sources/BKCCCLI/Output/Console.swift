@@ -1,0 +1,149 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The exit codes of bkcc, as documented in `bkcc --help`.
+public enum ExitStatus: Int32, Sendable {
+    /// Every row was created (or, for `validate` and `--dry-run`, every row is valid).
+    case ok = 0
+    /// Some rows were not created: see the summary and the report.
+    case partial = 1
+    /// Bad usage or invalid input: nothing was sent.
+    case invalid = 2
+    /// Nothing could be created: the CMDB was unreachable, or refused the credentials or the permission.
+    case failed = 3
+}
+
+/// A buffered writer over a file descriptor (write(2), retried on EINTR and short writes).
+public final class FileWriter {
+    public let fd: Int32
+    private let ownsDescriptor: Bool
+    private var buffer: [UInt8] = []
+    private let capacity: Int
+    /// The first write error, if any (later writes are dropped).
+    public private(set) var failure: String?
+
+    public init(fd: Int32, owns: Bool = false, capacity: Int = 64 * 1024) {
+        self.fd = fd
+        self.ownsDescriptor = owns
+        self.capacity = capacity
+        buffer.reserveCapacity(capacity)
+    }
+
+    deinit {
+        flush()
+        if ownsDescriptor { close(fd) }
+    }
+
+    public func write(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            if buffer.count + bytes.count > capacity { flush() }
+            if bytes.count >= capacity {
+                writeAll(UnsafeRawBufferPointer(bytes))
+            } else {
+                buffer.append(contentsOf: bytes)
+            }
+        }
+    }
+
+    public func flush() {
+        guard !buffer.isEmpty else { return }
+        buffer.withUnsafeBytes { writeAll($0) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) {
+        guard failure == nil else { return }
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                failure = systemError()
+                return
+            }
+            offset += written
+        }
+    }
+}
+
+/// Where a command's text goes: results on stdout, progress and diagnostics on stderr. Tests capture both.
+public final class Console {
+    private let outWriter: (String) -> Void
+    private let errWriter: (String) -> Void
+    private let flushOut: () -> Void
+    /// Whether stderr is a terminal (the progress bar's default).
+    public let stderrIsTerminal: Bool
+    /// Terminal width for the progress bar.
+    public let columns: Int
+
+    public init(out: @escaping (String) -> Void, err: @escaping (String) -> Void, flush: @escaping () -> Void = {},
+                stderrIsTerminal: Bool = false, columns: Int = 80) {
+        outWriter = out
+        errWriter = err
+        flushOut = flush
+        self.stderrIsTerminal = stderrIsTerminal
+        self.columns = columns
+    }
+
+    /// The process's own stdout (buffered) and stderr (unbuffered).
+    public static func standard() -> Console {
+        let stdoutWriter = FileWriter(fd: 1)
+        var size = winsize()
+        let columns = ioctl(2, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 ? Int(size.ws_col) : 80
+        return Console(out: { stdoutWriter.write($0) },
+                       err: { text in
+                           stdoutWriter.flush()
+                           let writer = FileWriter(fd: 2, capacity: 0)
+                           writer.write(text)
+                       },
+                       flush: { stdoutWriter.flush() },
+                       stderrIsTerminal: isatty(2) == 1, columns: columns)
+    }
+
+    /// A line on stdout.
+    public func print(_ line: String, terminator: String = "\n") { outWriter(line + terminator) }
+    /// A line on stderr.
+    public func note(_ line: String) { errWriter(line + "\n") }
+    /// Raw text on stderr (the progress bar's redraws).
+    public func rawError(_ text: String) { errWriter(text) }
+    public func flush() { flushOut() }
+}
+
+/// 1234567 → "1,234,567".
+public func grouped(_ value: Int) -> String {
+    let digits = String(value.magnitude)
+    var result = ""
+    for (offset, character) in digits.enumerated() {
+        if offset > 0, (digits.count - offset) % 3 == 0 { result.append(",") }
+        result.append(character)
+    }
+    return value < 0 ? "-" + result : result
+}
+
+/// Monotonic time in nanoseconds.
+public func monotonicNanoseconds() -> UInt64 {
+    var spec = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &spec)
+    return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+}
+
+/// "0:05", "12:34", "1:02:03".
+public func clockDuration(seconds: Double) -> String {
+    guard seconds.isFinite, seconds >= 0 else { return "--:--" }
+    let total = Int(seconds.rounded())
+    let (hours, minutes, secs) = (total / 3600, (total / 60) % 60, total % 60)
+    let two = { (value: Int) in value < 10 ? "0\(value)" : "\(value)" }
+    return hours > 0 ? "\(hours):\(two(minutes)):\(two(secs))" : "\(minutes):\(two(secs))"
+}
+
+/// "0.8 s", "12.3 s", "2 min 5 s".
+public func humanDuration(seconds: Double) -> String {
+    if seconds < 60 {
+        let tenths = Int((seconds * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10) s"
+    }
+    let total = Int(seconds.rounded())
+    return total < 3600 ? "\(total / 60) min \(total % 60) s" : "\(total / 3600) h \((total / 60) % 60) min"
+}

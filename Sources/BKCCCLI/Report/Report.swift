@@ -1,0 +1,173 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import BKCC
+
+/// One line of a report: what became of one input row.
+///
+///     {"index":0,"line":2,"outcome":"created","bk_inst_id":1001,"request_id":"…"}
+///     {"index":1,"line":3,"outcome":"failed","message":"…","request_id":"…"}
+public struct ReportLine: Equatable, Sendable {
+    public enum Outcome: String, Sendable, CaseIterable {
+        case created, failed, unknown, skipped
+    }
+
+    public var index: Int
+    public var line: Int
+    public var outcome: Outcome
+    public var instanceID: Int64?
+    public var message: String
+    public var requestID: String
+
+    public init(index: Int, line: Int, outcome: Outcome, instanceID: Int64? = nil, message: String = "", requestID: String = "") {
+        self.index = index
+        self.line = line
+        self.outcome = outcome
+        self.instanceID = instanceID
+        self.message = message
+        self.requestID = requestID
+    }
+
+    /// The JSON line (without the newline).
+    public var text: String {
+        var text = "{\"index\":\(index),\"line\":\(line),\"outcome\":\"\(outcome.rawValue)\""
+        if outcome == .created, let instanceID {
+            text += ",\"bk_inst_id\":\(instanceID)"
+        } else {
+            text += ",\"message\":" + JSONText.quoted(message)
+        }
+        text += ",\"request_id\":" + JSONText.quoted(requestID) + "}"
+        return text
+    }
+
+    /// Reads one line of a report; nil with a reason when it is not one.
+    public static func parse(_ bytes: [UInt8]) -> Result<ReportLine, ReportError> {
+        let value: JSON
+        switch JSONText.parse(bytes) {
+        case .success(let parsed): value = parsed
+        case .failure(let error): return .failure(ReportError("column \(error.column): not valid JSON: \(error.text)"))
+        }
+        guard value.isObject else { return .failure(ReportError("not a JSON object")) }
+        guard let index = value["index"]?.integer, index >= 0, let line = value["line"]?.integer, line >= 1 else {
+            return .failure(ReportError("no \"index\" and \"line\" numbers"))
+        }
+        guard let text = value["outcome"]?.string, let outcome = Outcome(rawValue: text) else {
+            return .failure(ReportError("\"outcome\" must be one of created, failed, unknown, skipped"))
+        }
+        var result = ReportLine(index: Int(index), line: Int(line), outcome: outcome,
+                                message: value["message"]?.string ?? "", requestID: value["request_id"]?.string ?? "")
+        if outcome == .created {
+            guard let id = value["bk_inst_id"]?.integer, id > 0 else {
+                return .failure(ReportError("a created row without a positive \"bk_inst_id\""))
+            }
+            result.instanceID = id
+        }
+        return .success(result)
+    }
+}
+
+public struct ReportError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Writes a report as rows finish. The file is first written under a temporary name beside the target and renamed
+/// over it (so `--report` may name the very report `--resume` read), then appended to and flushed after each
+/// request: a run that is killed leaves a report of everything that finished before.
+public final class ReportWriter {
+    public let path: String
+    private let writer: FileWriter
+
+    /// Creates the report with the lines `initial` appends (rows settled before anything is sent), durably.
+    public init(path: String, initial: ((ReportLine) -> Void) -> Void = { _ in }) throws(InputError) {
+        self.path = path
+        let temporary = path + ".tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw InputError(path: path, "cannot write the report: \(systemError())") }
+        writer = FileWriter(fd: fd, owns: true)
+        let writer = self.writer
+        initial { line in writer.write(line.text + "\n") }
+        writer.flush()
+        if let failure = writer.failure {
+            unlink(temporary)
+            throw InputError(path: path, "cannot write the report: \(failure)")
+        }
+        fsync(fd)
+        guard rename(temporary, path) == 0 else {
+            let reason = systemError()
+            unlink(temporary)
+            throw InputError(path: path, "cannot write the report: \(reason)")
+        }
+    }
+
+    public func append(_ line: ReportLine) { writer.write(line.text + "\n") }
+
+    /// Pushes buffered lines to the file; the first write error, if any.
+    @discardableResult
+    public func flush() -> String? {
+        writer.flush()
+        return writer.failure
+    }
+}
+
+/// What an earlier report says about each row, held compactly (8 bytes a row for the id or state, 4 for the line)
+/// so that a report of a million rows fits in a few megabytes.
+public struct ResumeState {
+    /// Per row index: > 0 the created `bk_inst_id`; `notCreated`; `unknown`; `absent` (no line in the report).
+    public private(set) var states: [Int64]
+    public private(set) var lines: [UInt32]
+    public static let absent: Int64 = 0
+    public static let notCreated: Int64 = -1
+    public static let unknown: Int64 = -2
+
+    public init() {
+        states = []
+        lines = []
+    }
+
+    /// Reads a report file. A line that is not a report line is an error naming it.
+    public init(path: String) throws(InputError) {
+        self.init()
+        let source = try ByteSource(path: path)
+        let splitter = LineSplitter(source: source, maxLineBytes: 1 << 20)
+        while let line = try splitter.next() {
+            if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            switch ReportLine.parse(line.bytes) {
+            case .success(let entry): record(entry)
+            case .failure(let error):
+                throw InputError(path: path, line: line.number, "not a bkcc report line: \(error)")
+            }
+        }
+    }
+
+    /// Adds one report line. A created outcome wins over any other for the same row.
+    public mutating func record(_ entry: ReportLine) {
+        if entry.index >= states.count {
+            states.append(contentsOf: repeatElement(ResumeState.absent, count: entry.index + 1 - states.count))
+            lines.append(contentsOf: repeatElement(0, count: entry.index + 1 - lines.count))
+        }
+        if states[entry.index] > 0 { return }
+        switch entry.outcome {
+        case .created: states[entry.index] = entry.instanceID ?? ResumeState.unknown
+        case .unknown: states[entry.index] = ResumeState.unknown
+        case .failed, .skipped: if states[entry.index] != ResumeState.unknown { states[entry.index] = ResumeState.notCreated }
+        }
+        lines[entry.index] = UInt32(clamping: entry.line)
+    }
+
+    /// The number of rows the report speaks of (highest index + 1).
+    public var count: Int { states.count }
+
+    public func state(_ index: Int) -> Int64 { index < states.count ? states[index] : ResumeState.absent }
+    public func line(_ index: Int) -> Int { index < lines.count ? Int(lines[index]) : 0 }
+
+    /// Sets a row's state (after a lookup), growing the tables to `index`.
+    public mutating func set(_ index: Int, state: Int64, line: Int) {
+        if index >= states.count {
+            states.append(contentsOf: repeatElement(ResumeState.absent, count: index + 1 - states.count))
+            lines.append(contentsOf: repeatElement(0, count: index + 1 - lines.count))
+        }
+        states[index] = state
+        lines[index] = UInt32(clamping: line)
+    }
+}

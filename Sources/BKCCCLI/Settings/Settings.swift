@@ -1,0 +1,218 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import BKCC
+
+/// The effective settings: each configuration key with its value and where it came from. Flags win over the
+/// environment, which wins over the config file (`--config FILE`, else `~/.config/bkcc/config.json` when it
+/// exists), which wins over the library's defaults.
+public struct Settings {
+    public enum Source: Equatable, Sendable, CustomStringConvertible {
+        case flag(String)
+        case environment(String)
+        case file(String)
+
+        public var description: String {
+            switch self {
+            case .flag(let name): "flag \(name)"
+            case .environment(let name): "env \(name)"
+            case .file(let path): "config \(path)"
+            }
+        }
+    }
+
+    public struct Entry {
+        public var key: String
+        public var value: JSON
+        public var source: Source
+    }
+
+    /// Set values, in the order of `Configuration.keys`.
+    public private(set) var entries: [Entry] = []
+    /// The config file that was read, if any.
+    public private(set) var configFile: String?
+
+    /// The environment variables read, in order of preference for each key.
+    public static let environmentNames: [(key: String, names: [String])] = [
+        ("url", ["BK_COMPONENT_API_URL"]),
+        ("app_code", ["BK_APP_CODE", "BKPAAS_APP_ID", "APP_CODE"]),
+        ("app_secret", ["BK_APP_SECRET", "BKPAAS_APP_SECRET"]),
+        ("username", ["BK_USERNAME"]),
+        ("token", ["BK_TOKEN"]),
+        ("api", ["BKCC_API"]),
+    ]
+
+    /// Keys whose values are secrets: shown as `***`.
+    public static let secretKeys: Set<String> = ["app_secret", "token", "access_token"]
+
+    /// Resolves the settings.
+    /// - Parameters:
+    ///   - flags: values given on the command line, by configuration key, with the flag's name.
+    ///   - environment: the process environment (`ProcessEnvironment.current()`).
+    ///   - configPath: `--config FILE`: must exist. When nil, the default path is read if it exists.
+    public static func resolve(flags: [(key: String, value: JSON, flag: String)], environment: [String: String],
+                               configPath: String?) throws(BKCCError) -> Settings {
+        var settings = Settings()
+        var values: [String: (JSON, Source)] = [:]
+        let path: String?
+        if let configPath {
+            path = configPath
+        } else if let defaultPath = defaultConfigPath(environment), access(defaultPath, F_OK) == 0 {
+            path = defaultPath
+        } else {
+            path = nil
+        }
+        if let path {
+            let object = try readConfigFile(path)
+            for (key, value) in object.entries {
+                guard Configuration.keys.contains(key) else {
+                    throw BKCCError(.invalidArgument, "\(path): unknown key \"\(key.prefix(64))\" (keys: \(Configuration.keys.joined(separator: ", ")))")
+                }
+                values[key] = (value, .file(path))
+            }
+            settings.configFile = path
+        }
+        for (key, names) in environmentNames {
+            for name in names {
+                if let text = environment[name], !text.isEmpty {
+                    values[key] = (try JSON.string(text), .environment(name))
+                    break
+                }
+            }
+        }
+        for (key, value, flag) in flags { values[key] = (value, .flag(flag)) }
+        for key in Configuration.keys {
+            if let (value, source) = values[key] { settings.entries.append(Entry(key: key, value: value, source: source)) }
+        }
+        return settings
+    }
+
+    /// `$XDG_CONFIG_HOME/bkcc/config.json`, else `$HOME/.config/bkcc/config.json`.
+    public static func defaultConfigPath(_ environment: [String: String]) -> String? {
+        if let base = environment["XDG_CONFIG_HOME"], base.hasPrefix("/") { return base + "/bkcc/config.json" }
+        if let home = environment["HOME"], !home.isEmpty { return home + "/.config/bkcc/config.json" }
+        return nil
+    }
+
+    static func readConfigFile(_ path: String) throws(BKCCError) -> JSON {
+        let bytes: [UInt8]
+        do throws(InputError) {
+            bytes = try readWholeFile(path, limit: 1 << 20)
+        } catch {
+            throw BKCCError(.invalidArgument, "config file \(error)")
+        }
+        switch JSONText.parse(bytes) {
+        case .success(let value):
+            guard value.isObject else { throw BKCCError(.invalidArgument, "\(path): must hold a JSON object of configuration keys") }
+            return value
+        case .failure(let error):
+            throw BKCCError(.invalidArgument, "\(path):\(error.line):\(error.column): not valid JSON: \(error.text)")
+        }
+    }
+
+    public subscript(key: String) -> Entry? { entries.first { $0.key == key } }
+
+    /// The configuration object (`Configuration(json:)` checks it). Missing essentials are named with the ways to
+    /// set them.
+    public func configuration() throws(BKCCError) -> Configuration {
+        let object = try JSON.object()
+        for entry in entries { try object.set(entry.key, entry.value) }
+        let hints: [(key: String, how: String)] = [
+            ("url", "--url URL, BK_COMPONENT_API_URL, or \"url\" in the config file"),
+            ("app_code", "--app-code CODE, BK_APP_CODE, or \"app_code\" in the config file"),
+            ("app_secret", "BK_APP_SECRET, or \"app_secret\" in the config file"),
+        ]
+        for (key, how) in hints where self[key] == nil {
+            throw BKCCError(.invalidArgument, "no \(key) set: use \(how)")
+        }
+        let api = self["api"]?.value.string ?? "esb"
+        if api == "esb", self["username"] == nil, self["token"] == nil {
+            throw BKCCError(.invalidArgument, "no user set: use --username NAME, BK_USERNAME, BK_TOKEN, or \"username\" in the config file")
+        }
+        return try Configuration(json: object)
+    }
+
+    /// A value fit to show: secrets as `***`, header values masked, a proxy's password masked.
+    public static func shown(key: String, value: JSON) -> JSON {
+        if secretKeys.contains(key) { return (try? JSON.string("***")) ?? .null }
+        if key == "headers", value.isObject, let masked = try? JSON.object() {
+            for (name, _) in value.entries { try? masked.set(name, "***") }
+            return masked
+        }
+        if key == "proxy", let text = value.string, let at = text.lastIndex(of: "@"), let scheme = text.firstRange(of: "://"),
+           scheme.upperBound < at {
+            return (try? JSON.string(String(text[..<scheme.upperBound]) + "***" + String(text[at...]))) ?? .null
+        }
+        return value
+    }
+
+    /// `bkcc config show`: one line per key, `key  value  (source)`, secrets masked; unset keys show their default.
+    public func showText() -> String {
+        var rows: [(String, String, String)] = []
+        for key in Configuration.keys {
+            if let entry = self[key] {
+                rows.append((key, JSONText.serialize(Settings.shown(key: key, value: entry.value)), "(\(entry.source))"))
+            } else {
+                rows.append((key, Settings.defaults[key] ?? "-", "(default)"))
+            }
+        }
+        let keyWidth = rows.map { $0.0.count }.max() ?? 0
+        let valueWidth = min(48, rows.map { $0.1.count }.max() ?? 0)
+        var text = ""
+        for (key, value, source) in rows {
+            text += key.padding(keyWidth) + "  " + value.padding(valueWidth) + "  " + source + "\n"
+        }
+        text += "config file: " + (configFile ?? "none") + "\n"
+        return text
+    }
+
+    /// `bkcc config show --output json`: `{"settings": {key: value}, "sources": {key: source}, "config_file": …}`.
+    public func showJSON() throws(BKCCError) -> JSON {
+        let values = try JSON.object(), sources = try JSON.object()
+        for entry in entries {
+            try values.set(entry.key, Settings.shown(key: entry.key, value: entry.value))
+            try sources.set(entry.key, entry.source.description)
+        }
+        return try JSON.object(["settings": values, "sources": sources,
+                                "config_file": configFile.map { (try? JSON.string($0)) ?? .null } ?? .null])
+    }
+
+    static let defaults: [String: String] = [
+        "api": "\"esb\"", "stage": "\"prod\"", "auth": "\"body\" (esb), \"header\" (apigw)", "timeout_ms": "60000",
+        "connect_timeout_ms": "10000", "verify_tls": "true", "concurrency": "4", "max_requests_per_second": "0",
+        "retries": "3", "user_agent": "\"bkcc/\(BKCCVersion.string)\"",
+    ]
+}
+
+extension String {
+    func padding(_ width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}
+
+/// The process environment as a dictionary.
+public enum ProcessEnvironment {
+    public static func current() -> [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            pointer += 1
+        }
+        return result
+    }
+}
+
+/// A whole (small) file; an error past `limit` bytes.
+func readWholeFile(_ path: String, limit: Int) throws(InputError) -> [UInt8] {
+    let source = try ByteSource(path: path)
+    var bytes: [UInt8] = []
+    while let chunk = try source.read() {
+        bytes.append(contentsOf: chunk)
+        if bytes.count > limit { throw InputError(path: path, "is over \(limit / 1024) KiB") }
+    }
+    return bytes
+}

@@ -1,0 +1,100 @@
+import ArgumentParser
+import BKCC
+import BKCCCLI
+
+/// How to reach the CMDB: flags that override the environment and the config file. Secrets have no flags (a
+/// command line is visible to every user of the machine in `ps`): they come from the environment or the file.
+struct ConnectionOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("A JSON config file of the library's configuration keys (default: ~/.config/bkcc/config.json when it exists).", valueName: "file"))
+    var config: String?
+
+    @Option(name: .long, help: ArgumentHelp("The ESB or API gateway base URL (env BK_COMPONENT_API_URL).", valueName: "url"))
+    var url: String?
+
+    @Option(name: .long, help: ArgumentHelp("Which route: esb or apigw (env BKCC_API).", valueName: "api"))
+    var api: String?
+
+    @Option(name: .long, help: ArgumentHelp("The app code (env BK_APP_CODE, BKPAAS_APP_ID, APP_CODE). The secret comes from BK_APP_SECRET or the config file.", valueName: "code"))
+    var appCode: String?
+
+    @Option(name: .long, help: ArgumentHelp("The user to act as (env BK_USERNAME; or BK_TOKEN).", valueName: "name"))
+    var username: String?
+
+    @Option(name: .long, help: ArgumentHelp("The API gateway stage (default prod).", valueName: "stage"))
+    var stage: String?
+
+    @Option(name: .long, help: ArgumentHelp("Language of the server's messages: en or zh-cn.", valueName: "lang"))
+    var language: String?
+
+    @Option(name: .long, help: ArgumentHelp("Requests in flight at once, 1-64 (default 4).", valueName: "n"))
+    var concurrency: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Seconds to wait for each answer (default 60).", valueName: "seconds"))
+    var timeout: Double?
+
+    @Option(name: .long, help: ArgumentHelp("Retries of requests the server provably did not act on, 0-10 (default 3).", valueName: "n"))
+    var retries: Int?
+
+    @Option(name: .customLong("max-rps"), help: ArgumentHelp("At most this many requests per second (default: no limit).", valueName: "n"))
+    var maxRequestsPerSecond: Double?
+
+    @Option(name: .customLong("ca-file"), help: ArgumentHelp("CA certificates to verify the server with (PEM).", valueName: "file"))
+    var caFile: String?
+
+    @Flag(name: .long, help: "Do not verify the server's TLS certificate.")
+    var insecure = false
+
+    func validate() throws {
+        if let api, api != "esb", api != "apigw" { throw ValidationError("--api must be esb or apigw") }
+        if let concurrency, !(1...64).contains(concurrency) { throw ValidationError("--concurrency must be 1 to 64") }
+        if let timeout, !(timeout > 0 && timeout <= 86_400) { throw ValidationError("--timeout must be more than 0 and at most 86400 seconds") }
+        if let retries, !(0...10).contains(retries) { throw ValidationError("--retries must be 0 to 10") }
+        if let language, language != "en", language != "zh-cn" { throw ValidationError("--language must be en or zh-cn") }
+    }
+
+    /// The flags that were given, as configuration keys.
+    func flags() throws -> [(key: String, value: JSON, flag: String)] {
+        var result: [(key: String, value: JSON, flag: String)] = []
+        func add(_ key: String, _ value: JSON?, _ flag: String) { if let value { result.append((key, value, flag)) } }
+        add("url", try url.map { try JSON.string($0) }, "--url")
+        add("api", try api.map { try JSON.string($0) }, "--api")
+        add("app_code", try appCode.map { try JSON.string($0) }, "--app-code")
+        add("username", try username.map { try JSON.string($0) }, "--username")
+        add("stage", try stage.map { try JSON.string($0) }, "--stage")
+        add("language", try language.map { try JSON.string($0) }, "--language")
+        add("concurrency", try concurrency.map { try JSON.integer(Int64($0)) }, "--concurrency")
+        add("timeout_ms", try timeout.map { try JSON.integer(Int64(($0 * 1000).rounded())) }, "--timeout")
+        add("retries", try retries.map { try JSON.integer(Int64($0)) }, "--retries")
+        add("max_requests_per_second", try maxRequestsPerSecond.map { try JSON.real($0) }, "--max-rps")
+        add("ca_file", try caFile.map { try JSON.string($0) }, "--ca-file")
+        if insecure { add("verify_tls", JSON.bool(false), "--insecure") }
+        return result
+    }
+
+    func settings() throws(BKCCError) -> Settings {
+        let given: [(key: String, value: JSON, flag: String)]
+        do { given = try flags() } catch { throw BKCCError(.invalidArgument, "\(error)") }
+        return try Settings.resolve(flags: given, environment: ProcessEnvironment.current(), configPath: config)
+    }
+}
+
+/// The input of an import or a check.
+struct InputOptions: ParsableArguments {
+    @Option(name: .customLong("obj"), help: ArgumentHelp("The model whose instances to create, e.g. bk_switch.", valueName: "id"))
+    var objectID: String
+
+    @Argument(help: ArgumentHelp("The input: a CSV file (header row of attribute names), JSON Lines (one object per line), or a JSON array; - or nothing for standard input. All three are streamed.", valueName: "file"))
+    var file: String = "-"
+
+    @Option(name: .long, help: ArgumentHelp("The input format: csv, jsonl or json (default: from the extension, else from the first byte).", valueName: "format"))
+    var format: InputFormat?
+
+    @Option(name: .customLong("unique-field"), help: ArgumentHelp("The model's unique field: repeats are refused, and --resume looks rows up by it.", valueName: "field"))
+    var uniqueField: String = "bk_asset_id"
+}
+
+extension InputFormat: ExpressibleByArgument {}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}

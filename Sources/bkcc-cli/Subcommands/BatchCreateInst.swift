@@ -1,0 +1,82 @@
+import ArgumentParser
+import BKCC
+import BKCCCLI
+
+extension BKCCCommand {
+    struct BatchCreateInst: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "batch-create-inst",
+            abstract: "Create instances of a model from a CSV, JSON Lines or JSON array file.",
+            discussion: """
+                Every row is checked first (bk_inst_name and bk_asset_id non-empty strings, no repeated unique value, well-formed): if any row is invalid nothing is sent, unless --skip-invalid. Then rows are streamed to the CMDB, at most 200 per request, with --concurrency requests in flight; memory stays flat whatever the size of the input. Standard input is copied to a temporary file to be read twice.
+
+                CSV: the header row names the attributes; empty cells are left out; UTF-8 with or without a BOM. Cells are strings; a header "bk_port_count:int" (or :float, :bool, :json) converts its column.
+
+                The report (--report) has one JSON line per input row, in completion order:
+                  {"index":0,"line":2,"outcome":"created","bk_inst_id":1001,"request_id":"…"}
+                outcome is created, failed (with "message"), unknown (sent, no answer) or skipped (never sent). --resume REPORT sends only the rows not created; rows of unknown fate are first looked up by --unique-field, so that nothing is created twice. --report may name the same file.
+
+                Examples:
+                  bkcc batch-create-inst --obj bk_switch --report report.jsonl switches.csv
+                  bkcc batch-create-inst --obj bk_switch --resume report.jsonl --report report.jsonl switches.csv
+                  bkcc batch-create-inst --obj bk_switch --dry-run --pretty switches.csv
+                  bkcc batch-create-inst --obj bk_switch --output json - < switches.jsonl
+
+                Exit codes: 0 every row created; 1 some rows not created; 2 bad usage or invalid input (nothing sent); 3 nothing could be created (unreachable, authentication, permission).
+                """
+        )
+
+        @OptionGroup(title: "Input") var input: InputOptions
+        @OptionGroup(title: "Connection") var connection: ConnectionOptions
+
+        @Flag(name: .customLong("dry-run"), help: "Check every row and print the requests that would be sent (one JSON per line, secrets as ***); send nothing.")
+        var dryRun = false
+
+        @Flag(name: .long, help: "With --dry-run: indent the requests.")
+        var pretty = false
+
+        @Option(name: .long, help: ArgumentHelp("Write one JSON line per input row with its outcome.", valueName: "file"))
+        var report: String?
+
+        @Option(name: .long, help: ArgumentHelp("Send only the rows an earlier report does not list as created (rows of unknown fate are looked up first).", valueName: "report"))
+        var resume: String?
+
+        @Flag(name: .customLong("skip-invalid"), help: "Send the valid rows and report the invalid ones as failed, instead of sending nothing.")
+        var skipInvalid = false
+
+        @Flag(inversion: .prefixedNo, help: "A progress bar on stderr (default: when stderr is a terminal).")
+        var progress: Bool?
+
+        @Option(name: .long, help: ArgumentHelp("The summary as text, or json on stdout.", valueName: "format"))
+        var output: OutputFormat = .text
+
+        @Option(name: .customLong("max-problems"), help: ArgumentHelp("How many invalid rows to list when refusing an input.", valueName: "n"))
+        var maxProblems: Int = 20
+
+        func validate() throws {
+            if pretty, !dryRun { throw ValidationError("--pretty goes with --dry-run") }
+            if dryRun, report != nil || resume != nil { throw ValidationError("--dry-run sends nothing: it takes no --report or --resume") }
+            if maxProblems < 0 { throw ValidationError("--max-problems must be 0 or more") }
+        }
+
+        func run() throws {
+            var options = ImportOptions(objectID: input.objectID, input: input.file)
+            options.format = input.format
+            options.uniqueField = input.uniqueField
+            options.dryRun = dryRun
+            options.pretty = pretty
+            options.reportPath = report
+            options.resumePath = resume
+            options.skipInvalid = skipInvalid
+            options.progress = progress
+            options.outputJSON = output == .json
+            options.maxProblems = maxProblems
+            let connection = self.connection
+            let importer = Importer(options: options, console: .standard()) { () throws(BKCCError) -> Client in
+                try Client(configuration: try connection.settings().configuration())
+            }
+            let status = importer.run()
+            if status != .ok { try finish(status) }
+        }
+    }
+}
