@@ -5,8 +5,10 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import signal
 import threading
-from typing import (Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Union)
+from collections.abc import Mapping
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
 
 from . import _ffi, _jansson
 from ._ffi import BkccError, lib, take_text
@@ -117,6 +119,38 @@ def _on_progress(event: int, user: int) -> int:
         if call is not None and call.exception is None:
             call.exception = error
         return 1
+
+
+class _InterruptGuard:
+    """Ctrl-C during a batch call on the main thread: cancel the import, then raise KeyboardInterrupt.
+
+    Python runs signal handlers only between bytecodes of the main thread, here inside the progress
+    trampoline, where a KeyboardInterrupt raised at the trampoline's first instruction would escape to
+    ctypes, be printed as "ignored" and be lost. So while the call runs, a handler that only records the
+    interrupt replaces Python's default one (never a handler the program installed itself); the trampoline
+    then cancels, and the caller raises the KeyboardInterrupt once the library has returned.
+    """
+
+    __slots__ = ("call", "installed")
+
+    def __init__(self, call: _Call) -> None:
+        self.call = call
+        self.installed = False
+
+    def _record(self, signum: int, frame: object) -> None:
+        if self.call.exception is None:
+            self.call.exception = KeyboardInterrupt()
+
+    def __enter__(self) -> "_InterruptGuard":
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, self._record)
+            self.installed = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.installed:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 # Installed once per client for its whole life (bkcc.h: set_progress is "not while a call runs", and a
@@ -338,7 +372,9 @@ class Client:
                 ``skipped``, ``request_id``, ``status``). Returning False cancels: requests in flight
                 finish, the rest are skipped. An exception raised by it also cancels, and is re-raised
                 here once the library has returned, with the partial ``Result`` attached to it as
-                ``bkcc_result`` (so the caller still learns what was created).
+                ``bkcc_result`` (so the caller still learns what was created). Ctrl-C (SIGINT with Python's
+                default handler, main thread) does the same: the import stops after the requests in
+                flight and ``KeyboardInterrupt`` is raised, carrying ``bkcc_result``.
 
         Returns:
             a ``Result`` whenever the library attempted the import — also when nothing could be created
@@ -359,7 +395,8 @@ class Client:
         stack = _calls()
         stack.append(call)
         try:
-            pointer = lib.bkcc_batch_create_inst_json(handle, obj, text, options, ctypes.byref(err))
+            with _InterruptGuard(call):
+                pointer = lib.bkcc_batch_create_inst_json(handle, obj, text, options, ctypes.byref(err))
         finally:
             stack.pop()
             self._leave()

@@ -5,10 +5,12 @@ skipped: against a library without it they fail.
 """
 
 import json
+import subprocess
+import sys
 
 import pytest
 
-from bkcc_test_support import APP_SECRET, bkcc, free_port, switches
+from bkcc_test_support import APP_SECRET, PACKAGE_ROOT, bkcc, free_port, switches
 
 
 def stored_assets(emu, obj_id="bk_switch"):
@@ -325,3 +327,33 @@ def test_the_client_can_be_used_and_closed_inside_progress(emu):
     assert client.closed and client._handle is None
     with pytest.raises(bkcc.InvalidArgumentError, match="closed"):
         client.batch_create_inst("bk_switch", switches(1))
+
+
+def test_ctrl_c_cancels_the_import_and_raises_keyboard_interrupt(emu):
+    # In a subprocess: SIGINT goes to the whole process, and the main thread must be the one importing.
+    emu.set_faults(["latency:150"])
+    code = """
+import os, signal, sys, threading
+sys.path.insert(0, %(root)r)
+import bkcc
+client = bkcc.Client(url=%(url)r, app_code="bkcc-demo", app_secret="bkcc-demo-secret", username="admin",
+                     concurrency=1)
+details = [{"bk_inst_name": "s%%d" %% i, "bk_asset_id": "a%%d" %% i} for i in range(2000)]
+threading.Timer(0.4, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+try:
+    client.batch_create_inst("bk_switch", details)
+    print("not interrupted")
+except KeyboardInterrupt as interrupt:
+    result = interrupt.bkcc_result
+    print("interrupted", len(result.created), len(result.skipped), result.summary["total"])
+assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+""" % {"root": PACKAGE_ROOT, "url": emu.url}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "ignored" not in r.stderr, r.stderr
+    words = r.stdout.split()
+    assert words[0] == "interrupted", r.stdout
+    created, skipped, total = map(int, words[1:])
+    assert total == 2000 and created + skipped == 2000 and 0 < created < 2000
+    assert created % 200 == 0
+    assert len(emu.instances()) == created
