@@ -1,0 +1,117 @@
+import BKCC
+@testable import BKCCCLI
+import Testing
+
+@Suite struct CSVRowReaderTests {
+    @Test(arguments: [1, 65536])
+    func testRows_AreObjectsOfTheNonEmptyCells(bufferSize: Int) throws {
+        let text = "\u{FEFF}bk_inst_name, bk_asset_id ,bk_sn,bk_port_count:int,bk_in_use:bool\n核心交换机-01,SW-1,,48,yes\n\n\"sw, 2\",SW-2,SN2,,0\n"
+        let got = try rows(text, .csv, bufferSize: bufferSize)
+        #expect(got.count == 2)
+        #expect(got[0].index == 0 && got[0].line == 2)
+        #expect(got[0].detail == json(#"{"bk_inst_name":"核心交换机-01","bk_asset_id":"SW-1","bk_port_count":48,"bk_in_use":true}"#))
+        #expect(got[1].index == 1 && got[1].line == 4)
+        #expect(got[1].detail == json(#"{"bk_inst_name":"sw, 2","bk_asset_id":"SW-2","bk_sn":"SN2","bk_in_use":false}"#))
+    }
+
+    @Test func testBadCells_NameTheirColumn() throws {
+        let got = try rows("a,b:int,c:json\nx,4x,{\"k\":1}\ny,5,{bad\nz,6,[1],extra\n", .csv)
+        #expect(got[0].problem == #"column 2 (b): not an integer: "4x""#)
+        #expect(got[1].problem?.hasPrefix("column 3 (c): not valid JSON") == true)
+        #expect(got[2].problem == "column 4: a value beyond the header's 3 columns")
+        #expect(got.allSatisfy { $0.detail == nil })
+    }
+
+    @Test func testARepeatedHeaderName_IsAnInputError() {
+        let error = thrown { () throws(InputError) in try rows("a,b,a\n1,2,3\n", .csv) }
+        #expect(error?.line == 1)
+        #expect(error?.column == 3)
+        #expect(error?.reason.contains("names \"a\" twice") == true)
+    }
+
+    @Test func testAnUnnamedEmptyColumn_IsIgnored() throws {
+        let got = try rows("a,b,\n1,2,\n", .csv)
+        #expect(got[0].detail == json(#"{"a":"1","b":"2"}"#))
+    }
+
+    @Test func testSpaces_AreKeptInValues() throws {
+        let got = try rows("a\n  x  \n", .csv)
+        #expect(got[0].detail == json(#"{"a":"  x  "}"#))
+    }
+}
+
+@Suite struct JSONLinesRowReaderTests {
+    @Test(arguments: [1, 7, 65536])
+    func testLines_AreRowsWithTheirLineNumbers(bufferSize: Int) throws {
+        let text = "\u{FEFF}{\"bk_inst_name\":\"交换机\"}\r\n\n   \n{\"a\":1}\n{\"a\": tru}\n[1]"
+        let got = try rows(text, .jsonl, bufferSize: bufferSize)
+        #expect(got.map(\.line) == [1, 4, 5, 6])
+        #expect(got.map(\.index) == [0, 1, 2, 3])
+        #expect(got[0].detail == json(#"{"bk_inst_name":"交换机"}"#))
+        #expect(got[2].detail == nil)
+        #expect(got[2].problem?.hasPrefix("column ") == true)
+        #expect(got[2].problem?.contains("not valid JSON") == true)
+        #expect(got[3].detail == json("[1]"))
+    }
+
+    @Test func testARepeatedKey_IsAProblem() throws {
+        let got = try rows("{\"a\":1,\"a\":2}\n", .jsonl)
+        #expect(got[0].problem?.contains("duplicate") == true)
+    }
+}
+
+@Suite struct JSONArrayRowReaderTests {
+    @Test(arguments: [1, 3, 65536])
+    func testElements_StreamWithTheirLines(bufferSize: Int) throws {
+        let text = "\u{FEFF}[\n  {\"bk_inst_name\": \"a ] , [ {\", \"x\": [1, {\"y\": \"\\\"]\"}]},\n  {\"bk_inst_name\": \"交换机\"}\n  , 3\n]\n"
+        let got = try rows(text, .json, bufferSize: bufferSize)
+        #expect(got.count == 3)
+        #expect(got.map(\.line) == [2, 3, 4])
+        #expect(got[0].detail == json(#"{"bk_inst_name": "a ] , [ {", "x": [1, {"y": "\"]"}]}"#))
+        #expect(got[1].detail == json(#"{"bk_inst_name": "交换机"}"#))
+        #expect(got[2].detail == json("3"))
+    }
+
+    @Test func testABadElement_IsARowProblemAndTheRestStillReads() throws {
+        let got = try rows("[{\"a\": 1},\n {\"a\": nope}, {\"a\": 3}]", .json)
+        #expect(got.count == 3)
+        #expect(got[1].problem?.hasPrefix("column ") == true)
+        #expect(got[2].detail == json(#"{"a": 3}"#))
+    }
+
+    @Test func testEmptyArray_HasNoRows() throws {
+        #expect(try rows(" [ ] ", .json).isEmpty)
+    }
+
+    @Test(arguments: [
+        ("{\"a\": 1}", "found an object"),
+        ("[{\"a\": 1},]", "trailing commas"),
+        ("[{\"a\": 1}", "not closed"),
+        ("[1,,2]", "two commas"),
+        ("[1] x", "text after"),
+        ("", "empty"),
+    ])
+    func testBrokenArrays_AreInputErrors(text: String, reason: String) {
+        let error = thrown { () throws(InputError) in try rows(text, .json) }
+        #expect(error?.reason.contains(reason) == true, "\(text): \(error?.reason ?? "no error")")
+    }
+}
+
+@Suite struct InputFormatTests {
+    @Test func testFromExtension() {
+        #expect(InputFormat.fromExtension("a/b.CSV") == .csv)
+        #expect(InputFormat.fromExtension("x.ndjson") == .jsonl)
+        #expect(InputFormat.fromExtension("x.jsonl") == .jsonl)
+        #expect(InputFormat.fromExtension("x.json") == .json)
+        #expect(InputFormat.fromExtension("x.txt") == nil)
+        #expect(InputFormat.fromExtension("dir.csv/x") == nil)
+    }
+
+    @Test func testSniff() {
+        func sniff(_ text: String) -> InputFormat { Array(text.utf8).withUnsafeBytes { InputFormat.sniff($0) } }
+        #expect(sniff("\u{FEFF}\n [") == .json)
+        #expect(sniff("  {\"a\":1}") == .jsonl)
+        #expect(sniff("a,b") == .csv)
+        #expect(sniff("") == .csv)
+    }
+}

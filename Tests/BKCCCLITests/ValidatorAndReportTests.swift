@@ -1,0 +1,191 @@
+import BKCC
+@testable import BKCCCLI
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct RowValidatorTests {
+    func row(_ index: Int, _ text: String) -> InputRow { InputRow(index: index, line: index + 2, detail: json(text)) }
+
+    @Test func testTheCoreRules_WithoutTheDetailsPrefix() {
+        var validator = RowValidator()
+        #expect(validator.check(row(0, #"{"bk_inst_name":"a","bk_asset_id":"A"}"#)) == nil)
+        #expect(validator.check(row(1, #"{"bk_inst_name":"  ","bk_asset_id":"B"}"#)) == "bk_inst_name: required, must be a non-empty string")
+        #expect(validator.check(row(2, #"{"bk_inst_name":"c","bk_asset_id":3}"#)) == "bk_asset_id: must be a string, got integer")
+        #expect(validator.check(row(3, #"[1]"#)) == "must be an object, got array")
+        #expect(validator.check(InputRow(index: 4, line: 9, detail: nil, problem: "column 2: x")) == "column 2: x")
+    }
+
+    @Test func testARepeatedAssetID_NamesTheFirstLine() {
+        var validator = RowValidator()
+        #expect(validator.check(row(0, #"{"bk_inst_name":"a","bk_asset_id":"A-1"}"#)) == nil)
+        #expect(validator.check(row(1, #"{"bk_inst_name":"b","bk_asset_id":" A-1 "}"#))
+                == #"bk_asset_id "A-1" repeats line 2; the server would reject it as duplicated"#)
+    }
+
+    @Test func testAnotherUniqueField_IsCheckedToo() {
+        var validator = RowValidator(uniqueField: "bk_inst_name")
+        #expect(validator.check(row(0, #"{"bk_inst_name":"a","bk_asset_id":"A"}"#)) == nil)
+        #expect(validator.check(row(1, #"{"bk_inst_name":"a","bk_asset_id":"B"}"#))?.hasPrefix(#"bk_inst_name "a" repeats line 2"#) == true)
+    }
+}
+
+@Suite struct ReportTests {
+    @Test func testLines_RoundTrip() throws {
+        let lines = [
+            ReportLine(index: 0, line: 2, outcome: .created, instanceID: 1001, requestID: "r1"),
+            ReportLine(index: 1, line: 3, outcome: .failed, message: "duplicated \"x\" 重复", requestID: "r1"),
+            ReportLine(index: 2, line: 4, outcome: .unknown, message: "timeout"),
+            ReportLine(index: 3, line: 5, outcome: .skipped, message: "cancelled"),
+        ]
+        #expect(lines[0].text == #"{"index":0,"line":2,"outcome":"created","bk_inst_id":1001,"request_id":"r1"}"#)
+        #expect(lines[1].text == #"{"index":1,"line":3,"outcome":"failed","message":"duplicated \"x\" 重复","request_id":"r1"}"#)
+        for line in lines {
+            #expect(try ReportLine.parse(Array(line.text.utf8)).get() == line)
+        }
+    }
+
+    @Test func testWriter_ReplacesTheFileItWasResumedFrom() throws {
+        let path = temporaryFile(#"{"index":0,"line":2,"outcome":"created","bk_inst_id":7,"request_id":""}"# + "\n")
+        defer { unlink(path) }
+        let state = try ResumeState(path: path)
+        let writer = try ReportWriter(path: path) { append in
+            append(ReportLine(index: 0, line: state.line(0), outcome: .created, instanceID: state.state(0)))
+        }
+        writer.append(ReportLine(index: 1, line: 3, outcome: .failed, message: "m"))
+        #expect(writer.flush() == nil)
+        let text = readText(path)
+        #expect(text == #"{"index":0,"line":2,"outcome":"created","bk_inst_id":7,"request_id":""}"# + "\n"
+                + #"{"index":1,"line":3,"outcome":"failed","message":"m","request_id":""}"# + "\n")
+    }
+
+    @Test func testResumeState_KeepsCreatedOverOthers() throws {
+        let path = temporaryFile("""
+            {"index":2,"line":4,"outcome":"unknown","message":"t","request_id":""}
+            {"index":0,"line":2,"outcome":"failed","message":"x","request_id":""}
+
+            {"index":3,"line":5,"outcome":"created","bk_inst_id":9,"request_id":""}
+            {"index":3,"line":5,"outcome":"failed","message":"dup","request_id":""}
+            """)
+        defer { unlink(path) }
+        let state = try ResumeState(path: path)
+        #expect(state.count == 4)
+        #expect(state.state(0) == ResumeState.notCreated)
+        #expect(state.state(1) == ResumeState.absent)
+        #expect(state.state(2) == ResumeState.unknown)
+        #expect(state.state(3) == 9)
+        #expect(state.line(3) == 5)
+    }
+
+    @Test func testResumeState_RefusesWhatIsNotAReport() throws {
+        let path = temporaryFile("{\"index\":0,\"line\":2,\"outcome\":\"created\"}\n")
+        defer { unlink(path) }
+        let error = thrown { () throws(InputError) in try ResumeState(path: path) }
+        #expect(error?.line == 1)
+        #expect(error?.reason.contains("bk_inst_id") == true)
+    }
+}
+
+@Suite struct SettingsTests {
+    @Test func testFlags_BeatEnvironment_BeatsConfigFile() throws {
+        let file = temporaryFile(#"{"url": "http://file", "app_code": "file-code", "app_secret": "file-secret", "username": "file-user", "concurrency": 2}"#)
+        defer { unlink(file) }
+        let settings = try Settings.resolve(
+            flags: [("url", try .string("http://flag"), "--url")],
+            environment: ["BK_COMPONENT_API_URL": "http://env", "BKPAAS_APP_ID": "env-code", "APP_CODE": "other"],
+            configPath: file)
+        #expect(settings["url"]?.value.string == "http://flag")
+        #expect(settings["url"]?.source == .flag("--url"))
+        #expect(settings["app_code"]?.value.string == "env-code")
+        #expect(settings["app_code"]?.source == .environment("BKPAAS_APP_ID"))
+        #expect(settings["app_secret"]?.source == .file(file))
+        let configuration = try settings.configuration()
+        #expect(configuration.concurrency == 2)
+        #expect(configuration.username == "file-user")
+    }
+
+    @Test func testShow_MasksSecrets() throws {
+        let settings = try Settings.resolve(flags: [], environment: [
+            "BK_COMPONENT_API_URL": "http://x", "BK_APP_CODE": "c", "BK_APP_SECRET": "TOPSECRET-123", "BK_TOKEN": "TOKEN-456",
+        ], configPath: nil)
+        let text = settings.showText()
+        #expect(!text.contains("TOPSECRET-123"))
+        #expect(!text.contains("TOKEN-456"))
+        #expect(text.contains(#"app_secret "#))
+        #expect(text.contains(#""***""#))
+        let shown = JSONText.serialize(try settings.showJSON())
+        #expect(!shown.contains("TOPSECRET") && !shown.contains("TOKEN-456"))
+        #expect(Settings.shown(key: "proxy", value: try .string("http://u:pw@proxy:3128")).string == "http://***@proxy:3128")
+    }
+
+    @Test func testMissingEssentials_SayHowToSetThem() throws {
+        let settings = try Settings.resolve(flags: [], environment: ["HOME": "/nonexistent"], configPath: nil)
+        let error = thrown { () throws(BKCCError) in try settings.configuration() }
+        #expect(error?.message == "no url set: use --url URL, BK_COMPONENT_API_URL, or \"url\" in the config file")
+    }
+
+    @Test func testAnUnknownKeyInTheFile_IsNamed() throws {
+        let file = temporaryFile(#"{"timout_ms": 5}"#)
+        defer { unlink(file) }
+        let error = thrown { () throws(BKCCError) in try Settings.resolve(flags: [], environment: [:], configPath: file) }
+        #expect(error?.message.contains("unknown key \"timout_ms\"") == true)
+    }
+
+    @Test func testAMissingConfigFile_IsAnErrorOnlyWhenNamed() throws {
+        #expect(thrown { () throws(BKCCError) in try Settings.resolve(flags: [], environment: [:], configPath: "/nonexistent/c.json") } != nil)
+        _ = try Settings.resolve(flags: [], environment: ["HOME": "/nonexistent"], configPath: nil)
+    }
+
+    @Test func testDefaultPath_FollowsXDG() {
+        #expect(Settings.defaultConfigPath(["HOME": "/h"]) == "/h/.config/bkcc/config.json")
+        #expect(Settings.defaultConfigPath(["HOME": "/h", "XDG_CONFIG_HOME": "/x"]) == "/x/bkcc/config.json")
+    }
+}
+
+@Suite struct FormattingTests {
+    @Test func testGroupedAndDurations() {
+        #expect(grouped(0) == "0")
+        #expect(grouped(999) == "999")
+        #expect(grouped(1000) == "1,000")
+        #expect(grouped(1234567) == "1,234,567")
+        #expect(clockDuration(seconds: 5) == "0:05")
+        #expect(clockDuration(seconds: 3723) == "1:02:03")
+        #expect(humanDuration(seconds: 1.25) == "1.3 s" || humanDuration(seconds: 1.25) == "1.2 s")
+        #expect(humanDuration(seconds: 125) == "2 min 5 s")
+    }
+
+    @Test func testProgressLine() {
+        let captured = CapturedConsole()
+        let bar = ProgressBar(console: captured.console, total: 10_000, enabled: true, clock: { 0 })
+        #expect(bar.line(done: 4_500, failed: 3, elapsed: 3.0)
+                == "[##########--------------]  45%  4,500/10,000 rows  1,500 rows/s  ETA 0:04  3 not created")
+        #expect(bar.line(done: 0, failed: 0, elapsed: 0) == "[------------------------]   0%  0/10,000 rows")
+    }
+
+    @Test func testProgress_IsSilentWhenDisabled() {
+        let captured = CapturedConsole()
+        let bar = ProgressBar(console: captured.console, total: 10, enabled: false)
+        bar.update(done: 5, failed: 0, force: true)
+        bar.finish()
+        #expect(captured.err.isEmpty)
+    }
+
+    @Test func testSummary() {
+        var counts = ImportCounts()
+        counts.total = 1000
+        counts.created = 995
+        counts.failed = 5
+        counts.invalid = 5
+        counts.sent = 995
+        let lines = Importer.summaryLines(counts, objectID: "bk_switch", elapsed: 2.0, cause: nil,
+                                          samples: [RowProblem(index: 16, line: 18, message: "failed: invalid: x")], report: "r.jsonl")
+        #expect(lines == [
+            "bk_switch: 995 of 1,000 rows created, 5 failed (2.0 s, 498 rows/s)",
+            "  5 invalid rows were not sent (--skip-invalid)",
+            "  first rows not created:",
+            "    line 18: failed: invalid: x",
+            "report: r.jsonl (finish with: --resume r.jsonl)",
+        ])
+    }
+}
