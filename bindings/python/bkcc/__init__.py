@@ -110,4 +110,5 @@ def status_name(status: Union[int, Status]) -> str:
     value = int(status)
     if not -2**31 <= value < 2**31:
         return "BKCC_UNKNOWN"
-    return _lib.bkcc_status_name(value).decode("utf-8")
+    name: bytes = _lib.bkcc_status_name(value)
+    return name.decode("utf-8")

@@ -21,7 +21,7 @@ import ctypes
 import ctypes.util
 import os
 from ctypes import POINTER, c_char, c_char_p, c_int, c_longlong, c_size_t, c_void_p
-from typing import List, Optional
+from typing import Any, List, Optional
 
 __all__ = ["lib", "library_path", "BkccError", "PROGRESS_FN", "TRANSPORT_FN", "take_text"]
 
@@ -88,7 +88,7 @@ lib, library_path = _load()
 _ERR = POINTER(BkccError)
 
 
-def _declare(name: str, restype: object, argtypes: list) -> None:
+def _declare(name: str, restype: Any, argtypes: List[Any]) -> None:
     try:
         fn = getattr(lib, name)
     except AttributeError as error:

@@ -8,7 +8,7 @@ import os
 import signal
 import threading
 from collections.abc import Mapping
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union, cast
 
 from . import _ffi, _jansson
 from ._ffi import BkccError, lib, take_text
@@ -210,8 +210,8 @@ class Result:
         found = [r for r in data.get("requests") or () if isinstance(r, dict) and r.get("permission")]
         for request in found:
             if wanted and request.get("request_id") == wanted:
-                return request["permission"]
-        return found[0]["permission"] if found else None
+                return cast(Dict[str, Any], request["permission"])
+        return cast(Dict[str, Any], found[0]["permission"]) if found else None
 
     @property
     def ok(self) -> bool:
@@ -463,7 +463,8 @@ class Client:
                 self._leave()
         if not pointer:
             raise _error(err)
-        return _jansson.take(pointer)
+        request: Dict[str, Any] = _jansson.take(pointer)
+        return request
 
 
 def validate(obj_id: str, details: Details) -> Dict[int, str]:
@@ -508,7 +509,7 @@ def parse_response(http_status: int, body: Union[bytes, bytearray, memoryview, s
         raise _invalid("http_status: out of range")
     err = BkccError()
     pointer = lib.bkcc_parse_response_json(http_status, data, len(data), detail_count, ctypes.byref(err))
-    answer = _loads(take_text(pointer))
+    answer: Optional[Dict[str, Any]] = _loads(take_text(pointer))
     if answer is None:
         raise _error(err)
     return answer

@@ -130,9 +130,6 @@ class Error(Exception):
         return (type(self), (int(self.status), self.message, self.api_code, self.http_status,
                              self.request_id), {"permission": self.permission})
 
-    def __setstate__(self, state: Dict[str, Any]) -> None:
-        self.__dict__.update(state)
-
 
 class InvalidArgumentError(Error, ValueError):
     """``BKCC_EINVAL``: a bad argument or configuration (also raised for a closed client)."""
