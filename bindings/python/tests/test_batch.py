@@ -118,7 +118,16 @@ def test_invalid_details_skip_sends_the_valid_ones(emu, client):
     assert len(emu.instances()) == 2
 
 
-@pytest.mark.parametrize("kwargs", [{"on_invalid": "maybe"}])
+def test_skip_with_every_detail_invalid_returns_a_result_with_validation_status(emu, client):
+    result = client.batch_create_inst("bk_switch", [{"bk_inst_name": "a"}, {"bk_inst_name": "b"}],
+                                      on_invalid="skip")
+    assert result.status == bkcc.Status.EVALIDATION
+    assert isinstance(result.error, bkcc.ValidationError)
+    assert sorted(result.failed) == [0, 1] and result.requests == []
+    assert emu.stats()["requests"]["batch_create_inst"] == 0
+
+
+@pytest.mark.parametrize("kwargs", [{"on_invalid": "maybe"}, {"on_invalid": None}])
 def test_bad_options_are_invalid_arguments(client, kwargs):
     with pytest.raises(bkcc.InvalidArgumentError, match="on_invalid"):
         client.batch_create_inst("bk_switch", switches(1), **kwargs)
