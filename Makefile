@@ -16,7 +16,7 @@ BUILD       := build
 CTEST_FLAGS := -std=c99 -Wall -Wextra -Werror -pedantic -g
 VALGRIND    := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite
 
-.PHONY: all deps lib dist test test-swift test-c test-header test-emulator demo bench install clean help
+.PHONY: all deps lib dist test test-swift test-c test-header test-emulator demo bench install clean help cli test-cli
 
 all: dist
 
@@ -42,11 +42,11 @@ lib: deps
 	cp include/bkcc.h $(DIST)/include/bkcc.h
 	sed 's/@VERSION@/$(VERSION)/' bkcc.pc.in > $(DIST)/lib/pkgconfig/bkcc.pc
 
-dist: lib
+dist: lib cli
 
 # --- tests ----------------------------------------------------------------------------------------------------
 
-test: test-swift test-c test-header test-emulator
+test: test-swift test-c test-header test-emulator test-cli
 	@echo "make test: all suites passed"
 
 test-swift: deps
@@ -88,6 +88,22 @@ test-header: lib
 
 test-emulator:
 	$(PYTHON) -m pytest -q Tests/Emulator
+
+# --- the command-line tool (bkcc) ---------------------------------------------------------------------------
+# Built in the same release folder as the library (after it: one build at a time there), staged as dist/bin/bkcc.
+
+cli: lib
+	$(RELEASE) --product bkcc-cli
+	@mkdir -p $(DIST)/bin
+	cp $(STATIC)/release/bkcc-cli $(DIST)/bin/bkcc
+
+# End-to-end tests of dist/bin/bkcc against the emulator (its unit tests run in test-swift).
+test-cli: cli
+	BKCC=$(CURDIR)/$(DIST)/bin/bkcc $(PYTHON) -m pytest -q Tests/CLI
+
+# The README's first command: build, start the emulator, import examples/switches.csv, resume, stop the emulator.
+demo: cli
+	@BKCC=$(DIST)/bin/bkcc examples/demo.sh
 
 # --- install ------------------------------------------------------------------------------------------------
 

@@ -42,7 +42,7 @@ public func runValidate(_ options: ValidateOptions, console: Console) -> ExitSta
                     try? problems.append(entry)
                 }
             } else {
-                console.print("\(input.displayName):\(problem.text)")
+                console.print(problem.located(in: input.displayName))
             }
         }
     } catch {

@@ -7,6 +7,8 @@ public struct RowProblem: Equatable, Sendable {
     public var message: String
 
     public var text: String { "line \(line): \(message)" }
+    /// `file:line: message`, as compilers write it.
+    public func located(in file: String) -> String { "\(file):\(line): \(message)" }
 }
 
 /// The first pass over an input: reads and checks every row, counts them, keeps the first problems. Nothing is

@@ -175,7 +175,7 @@ public final class Importer {
 
     private func reportProblems(_ check: CheckPass, input: InputFile) {
         console.flush()
-        for problem in check.problems { console.note("\(input.displayName):\(problem.text)") }
+        for problem in check.problems { console.note(problem.located(in: input.displayName)) }
         if check.invalid > check.problems.count {
             console.note("… and \(grouped(check.invalid - check.problems.count)) more invalid rows (bkcc validate lists them all with --max-problems 0)")
         }
@@ -309,7 +309,7 @@ public final class Importer {
             console.print(JSONText.serialize(summaryJSON(counts, status: status, outcome: outcome, cause: cause, elapsed: elapsed, input: input)))
         } else {
             for line in Importer.summaryLines(counts, objectID: options.objectID, elapsed: elapsed, cause: cause,
-                                              samples: send.failureSamples, report: options.reportPath,
+                                              samples: send.failureSummary, report: options.reportPath,
                                               interrupted: send.interrupted) {
                 console.print(line)
             }

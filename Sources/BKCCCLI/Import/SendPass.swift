@@ -35,7 +35,9 @@ final class SendPass {
     private var inFlight: [Int: Int] = [:]
     private(set) var readError: InputError?
     private(set) var interrupted = false
+    /// The first rows not created, one per distinct message (at most 5), each with how many rows share it.
     private(set) var failureSamples: [RowProblem] = []
+    private var sampleCounts: [String: Int] = [:]
     private(set) var writeError: String?
 
     init(importer: Importer, input: InputFile, format: InputFormat, resume: ResumeState?, writer: ReportWriter?,
@@ -124,6 +126,25 @@ final class SendPass {
         return !interrupted
     }
 
+    private func sample(_ line: ReportLine) {
+        let message = "\(line.outcome.rawValue): \(line.message)"
+        if let count = sampleCounts[message] {
+            sampleCounts[message] = count + 1
+        } else if failureSamples.count < 5 {
+            sampleCounts[message] = 1
+            failureSamples.append(RowProblem(index: line.index, line: line.line, message: message))
+        }
+    }
+
+    /// The samples, "(and N more like it)" added where rows share a message.
+    var failureSummary: [RowProblem] {
+        failureSamples.map { sample in
+            var sample = sample
+            if let count = sampleCounts[sample.message], count > 1 { sample.message += " (and \(grouped(count - 1)) more like it)" }
+            return sample
+        }
+    }
+
     private func record(_ line: ReportLine) {
         switch line.outcome {
         case .created: counts.created += 1
@@ -131,9 +152,7 @@ final class SendPass {
         case .unknown: counts.unknown += 1
         case .skipped: counts.skipped += 1
         }
-        if line.outcome != .created, failureSamples.count < 5, line.outcome != .skipped || failureSamples.isEmpty {
-            failureSamples.append(RowProblem(index: line.index, line: line.line, message: "\(line.outcome.rawValue): \(line.message)"))
-        }
+        if line.outcome != .created { sample(line) }
         writer?.append(line)
         if !interrupted { progress.update(done: counts.done, failed: counts.done - counts.created) }
     }
