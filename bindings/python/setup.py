@@ -10,7 +10,7 @@ pure (py3-none-any). The copy goes into the build folder only: the source tree i
 import os
 import shutil
 
-from setuptools import setup
+from setuptools import Distribution, setup
 from setuptools.command.build_py import build_py
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -33,11 +33,21 @@ class BuildPyWithLibrary(build_py):
     def run(self):
         super().run()
         library = library_to_bundle()
+        target = os.path.join(self.build_lib, "bkcc", SONAME)
         if library:
-            target = os.path.join(self.build_lib, "bkcc", SONAME)
             self.announce("copying %s -> %s" % (library, target), level=2)
             shutil.copyfile(library, target)
             os.chmod(target, 0o755)
+        elif os.path.exists(target):
+            os.remove(target)  # a copy left in build/ by an earlier build must not ship in a pure wheel
+
+
+class BinaryDistribution(Distribution):
+    """Says "has native code" when the library is bundled: the wheel then gets a platform tag and installs its
+    files at the platlib root (not under .data/purelib)."""
+
+    def has_ext_modules(self):
+        return library_to_bundle() is not None
 
 
 commands = {"build_py": BuildPyWithLibrary}
@@ -52,12 +62,7 @@ except ImportError:
 
 if bdist_wheel is not None:
     class BdistWheel(bdist_wheel):
-        """Platform tag when the wheel carries the native library; the Python ABI does not matter (ctypes)."""
-
-        def finalize_options(self):
-            super().finalize_options()
-            if library_to_bundle():
-                self.root_is_pure = False
+        """py3-none-<platform> for a wheel with the library: ctypes needs no particular Python version or ABI."""
 
         def get_tag(self):
             python, abi, plat = super().get_tag()
@@ -67,4 +72,4 @@ if bdist_wheel is not None:
 
     commands["bdist_wheel"] = BdistWheel
 
-setup(cmdclass=commands)
+setup(cmdclass=commands, distclass=BinaryDistribution)
