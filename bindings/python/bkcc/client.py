@@ -383,7 +383,9 @@ class Client:
 
         Raises:
             InvalidArgumentError: bad arguments or options; the client is closed.
-            ValidationError: a detail is invalid and ``on_invalid="abort"``; nothing was sent.
+            ValidationError: a detail is invalid and ``on_invalid="abort"``; nothing was sent. (With
+                ``on_invalid="skip"`` and every detail invalid, a ``Result`` with status ``EVALIDATION``
+                is returned instead.)
             NoMemoryError: out of memory. (These are the cases where the library returns NULL.)
         """
         obj = _cstring(obj_id, "bk_obj_id")

@@ -1,5 +1,7 @@
-"""Memory stays flat over many calls: nothing leaks on the Python side (tracemalloc) or in C (RSS)."""
+"""Memory stays flat over many calls: nothing leaks on the Python side (tracemalloc) or in C (RSS, and glibc's
+own count of bytes in use, mallinfo2, which sees a leak that RSS hides when the heap has free pages to reuse)."""
 
+import ctypes
 import gc
 import json
 import os
@@ -19,6 +21,30 @@ def rss_bytes():
         return int(f.read().split()[1]) * PAGE
 
 
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+
+try:
+    _mallinfo2 = ctypes.CDLL(None).mallinfo2
+    _mallinfo2.restype = MallInfo2
+    _mallinfo2.argtypes = []
+except AttributeError:  # glibc < 2.33, or not glibc
+    _mallinfo2 = None
+
+
+def c_heap_in_use():
+    """Bytes malloc has handed out and not got back (0 where mallinfo2 is missing)."""
+    if _mallinfo2 is None:
+        return 0
+    info = _mallinfo2()
+    return info.uordblks + info.hblkhd
+
+
+LAST = {}
+
+
 def measure(call, calls=CALLS, warmup=1_000):
     for _ in range(warmup):
         call()
@@ -26,14 +52,18 @@ def measure(call, calls=CALLS, warmup=1_000):
     tracemalloc.start()
     try:
         rss_before = rss_bytes()
+        heap_before = c_heap_in_use()
         py_before = tracemalloc.get_traced_memory()[0]
         for _ in range(calls):
             call()
         gc.collect()
         py_growth = tracemalloc.get_traced_memory()[0] - py_before
+        heap_growth = c_heap_in_use() - heap_before
         rss_growth = rss_bytes() - rss_before
     finally:
         tracemalloc.stop()
+    # the C heap count includes tracemalloc's own bookkeeping and Python objects: subtract what Python holds
+    LAST["heap"] = heap_growth - max(py_growth, 0)
     return py_growth, rss_growth
 
 
@@ -72,6 +102,8 @@ def test_memory_is_flat_over_ten_thousand_calls(name):
     # A leak of even one small allocation per call would show as >= 10,000 x ~32 bytes.
     assert py_growth < 64 * 1024, "Python memory grew by %d bytes over %d calls" % (py_growth, CALLS)
     assert rss_growth < 2 * 1024 * 1024, "RSS grew by %d bytes over %d calls" % (rss_growth, CALLS)
+    # one leaked allocation per call, even of a few bytes, is >= 10,000 x 32 bytes here
+    assert LAST["heap"] < 160 * 1024, "the C heap grew by %d bytes over %d calls" % (LAST["heap"], CALLS)
 
 
 def test_clients_do_not_leak():
@@ -82,3 +114,20 @@ def test_clients_do_not_leak():
     py_growth, rss_growth = measure(make, calls=2_000, warmup=200)
     assert py_growth < 64 * 1024
     assert rss_growth < 2 * 1024 * 1024
+
+
+def test_batch_calls_with_progress_do_not_leak(emu):
+    """The result text (bkcc_free) and every progress event (json_dumps + jansson's free) are released."""
+    details = switches(3)
+    with emu.client(concurrency=1) as client:
+        def call():
+            events = []
+            result = client.batch_create_inst("bk_switch", details, progress=events.append)
+            assert len(events) == 1 and len(result.failed) + len(result.created) == 3
+
+        py_growth, rss_growth = measure(call, calls=400, warmup=50)
+    assert py_growth < 64 * 1024, "Python memory grew by %d bytes over 400 batch calls" % py_growth
+    assert rss_growth < 2 * 1024 * 1024, "RSS grew by %d bytes over 400 batch calls" % rss_growth
+    print("C heap growth over 400 batch calls:", LAST["heap"])
+    # a leaked result text (~600 bytes) or progress event (~250 bytes) per call would be >= 100 KB here
+    assert LAST["heap"] < 48 * 1024, "the C heap grew by %d bytes over 400 batch calls" % LAST["heap"]
