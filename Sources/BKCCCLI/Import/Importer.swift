@@ -366,7 +366,13 @@ public final class Importer {
         try? object.set("object", options.objectID)
         try? object.set("input", input.displayName)
         for (key, value) in integers { try? object.set(key, value) }
-        try? object.set("status", (status == .ok ? BKCCStatus.ok : outcome?.status ?? .partial).name)
+        let overall: BKCCStatus
+        switch status {
+        case .ok: overall = .ok
+        case .failed: overall = outcome?.status ?? .transport
+        default: overall = counts.created > 0 ? .partial : (outcome?.status ?? .validation)
+        }
+        try? object.set("status", overall.name)
         try? object.set("message", cause ?? "")
         if let report = options.reportPath { try? object.set("report", report) } else { try? object.set("report", JSON.null) }
         return object

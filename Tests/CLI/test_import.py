@@ -1,0 +1,398 @@
+"""bkcc batch-create-inst end to end: inputs, checks, options, exit codes (0, 1, 2, 3)."""
+
+import json
+import os
+import socket
+
+import pytest
+
+from conftest import FIXTURES, report_lines, switches, write_csv
+
+
+# --- exit 0: every row created ---------------------------------------------------------------------------------
+
+def test_csv_creates_every_row_with_chinese_text_intact(bkcc, emulator, tmp_path):
+    rows = switches(450)
+    path = write_csv(tmp_path / "s.csv", rows)
+    report = tmp_path / "r.jsonl"
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", "--report", report, path)
+    assert r.code == 0, r
+    assert "bk_switch: 450 of 450 rows created" in r.out
+    stored = emulator.instances()
+    assert sorted((i["bk_inst_name"], i["bk_asset_id"]) for i in stored) == sorted(rows)
+    lines = report_lines(report)
+    assert sorted(l["index"] for l in lines) == list(range(450))
+    by_index = {l["index"]: l for l in lines}
+    ids = {i["bk_asset_id"]: i["bk_inst_id"] for i in stored}
+    for index, (_, asset) in enumerate(rows):
+        assert by_index[index] == {"index": index, "line": index + 2, "outcome": "created",
+                                   "bk_inst_id": ids[asset], "request_id": by_index[index]["request_id"]}
+        assert len(by_index[index]["request_id"]) == 32
+    assert emulator.stats()["requests"]["batch_create_inst"] == 3  # 200 + 200 + 50
+
+
+def test_typed_csv_columns_and_empty_cells(bkcc, emulator, tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("bk_inst_name,bk_asset_id,bk_port_count:int,bk_sn,bk_remark\n"
+                    "a,A,48,,\"多行\n备注, 带逗号\"\nb,B,,SN-B,\n", encoding="utf-8")
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", path)
+    assert r.code == 0, r
+    stored = {i["bk_asset_id"]: i for i in emulator.instances()}
+    assert stored["A"]["bk_port_count"] == 48 and "bk_sn" not in stored["A"]
+    assert stored["A"]["bk_remark"] == "多行\n备注, 带逗号"
+    assert stored["B"]["bk_sn"] == "SN-B" and "bk_port_count" not in stored["B"] and "bk_remark" not in stored["B"]
+
+
+def test_jsonl_file(bkcc, emulator, tmp_path):
+    path = tmp_path / "s.jsonl"
+    path.write_text("".join(json.dumps({"bk_inst_name": n, "bk_asset_id": a, "bk_port_count": 24}, ensure_ascii=False) + "\n"
+                            for n, a in switches(30)) + "\n", encoding="utf-8")
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", path)
+    assert r.code == 0, r
+    assert len(emulator.instances()) == 30
+
+
+def test_json_array_file(bkcc, emulator, tmp_path):
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps([{"bk_inst_name": n, "bk_asset_id": a} for n, a in switches(25)], ensure_ascii=False, indent=2),
+                    encoding="utf-8")
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", path)
+    assert r.code == 0, r
+    assert len(emulator.instances()) == 25
+
+
+@pytest.mark.parametrize("fmt,flag", [("csv", ["--format", "csv"]), ("jsonl", []), ("json", [])])
+def test_stdin(bkcc, emulator, fmt, flag):
+    rows = switches(210, prefix="IN")
+    if fmt == "csv":
+        data = "bk_inst_name,bk_asset_id\n" + "".join("%s,%s\n" % r for r in rows)
+    elif fmt == "jsonl":
+        data = "".join(json.dumps({"bk_inst_name": n, "bk_asset_id": a}) + "\n" for n, a in rows)
+    else:
+        data = json.dumps([{"bk_inst_name": n, "bk_asset_id": a} for n, a in rows])
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", *flag, "-", input=data.encode())
+    assert r.code == 0, r
+    assert len(emulator.instances()) == 210
+
+
+def test_stdin_is_the_default_input(bkcc, emulator):
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", input=b'{"bk_inst_name": "x", "bk_asset_id": "X"}\n')
+    assert r.code == 0, r
+    assert len(emulator.instances()) == 1
+
+
+def test_api_gateway_route(bkcc, emulator, tmp_path):
+    path = write_csv(tmp_path / "s.csv", switches(5))
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", path, env={"BKCC_API": "apigw"})
+    assert r.code == 0, r
+    assert emulator.stats()["requests_by_api"]["apigw"] == 1
+
+
+# --- CSV edge cases, end to end: what the CMDB stores is what the spreadsheet says -------------------------------
+
+EDGE_CSV = ("\ufeff\"bk_inst_name\",bk_asset_id,bk_remark\r\n"
+            "\"he said \"\"hi\"\", ok\",E1,plain\r\n"
+            "\"line1\nline2\",E2,\"crlf\r\ninside\"\r\n"
+            "\r\n"
+            "\"核心, 交换机\",E3,  spaces kept  \r\n"
+            "ab\"c,E4,\"ab\"c\r\n"
+            "x,E5,")
+
+
+def test_csv_edge_cases_reach_the_cmdb_intact(bkcc, emulator, tmp_path):
+    path = tmp_path / "edge.csv"
+    path.write_bytes(EDGE_CSV.encode("utf-8"))
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", "--report", tmp_path / "r.jsonl", path)
+    assert r.code == 0, r
+    stored = {i["bk_asset_id"]: i for i in emulator.instances()}
+    assert stored["E1"]["bk_inst_name"] == 'he said "hi", ok'
+    assert stored["E2"]["bk_inst_name"] == "line1\nline2" and stored["E2"]["bk_remark"] == "crlf\r\ninside"
+    assert stored["E3"]["bk_inst_name"] == "核心, 交换机" and stored["E3"]["bk_remark"] == "spaces kept"  # the server trims
+    assert stored["E4"]["bk_inst_name"] == 'ab"c' and stored["E4"]["bk_remark"] == "abc"
+    assert "bk_remark" not in stored["E5"]
+    assert sorted(l["line"] for l in report_lines(tmp_path / "r.jsonl")) == [2, 3, 7, 8, 9]  # E2 spans lines 3-5
+    # What is sent keeps the spaces as written (the dry run shows the very details).
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", "--dry-run", path)
+    details = json.loads(r.out)["body"]["details"]
+    assert details[2] == {"bk_inst_name": "核心, 交换机", "bk_asset_id": "E3", "bk_remark": "  spaces kept  "}
+
+
+def test_unterminated_quote_names_the_record_and_sends_nothing(bkcc, emulator, tmp_path):
+    path = tmp_path / "u.csv"
+    path.write_text('bk_inst_name,bk_asset_id\nok,A\n"broken,B\nc,C\n')
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", path)
+    assert r.code == 2, r
+    assert "u.csv:3:" in r.err and "unterminated quoted field" in r.err and "nothing was sent" in r.err
+    assert emulator.stats()["requests"]["batch_create_inst"] == 0
+
+
+def test_invalid_utf8_is_refused_naming_line_and_column(bkcc, emulator, tmp_path):
+    path = tmp_path / "gbk.csv"
+    path.write_bytes("bk_inst_name,bk_asset_id\nok,A\n".encode() + "交换机".encode("gbk") + b",B\n")
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", path)
+    assert r.code == 2, r
+    assert "gbk.csv:3: column 1 (bk_inst_name): not valid UTF-8" in r.err
+    assert emulator.stats()["requests"]["batch_create_inst"] == 0
+
+
+@pytest.mark.parametrize("name", ["92_bom_only.csv", "93_empty.csv"])
+def test_empty_inputs_have_nothing_to_send(bkcc, emulator, name):
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", os.path.join(FIXTURES, name))
+    assert r.code == 2, r
+    assert "no rows to import" in r.err
+
+
+def test_header_only_has_nothing_to_send(bkcc, tmp_path):
+    path = write_csv(tmp_path / "h.csv", [])
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", path)
+    assert r.code == 2 and "no rows to import" in r.err, r
+
+
+# --- exit 2: invalid input, nothing sent --------------------------------------------------------------------------
+
+def test_invalid_rows_send_nothing_and_are_listed_with_their_lines(bkcc, emulator, tmp_path):
+    rows = switches(20)
+    rows[3] = ("", "SW-000003")
+    rows[9] = ("dup", "SW-000001")
+    path = write_csv(tmp_path / "s.csv", rows)
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", path)
+    assert r.code == 2, r
+    assert "s.csv:5: bk_inst_name: required, must be a non-empty string" in r.err
+    assert 's.csv:11: bk_asset_id "SW-000001" repeats line 3' in r.err
+    assert "2 of 20 rows are invalid; nothing was sent" in r.err
+    assert emulator.stats()["requests"]["batch_create_inst"] == 0
+
+
+def test_malformed_jsonl_names_line_and_column(bkcc, emulator, tmp_path):
+    path = tmp_path / "s.jsonl"
+    path.write_text('{"bk_inst_name": "a", "bk_asset_id": "A"}\n\n{"bk_inst_name": "b", "bk_asset_id": }\n')
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", path)
+    assert r.code == 2, r
+    assert "s.jsonl:3: column 38: not valid JSON" in r.err
+    assert emulator.stats()["requests"]["batch_create_inst"] == 0
+
+
+def test_a_row_that_is_not_an_object(bkcc, tmp_path):
+    path = tmp_path / "s.json"
+    path.write_text('[{"bk_inst_name": "a", "bk_asset_id": "A"},\n "text"]')
+    r = bkcc("validate", "--obj", "bk_switch", path)
+    assert r.code == 2 and "s.json:2: must be an object, got string" in r.out, r
+
+
+def test_max_problems_limits_the_list(bkcc, tmp_path):
+    path = write_csv(tmp_path / "s.csv", [("", "A%d" % i) for i in range(30)])
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", "--max-problems", "3", path)
+    assert r.code == 2, r
+    assert r.err.count("bk_inst_name: required") == 3 and "27 more invalid rows" in r.err
+
+
+# --- --skip-invalid: exit 1 -------------------------------------------------------------------------------------
+
+def test_skip_invalid_sends_the_valid_rows_and_reports_the_others(bkcc, emulator, tmp_path):
+    rows = switches(10)
+    rows[2] = ("x", "")
+    path = write_csv(tmp_path / "s.csv", rows)
+    report = tmp_path / "r.jsonl"
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", "--skip-invalid", "--report", report, path)
+    assert r.code == 1, r
+    assert "9 of 10 rows created, 1 failed" in r.out
+    assert len(emulator.instances()) == 9
+    failed = [l for l in report_lines(report) if l["outcome"] != "created"]
+    assert failed == [{"index": 2, "line": 4, "outcome": "failed", "request_id": "",
+                       "message": "invalid: bk_asset_id: required, must be a non-empty string"}]
+
+
+def test_every_row_invalid_even_with_skip_invalid_is_exit_2(bkcc, emulator, tmp_path):
+    path = write_csv(tmp_path / "s.csv", [("", "A"), ("", "B")])
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", "--skip-invalid", path)
+    assert r.code == 2, r
+    assert emulator.stats()["requests"]["batch_create_inst"] == 0
+
+
+# --- exit 1: some rows not created by the server -----------------------------------------------------------------
+
+def test_rows_the_server_rejects_are_exit_1_with_its_message(bkcc, emulator, tmp_path):
+    first = write_csv(tmp_path / "a.csv", switches(5))
+    assert bkcc("batch-create-inst", "--obj", "bk_switch", first).code == 0
+    path = write_csv(tmp_path / "b.csv", switches(10))  # the first 5 exist already
+    report = tmp_path / "r.jsonl"
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", "--report", report, path)
+    assert r.code == 1, r
+    assert "5 of 10 rows created, 5 failed" in r.out
+    assert "duplicated instances exist" in r.out and "(and 4 more like it)" in r.out
+    failed = [l for l in report_lines(report) if l["outcome"] == "failed"]
+    assert len(failed) == 5 and all("duplicated" in l["message"] and l["request_id"] for l in failed)
+
+
+def test_output_json_summary(bkcc, emulator, tmp_path):
+    rows = switches(7)
+    rows[1] = ("", "SW-000001")
+    path = write_csv(tmp_path / "s.csv", rows)
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", "--skip-invalid", "--output", "json", path)
+    assert r.code == 1, r
+    summary = json.loads(r.out)
+    assert {k: summary[k] for k in ("total", "created", "failed", "invalid", "unknown", "skipped", "sent", "exit_code")} == \
+        {"total": 7, "created": 6, "failed": 1, "invalid": 1, "unknown": 0, "skipped": 0, "sent": 6, "exit_code": 1}
+    assert summary["status"] == "BKCC_EPARTIAL" and summary["object"] == "bk_switch"
+
+
+# --- exit 3: nothing could be created ---------------------------------------------------------------------------
+
+def closed_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def test_unreachable_is_exit_3(bkcc, tmp_path):
+    path = write_csv(tmp_path / "s.csv", switches(3))
+    report = tmp_path / "r.jsonl"
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", "--retries", "0", "--report", report, path,
+             url="http://127.0.0.1:%d" % closed_port())
+    assert r.code == 3, r
+    assert "0 of 3 rows created, 3 skipped" in r.out
+    assert {l["outcome"] for l in report_lines(report)} == {"skipped"}
+
+
+def test_wrong_secret_is_exit_3(bkcc, emulator, tmp_path):
+    path = write_csv(tmp_path / "s.csv", switches(600))
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", "--concurrency", "1", path, env={"BK_APP_SECRET": "wrong"})
+    assert r.code == 3, r
+    assert "APP authentication failed" in r.out
+    assert emulator.stats()["requests"]["batch_create_inst"] == 1  # the second request is not sent
+    assert emulator.instances() == []
+
+
+def test_no_permission_is_exit_3(bkcc, emulator, tmp_path):
+    emulator.faults(["no_permission"])
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", write_csv(tmp_path / "s.csv", switches(3)))
+    assert r.code == 3 and "no permission" in r.out, r
+
+
+def test_unknown_model_is_exit_3(bkcc, emulator, tmp_path):
+    r = bkcc("batch-create-inst", "--obj", "bk_nosuch", write_csv(tmp_path / "s.csv", switches(3)))
+    assert r.code == 3, r
+
+
+# --- --timeout, --concurrency ------------------------------------------------------------------------------------
+
+def test_timeout_makes_rows_unknown_then_resume_finds_them(bkcc, emulator, tmp_path):
+    path = write_csv(tmp_path / "s.csv", switches(5))
+    report = tmp_path / "r.jsonl"
+    emulator.faults([{"name": "stall", "arg": 3000, "count": 1}])
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", "--timeout", "0.5", "--report", report, path)
+    assert r.code == 3, r  # nothing known to be created
+    assert "5 unknown" in r.out
+    assert {l["outcome"] for l in report_lines(report)} == {"unknown"}
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", "--resume", report, "--report", report, path)
+    assert r.code == 0, r
+    assert "5 found on the server by lookup" in r.out
+    assert emulator.stats()["items_received"] == 5  # sent once only
+
+
+@pytest.mark.parametrize("n", [1, 8])
+def test_concurrency(bkcc, emulator, tmp_path, n):
+    path = write_csv(tmp_path / "s.csv", switches(1000))
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", "--concurrency", n, path)
+    assert r.code == 0, r
+    assert len(emulator.instances()) == 1000
+
+
+# --- --dry-run -------------------------------------------------------------------------------------------------
+
+def test_dry_run_prints_the_requests_and_sends_nothing(bkcc, emulator, tmp_path):
+    path = write_csv(tmp_path / "s.csv", switches(250))
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", "--dry-run", path)
+    assert r.code == 0, r
+    requests = [json.loads(line) for line in r.out.splitlines()]
+    assert [len(q["body"]["details"]) for q in requests] == [200, 50]
+    assert requests[0]["url"] == emulator.url + "/api/c/compapi/v2/cc/batch_create_inst/"
+    assert requests[0]["body"]["bk_app_secret"] == "***" and requests[0]["body"]["bk_obj_id"] == "bk_switch"
+    assert requests[1]["body"]["details"][-1] == {"bk_inst_name": "交换机-SW-00249", "bk_asset_id": "SW-000249"}
+    assert "dry run: 250 rows in 2 requests" in r.err
+    assert emulator.stats()["requests"]["batch_create_inst"] == 0
+
+
+def test_dry_run_pretty_and_gateway_header_masked(bkcc, emulator, tmp_path):
+    path = write_csv(tmp_path / "s.csv", switches(2))
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", "--dry-run", "--pretty", path, env={"BKCC_API": "apigw"})
+    assert r.code == 0, r
+    assert r.out.startswith("{\n  ")
+    request = json.loads(r.out)
+    assert json.loads(request["headers"]["X-Bkapi-Authorization"])["bk_app_secret"] == "***"
+
+
+def test_dry_run_refuses_invalid_rows(bkcc, tmp_path):
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", "--dry-run", write_csv(tmp_path / "s.csv", [("", "A")]))
+    assert r.code == 2 and r.out == "", r
+
+
+# --- progress ----------------------------------------------------------------------------------------------------
+
+def test_progress_on_request_and_quiet_otherwise(bkcc, emulator, tmp_path):
+    path = write_csv(tmp_path / "s.csv", switches(600))
+    emulator.faults(["per_item:1"])
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", "--progress", "--concurrency", "1", path)
+    assert r.code == 0, r
+    assert "\r[" in r.err and "rows" in r.err and "\x1b[K" in r.err
+    assert "/600 rows" in r.err
+    emulator.reset()
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", path)  # stderr is a pipe: no bar
+    assert r.code == 0 and r.err == "", r
+    emulator.reset()
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", "--no-progress", path)
+    assert r.code == 0 and r.err == "", r
+
+
+# --- usage: exit 2 -----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args,needle", [
+    (["batch-create-inst"], "Missing expected argument '--obj <id>'"),
+    (["batch-create-inst", "--obj", "bk_switch", "--bogus"], "Unknown option '--bogus'"),
+    (["batch-create-inst", "--obj", "bk_switch", "--format", "xml"], "xml"),
+    (["batch-create-inst", "--obj", "bk_switch", "--concurrency", "0"], "--concurrency must be 1 to 64"),
+    (["batch-create-inst", "--obj", "host", "x.csv"], "built-in or mainline model"),
+    (["batch-create-inst", "--obj", "bk_switch", "/nonexistent/x.csv"], "/nonexistent/x.csv: cannot open"),
+    (["batch-create-inst", "--obj", "bk_switch", "--dry-run", "--report", "r", "x.csv"], "--dry-run sends nothing"),
+    (["nosuchcommand"], "Unexpected argument 'nosuchcommand'"),
+])
+def test_usage_errors_are_exit_2(bkcc, args, needle):
+    r = bkcc(*args)
+    assert r.code == 2, r
+    assert needle in r.err, r
+
+
+def test_missing_settings_are_exit_2_and_say_how_to_set_them(bkcc, tmp_path):
+    path = write_csv(tmp_path / "s.csv", switches(1))
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", path, replace_env={"HOME": bkcc.home, "PATH": os.environ["PATH"]})
+    assert r.code == 2, r
+    assert "no url set: use --url URL, BK_COMPONENT_API_URL" in r.err
+
+
+# --- other commands ---------------------------------------------------------------------------------------------
+
+def test_version_and_help(bkcc):
+    r = bkcc("version")
+    assert r.code == 0 and r.out.startswith("bkcc 0.") and "jansson" in r.out, r
+    assert bkcc("--version").out.strip() == r.out.splitlines()[0].split()[1]
+    r = bkcc("--help")
+    assert r.code == 0 and "Exit codes" in r.out and "batch-create-inst" in r.out
+    r = bkcc("batch-create-inst", "--help")
+    assert r.code == 0 and "--resume" in r.out and "Examples:" in r.out
+    for shell in ("bash", "zsh", "fish"):
+        r = bkcc("--generate-completion-script", shell)
+        assert r.code == 0 and "batch-create-inst" in r.out, shell
+
+
+def test_validate(bkcc, tmp_path):
+    good = write_csv(tmp_path / "g.csv", switches(3))
+    r = bkcc("validate", "--obj", "bk_switch", good)
+    assert r.code == 0 and "3 rows (csv), all valid" in r.out, r
+    bad = write_csv(tmp_path / "b.csv", [("a", "A"), ("b", "A")])
+    r = bkcc("validate", "--obj", "bk_switch", "--output", "json", bad)
+    assert r.code == 2, r
+    assert json.loads(r.out) == {"input": str(bad), "format": "csv", "rows": 2, "invalid": 1, "exit_code": 2,
+                                 "problems": [{"index": 1, "line": 3, "message":
+                                               'bk_asset_id "A" repeats line 2; the server would reject it as duplicated'}]}
