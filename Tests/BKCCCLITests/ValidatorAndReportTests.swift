@@ -189,3 +189,13 @@ import Glibc
         ])
     }
 }
+
+@Suite struct ResumeStateTruncationTests {
+    @Test func testALastLineCutShort_IsIgnored() throws {
+        let path = temporaryFile(#"{"index":0,"line":2,"outcome":"created","bk_inst_id":5,"request_id":""}"# + "\n" + #"{"index":1,"line":3,"outc"#)
+        defer { unlink(path) }
+        let state = try ResumeState(path: path)
+        #expect(state.count == 1)
+        #expect(state.state(0) == 5)
+    }
+}

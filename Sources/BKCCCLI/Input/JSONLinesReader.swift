@@ -7,6 +7,8 @@ import BKCC
 struct Line {
     var number: Int
     var bytes: [UInt8]
+    /// False for a last line without a line break (perhaps cut short by a crash).
+    var terminated = true
 }
 
 /// Splits a byte stream into lines at LF (memchr over each chunk); a CR before the LF and a UTF-8 byte order mark
@@ -32,7 +34,9 @@ final class LineSplitter {
                 guard let next = try source.read() else {
                     finished = true
                     if carry.isEmpty { return nil }
-                    return take()
+                    var last = take()
+                    last.terminated = false
+                    return last
                 }
                 chunk = next
                 offset = 0

@@ -135,6 +135,8 @@ public struct ResumeState {
             switch ReportLine.parse(line.bytes) {
             case .success(let entry): record(entry)
             case .failure(let error):
+                // A last line cut short (the run was killed while writing it) says nothing: its row is looked up.
+                if !line.terminated { break }
                 throw InputError(path: path, line: line.number, "not a bkcc report line: \(error)")
             }
         }
