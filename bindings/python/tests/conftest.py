@@ -2,40 +2,40 @@
 
 import pytest
 
-from bkcc_test_support import start_emulator
+from .bkcc_test_support import start_emulator
 
 
 @pytest.fixture(scope="session")
-def shared_emulator():
-    emu = start_emulator()
-    yield emu
-    emu.stop()
+def cmdb_session():
+    cmdb = start_emulator()
+    yield cmdb
+    cmdb.stop()
 
 
 @pytest.fixture
-def emu(shared_emulator):
+def cmdb(cmdb_session):
     """The session's emulator, reset (no instances, faults or counters; ids from 1001) before each test."""
-    shared_emulator.reset()
-    yield shared_emulator
-    assert shared_emulator.proc.poll() is None, "the emulator died"
+    cmdb_session.reset()
+    yield cmdb_session
+    assert cmdb_session.proc.poll() is None, "the emulator died"
 
 
 @pytest.fixture
-def spawn():
+def spawn_cmdb():
     """Start emulators with their own flags; all are stopped at the end of the test."""
     started = []
 
-    def _spawn(*args):
-        emu = start_emulator(*args)
-        started.append(emu)
-        return emu
+    def _spawn_cmdb(*args):
+        cmdb = start_emulator(*args)
+        started.append(cmdb)
+        return cmdb
 
-    yield _spawn
-    for emu in started:
-        emu.stop()
+    yield _spawn_cmdb
+    for cmdb in started:
+        cmdb.stop()
 
 
 @pytest.fixture
-def client(emu):
-    with emu.client() as c:
+def client(cmdb):
+    with cmdb.client() as c:
         yield c

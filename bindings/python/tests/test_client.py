@@ -2,7 +2,7 @@
 
 import pytest
 
-from bkcc_test_support import APP_CODE, APP_SECRET, bkcc, switches
+from .bkcc_test_support import APP_CODE, APP_SECRET, bkcc, switches
 
 BASE = {"url": "http://127.0.0.1:9", "app_code": APP_CODE, "app_secret": APP_SECRET, "username": "admin"}
 

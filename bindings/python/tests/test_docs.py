@@ -2,12 +2,12 @@
 
 import doctest
 
-import bkcc_test_support
-from bkcc_test_support import bkcc
+from . import bkcc_test_support
+from .bkcc_test_support import bkcc
 
 
-def test_the_module_docstring_tour_runs(emu, monkeypatch, capsys):
-    for key, value in emu.env().items():
+def test_the_module_docstring_tour_runs(cmdb, monkeypatch, capsys):
+    for key, value in cmdb.env().items():
         monkeypatch.setenv(key, value)
     for key in ("BK_TOKEN", "BKCC_API", "BKPAAS_APP_ID", "APP_CODE", "BKPAAS_APP_SECRET"):
         monkeypatch.delenv(key, raising=False)

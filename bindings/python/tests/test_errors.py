@@ -4,7 +4,7 @@ import pickle
 
 import pytest
 
-from bkcc_test_support import bkcc
+from .bkcc_test_support import bkcc
 
 TABLE = [
     (bkcc.Status.EINVAL, bkcc.InvalidArgumentError, ValueError),

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from bkcc_test_support import PACKAGE_ROOT, REPO
+from .bkcc_test_support import PACKAGE_ROOT, REPO
 
 CHECKOUT_LIBRARY = os.path.join(REPO, "dist", "lib", "libbkcc.so.0")
 
@@ -31,7 +31,7 @@ def run(args, timeout, **kw):
     return r
 
 
-def test_fresh_venv_pip_install_then_the_readme_example(tmp_path, spawn):
+def test_fresh_venv_pip_install_then_the_readme_example(tmp_path, spawn_cmdb):
     if not (os.environ.get("BKCC_LIBRARY") or os.path.exists(CHECKOUT_LIBRARY)):
         pytest.fail("no library to install with the package: run `make` (dist/lib/libbkcc.so.0) or set BKCC_LIBRARY")
     venv = tmp_path / "venv"
@@ -40,18 +40,18 @@ def test_fresh_venv_pip_install_then_the_readme_example(tmp_path, spawn):
     build_env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PIP_REQUIRE_VIRTUALENV")}
     run([python, "-m", "pip", "install", "-q", "./bindings/python"], timeout=180, cwd=REPO, env=build_env)
 
-    emu = spawn()
+    cmdb = spawn_cmdb()
     code, expected = readme_example()
     script = tmp_path / "example.py"
     script.write_text(code, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "BKCC_LIBRARY", "LD_LIBRARY_PATH")}
     for key in ("BK_TOKEN", "BKCC_API", "BKPAAS_APP_ID", "APP_CODE", "BKPAAS_APP_SECRET"):
         env.pop(key, None)
-    env.update(emu.env())
+    env.update(cmdb.env())
     r = run([python, str(script)], timeout=60, cwd=str(tmp_path), env=env)
     assert r.stdout == expected
     assert "500/500 done" in r.stderr
-    assert len(emu.instances("bk_switch")) == 500
+    assert len(cmdb.instances("bk_switch")) == 500
 
     where = run([python, "-c", "import bkcc; print(bkcc.library_path)"], timeout=30, cwd=str(tmp_path), env=env)
     assert where.stdout.strip().startswith(str(venv)), "the installed package did not use its own library"

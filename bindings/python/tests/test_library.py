@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from bkcc_test_support import PACKAGE_ROOT, REPO, bkcc
+from .bkcc_test_support import PACKAGE_ROOT, REPO, bkcc
 
 CHECKOUT_LIBRARY = os.path.join(REPO, "dist", "lib", "libbkcc.so.0")
 

@@ -10,7 +10,7 @@ import tracemalloc
 
 import pytest
 
-from bkcc_test_support import APP_CODE, APP_SECRET, bkcc, switches
+from .bkcc_test_support import APP_CODE, APP_SECRET, bkcc, switches
 
 CALLS = 10_000
 PAGE = resource.getpagesize()
@@ -116,10 +116,10 @@ def test_clients_do_not_leak():
     assert rss_growth < 2 * 1024 * 1024
 
 
-def test_batch_calls_with_progress_do_not_leak(emu):
+def test_batch_calls_with_progress_do_not_leak(cmdb):
     """The result text (bkcc_free) and every progress event (json_dumps + jansson's free) are released."""
     details = switches(3)
-    with emu.client(concurrency=1) as client:
+    with cmdb.client(concurrency=1) as client:
         def call():
             events = []
             result = client.batch_create_inst("bk_switch", details, progress=events.append)

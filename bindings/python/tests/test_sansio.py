@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from bkcc_test_support import APP_CODE, APP_SECRET, bkcc, switches
+from .bkcc_test_support import APP_CODE, APP_SECRET, bkcc, switches
 
 
 # MARK: validate

@@ -3,7 +3,7 @@
 import threading
 import time
 
-from bkcc_test_support import bkcc, switches, wait_until
+from .bkcc_test_support import bkcc, switches, wait_until
 
 THREADS = 8
 PER_THREAD = 250
@@ -31,10 +31,10 @@ def run_threads(target, count):
     assert errors == []
 
 
-def test_eight_threads_share_one_client_importing_disjoint_sets(emu):
+def test_eight_threads_share_one_client_importing_disjoint_sets(cmdb):
     results = {}
     events = {}
-    with emu.client(concurrency=2) as client:
+    with cmdb.client(concurrency=2) as client:
         def work(n):
             mine = []
             results[n] = client.batch_create_inst("bk_switch", switches(PER_THREAD, prefix="t%d" % n),
@@ -43,10 +43,10 @@ def test_eight_threads_share_one_client_importing_disjoint_sets(emu):
 
         run_threads(work, THREADS)
 
-    stored = {i["bk_asset_id"]: i["bk_inst_id"] for i in emu.instances("bk_switch")}
+    stored = {i["bk_asset_id"]: i["bk_inst_id"] for i in cmdb.instances("bk_switch")}
     expected = {d["bk_asset_id"] for n in range(THREADS) for d in switches(PER_THREAD, prefix="t%d" % n)}
     assert set(stored) == expected
-    assert len(emu.instances("bk_switch")) == THREADS * PER_THREAD
+    assert len(cmdb.instances("bk_switch")) == THREADS * PER_THREAD
     for n in range(THREADS):
         result = results[n]
         assert result.ok and sorted(result.created) == list(range(PER_THREAD))
@@ -59,8 +59,8 @@ def test_eight_threads_share_one_client_importing_disjoint_sets(emu):
     assert len(set(stored.values())) == THREADS * PER_THREAD
 
 
-def test_the_gil_is_released_while_the_library_works(emu):
-    emu.set_faults(["latency:400"])
+def test_the_gil_is_released_while_the_library_works(cmdb):
+    cmdb.set_faults(["latency:400"])
     ticks = []
     done = threading.Event()
 
@@ -72,7 +72,7 @@ def test_the_gil_is_released_while_the_library_works(emu):
             time.sleep(0.01)
 
     ticker = threading.Thread(target=tick, daemon=True)
-    with emu.client() as client:
+    with cmdb.client() as client:
         ticker.start()
         started = time.monotonic()
         result = client.batch_create_inst("bk_switch", switches(3))
@@ -84,9 +84,9 @@ def test_the_gil_is_released_while_the_library_works(emu):
     assert len(during) >= 10, "the ticker thread ran %d times during a 400 ms call" % len(during)
 
 
-def test_close_while_another_thread_imports_frees_after_its_call(emu):
-    emu.set_faults(["latency:300"])
-    client = emu.client()
+def test_close_while_another_thread_imports_frees_after_its_call(cmdb):
+    cmdb.set_faults(["latency:300"])
+    client = cmdb.client()
     outcome = {}
 
     def work():
@@ -94,7 +94,7 @@ def test_close_while_another_thread_imports_frees_after_its_call(emu):
 
     worker = threading.Thread(target=work, daemon=True)
     worker.start()
-    assert wait_until(lambda: emu.stats()["requests"]["batch_create_inst"] >= 1, timeout=5)
+    assert wait_until(lambda: cmdb.stats()["requests"]["batch_create_inst"] >= 1, timeout=5)
     client.close()                       # returns at once; the handle lives until the call returns
     assert client.closed
     try:
@@ -108,8 +108,8 @@ def test_close_while_another_thread_imports_frees_after_its_call(emu):
     assert client._handle is None
 
 
-def test_sans_io_calls_from_many_threads(emu):
-    with emu.client() as client:
+def test_sans_io_calls_from_many_threads(cmdb):
+    with cmdb.client() as client:
         def work(n):
             for i in range(200):
                 assert bkcc.validate("bk_switch", switches(3, prefix="v%d-%d" % (n, i))) == {}

@@ -1,0 +1,1 @@
+"""Tests of the bkcc Python package (a package, so its conftest never shadows another suite's `conftest`)."""
