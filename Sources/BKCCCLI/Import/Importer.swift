@@ -91,6 +91,10 @@ public final class Importer {
             return fail(.invalid, "--obj: " + error.message.replacingPrefix("bk_obj_id: ", with: ""))
         }
 
+        if let reportPath = options.reportPath, options.input != "-", sameFile(reportPath, options.input) {
+            return fail(.invalid, "--report \(reportPath) is the input file: it would be overwritten")
+        }
+
         // The earlier report, read whole into compact tables before anything else (it may be the report we write).
         var resume: ResumeState?
         if let resumePath = options.resumePath {
@@ -383,4 +387,11 @@ extension String {
     func replacingPrefix(_ prefix: String, with replacement: String) -> String {
         hasPrefix(prefix) ? replacement + dropFirst(prefix.count) : self
     }
+}
+
+/// Whether two paths name the same existing file.
+func sameFile(_ a: String, _ b: String) -> Bool {
+    var first = stat(), second = stat()
+    guard stat(a, &first) == 0, stat(b, &second) == 0 else { return false }
+    return first.st_dev == second.st_dev && first.st_ino == second.st_ino
 }

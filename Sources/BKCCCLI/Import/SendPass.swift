@@ -49,7 +49,8 @@ final class SendPass {
         self.writer = writer
         self.counts = counts
         validator = RowValidator(uniqueField: importer.options.uniqueField)
-        progress = ProgressBar(console: importer.console, total: counts.total, enabled: enabled, clock: importer.clock)
+        progress = ProgressBar(console: importer.console, total: counts.total, baseline: counts.done, enabled: enabled,
+                               clock: importer.clock)
     }
 
     /// Sends every row still to send; nil when there was nothing to send.

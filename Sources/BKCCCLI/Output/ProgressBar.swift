@@ -11,10 +11,13 @@ public final class ProgressBar {
     private let started: UInt64
     private var lastDraw: UInt64 = 0
     private var drawn = false
+    /// Rows already done when the bar started (resumed): not counted in the rate.
+    private let baseline: Int
 
-    public init(console: Console, total: Int, enabled: Bool, clock: @escaping () -> UInt64 = monotonicNanoseconds) {
+    public init(console: Console, total: Int, baseline: Int = 0, enabled: Bool, clock: @escaping () -> UInt64 = monotonicNanoseconds) {
         self.console = console
         self.total = total
+        self.baseline = baseline
         self.enabled = enabled
         self.clock = clock
         started = clock()
@@ -46,8 +49,8 @@ public final class ProgressBar {
         let percent = Int((fraction * 100).rounded(.down))
         let percentText = String(repeating: " ", count: max(0, 3 - String(percent).count)) + "\(percent)%"
         var parts = ["\(bar) \(percentText)", "\(grouped(done))/\(grouped(total)) rows"]
-        if elapsed >= 0.5, done > 0 {
-            let rate = Double(done) / elapsed
+        if elapsed >= 0.5, done > baseline {
+            let rate = Double(done - baseline) / elapsed
             parts.append("\(grouped(Int(rate.rounded()))) rows/s")
             parts.append("ETA \(clockDuration(seconds: Double(total - done) / rate))")
         }
