@@ -330,11 +330,14 @@ public final class Importer {
         if counts.unknown > 0 { others.append("\(grouped(counts.unknown)) unknown") }
         if counts.skipped > 0 { others.append("\(grouped(counts.skipped)) skipped") }
         if !others.isEmpty { headline += ", " + others.joined(separator: ", ") }
-        let rate = elapsed > 0 && counts.sent > 0 ? ", \(grouped(Int((Double(counts.sent) / elapsed).rounded()))) rows/s" : ""
+        let rate = elapsed >= 0.5 && counts.sent >= 100 ? ", \(grouped(Int((Double(counts.sent) / elapsed).rounded()))) rows/s" : ""
         headline += " (\(humanDuration(seconds: elapsed))\(rate))"
         var lines = [headline]
         if counts.alreadyCreated > 0 || counts.found > 0 {
-            lines.append("  resumed: \(grouped(counts.alreadyCreated)) created before, \(grouped(counts.found)) found on the server by lookup (not sent again), \(grouped(counts.sent)) sent now")
+            var parts = ["\(grouped(counts.alreadyCreated)) created before"]
+            if counts.found > 0 { parts.append("\(grouped(counts.found)) found on the server by lookup (not sent again)") }
+            parts.append("\(grouped(counts.sent)) sent now")
+            lines.append("  resumed: " + parts.joined(separator: ", "))
         }
         if counts.invalid > 0 { lines.append("  \(grouped(counts.invalid)) invalid rows were not sent (--skip-invalid)") }
         if interrupted { lines.append("  interrupted: requests in flight finished, the rest was skipped") }

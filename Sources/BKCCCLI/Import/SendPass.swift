@@ -89,6 +89,7 @@ final class SendPass {
                 counts.invalid += 1
                 record(ReportLine(index: row.index, line: row.line, outcome: .failed, message: "invalid: \(problem)"))
                 writer?.flush()
+                if !interrupted { progress.update(done: counts.done, failed: counts.done - counts.created) }
                 continue
             }
             guard let detail = row.detail else { continue }
@@ -114,6 +115,7 @@ final class SendPass {
             record(ReportLine(index: item.index, line: line, outcome: outcome, instanceID: item.instanceID,
                               message: item.message, requestID: requestID))
         }
+        if !interrupted { progress.update(done: counts.done, failed: counts.done - counts.created) }
         if let failure = writer?.flush(), writeError == nil {
             writeError = failure
             importer.console.note("bkcc: error: cannot write the report \(writer?.path ?? ""): \(failure); stopping")
@@ -155,6 +157,5 @@ final class SendPass {
         }
         if line.outcome != .created { sample(line) }
         writer?.append(line)
-        if !interrupted { progress.update(done: counts.done, failed: counts.done - counts.created) }
     }
 }

@@ -49,7 +49,7 @@ public final class ProgressBar {
         let percent = Int((fraction * 100).rounded(.down))
         let percentText = String(repeating: " ", count: max(0, 3 - String(percent).count)) + "\(percent)%"
         var parts = ["\(bar) \(percentText)", "\(grouped(done))/\(grouped(total)) rows"]
-        if elapsed >= 0.5, done > baseline {
+        if elapsed >= 0.5, done - baseline >= 50 {  // a rate from a handful of rows would be noise
             let rate = Double(done - baseline) / elapsed
             parts.append("\(grouped(Int(rate.rounded()))) rows/s")
             parts.append("ETA \(clockDuration(seconds: Double(total - done) / rate))")
