@@ -1,0 +1,123 @@
+import BKCC
+@testable import BKCCCLI
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The import end to end over a scripted transport (no network): what is sent, the report, the exit status.
+@Suite struct ImporterTests {
+    let configuration = Configuration(url: "http://127.0.0.1:9", appCode: "app", appSecret: "SECRET-x9", username: "u")
+
+    /// A server that creates every detail (ids from 1001) unless `answer` says otherwise.
+    final class Server: @unchecked Sendable {
+        var nextID: Int64 = 1001
+        var received = 0
+        var requests = 0
+        var answer: ((JSON) -> TransportOutcome)?
+
+        func send(_ request: HTTPRequest) -> TransportOutcome {
+            requests += 1
+            let details = request.body["details"] ?? .null
+            received += details.count
+            if let answer { return answer(details) }
+            var created: [String] = []
+            for index in 0..<details.count {
+                created.append("\"\(index)\":\(nextID)")
+                nextID += 1
+            }
+            let body = #"{"result":true,"code":0,"message":"","request_id":"r\#(requests)","data":{"success_created":{\#(created.joined(separator: ","))},"error_msg":{}}}"#
+            return .answered(HTTPResponse(status: 200, body: Array(body.utf8)))
+        }
+    }
+
+    func run(_ options: ImportOptions, _ server: Server) -> (BKCCCLI.ExitStatus, CapturedConsole) {
+        let captured = CapturedConsole()
+        let configuration = self.configuration
+        let importer = Importer(options: options, console: captured.console,
+                                client: { () throws(BKCCError) -> Client in try Client(configuration: configuration) },
+                                transport: BlockingTransport { server.send($0) })
+        return (importer.run(), captured)
+    }
+
+    func csv(_ count: Int, broken: Set<Int> = []) -> String {
+        var text = "bk_inst_name,bk_asset_id\n"
+        for index in 0..<count { text += broken.contains(index) ? ",A\(index)\n" : "n\(index),A\(index)\n" }
+        return temporaryFile(text, suffix: ".csv")
+    }
+
+    @Test func testEveryRowCreated_IsExitZeroWithAReportLinePerRow() throws {
+        let input = csv(450)
+        let report = input + ".report"
+        defer { unlink(input); unlink(report) }
+        var options = ImportOptions(objectID: "bk_switch", input: input)
+        options.reportPath = report
+        let server = Server()
+        let (status, console) = run(options, server)
+        #expect(status == .ok)
+        #expect(server.requests == 3 && server.received == 450)
+        #expect(console.out.hasPrefix("bk_switch: 450 of 450 rows created"))
+        let lines = readText(report).split(separator: "\n")
+        #expect(lines.count == 450)
+        #expect(!console.out.contains("SECRET-x9") && !console.err.contains("SECRET-x9"))
+    }
+
+    @Test func testAnInvalidRow_SendsNothing() {
+        let input = csv(10, broken: [3])
+        defer { unlink(input) }
+        let server = Server()
+        let (status, console) = run(ImportOptions(objectID: "bk_switch", input: input), server)
+        #expect(status == .invalid)
+        #expect(server.requests == 0)
+        #expect(console.err.contains("\(input):5: bk_inst_name: required, must be a non-empty string"))
+    }
+
+    @Test func testAuthenticationFailure_IsExitThree() {
+        let input = csv(5)
+        defer { unlink(input) }
+        let server = Server()
+        server.answer = { _ in
+            .answered(HTTPResponse(status: 200, body: Array(#"{"result":false,"code":1306000,"message":"APP authentication failed","data":null}"#.utf8)))
+        }
+        let (status, console) = run(ImportOptions(objectID: "bk_switch", input: input), server)
+        #expect(status == .failed)
+        #expect(console.out.contains("0 of 5 rows created"))
+    }
+
+    @Test func testItemsTheServerRefuses_AreExitOne() {
+        let input = csv(4)
+        defer { unlink(input) }
+        let server = Server()
+        server.answer = { _ in
+            .answered(HTTPResponse(status: 200, body: Array(#"{"result":true,"code":0,"message":"","data":{"success_created":{"0":7,"2":8},"error_msg":{"1":"duplicated","3":"duplicated"}}}"#.utf8)))
+        }
+        let (status, console) = run(ImportOptions(objectID: "bk_switch", input: input), server)
+        #expect(status == .partial)
+        #expect(console.out.contains("2 of 4 rows created, 2 failed"))
+        #expect(console.out.contains("line 3: failed: duplicated (and 1 more like it)"))
+    }
+
+    @Test func testResume_SendsOnlyWhatWasNotCreated() throws {
+        let input = csv(5)
+        let report = temporaryFile("""
+            {"index":0,"line":2,"outcome":"created","bk_inst_id":11,"request_id":""}
+            {"index":1,"line":3,"outcome":"failed","message":"x","request_id":""}
+            {"index":4,"line":6,"outcome":"skipped","message":"x","request_id":""}
+            {"index":2,"line":4,"outcome":"created","bk_inst_id":12,"request_id":""}
+            {"index":3,"line":5,"outcome":"created","bk_inst_id":13,"request_id":""}
+
+            """)
+        defer { unlink(input); unlink(report) }
+        var options = ImportOptions(objectID: "bk_switch", input: input)
+        options.resumePath = report
+        options.reportPath = report
+        let server = Server()
+        let (status, console) = run(options, server)
+        #expect(status == .ok)
+        #expect(server.received == 2)
+        #expect(console.out.contains("resumed: 3 created before, 2 sent now"))
+        let lines = try readText(report).split(separator: "\n").map { try ReportLine.parse(Array($0.utf8)).get() }
+        #expect(lines.map(\.index).sorted() == [0, 1, 2, 3, 4])
+        #expect(lines.allSatisfy { $0.outcome == .created })
+    }
+}
