@@ -17,7 +17,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from conftest import APP_CODE, APP_SECRET, Emulator, GENERATOR, ROOT  # noqa: E402
+from cli_support import APP_CODE, APP_SECRET, Emulator, GENERATOR, ROOT  # noqa: E402
 
 
 def peak_rss_kib(command, env):

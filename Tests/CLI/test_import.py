@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from conftest import FIXTURES, report_lines, switches, write_csv
+from .cli_support import FIXTURES, report_lines, switches, write_csv
 
 
 # --- exit 0: every row created ---------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 import subprocess
 import sys
 
-from conftest import HERE
+from .cli_support import HERE
 
 
 def test_peak_memory_does_not_grow_with_the_input(bkcc_path):

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import Emulator, Runner, report_lines, switches, wait_until, write_csv
+from .cli_support import Emulator, Runner, report_lines, switches, wait_until, write_csv
 
 ROWS = 3000
 

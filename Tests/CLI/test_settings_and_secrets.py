@@ -4,7 +4,7 @@ never appear in anything bkcc prints or writes, whatever the command and however
 import json
 import os
 
-from conftest import Emulator, Runner, switches, write_csv
+from .cli_support import Emulator, Runner, switches, write_csv
 
 SECRET = "S3cr3t-Zebra-4417-qq"
 TOKEN = "T0ken-Quokka-9931-zz"
