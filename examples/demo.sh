@@ -22,8 +22,9 @@ ln -s "$(cd "$(dirname "$BKCC")" && pwd)/$(basename "$BKCC")" "$work/bin/bkcc"
 export PATH="$work/bin:$PATH"
 cp examples/switches.csv "$work/switches.csv"
 
-say() { printf '\n\033[1;34m# %s\033[0m\n' "$@"; }
-run() { printf '\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+if [ -t 1 ]; then blue=$'\033[1;34m' bold=$'\033[1m' plain=$'\033[0m'; else blue="" bold="" plain=""; fi
+say() { echo; for line in "$@"; do printf "${blue}# %s${plain}\n" "$line"; done; }
+run() { printf "${bold}\$ %s${plain}\n" "$*"; "$@"; }
 emu() {  # emu METHOD PATH [JSON]: the emulator's control endpoints
   python3 -c 'import sys, urllib.request as u
 r = u.Request(sys.argv[1] + sys.argv[3], data=(sys.argv[4].encode() if len(sys.argv) > 4 else None), method=sys.argv[2])
@@ -43,14 +44,15 @@ cd "$work"
 say "Settings come from flags, the environment or ~/.config/bkcc/config.json (secrets never shown)"
 export BK_COMPONENT_API_URL="$URL" BK_APP_CODE=bkcc-demo BK_APP_SECRET=bkcc-demo-secret BK_USERNAME=admin
 unset BK_TOKEN BKCC_API BKPAAS_APP_ID BKPAAS_APP_SECRET APP_CODE 2>/dev/null || true
-run bkcc config show | grep -E '^(url|app_code|app_secret|username) '
+printf "${bold}\$ %s${plain}\n" "bkcc config show"
+bkcc config show | grep -E '^(url|app_code|app_secret|username) '
 
 say "1. Check the spreadsheet offline: $(($(wc -l < switches.csv) - 1)) switches, four of them broken on purpose"
 run head -3 switches.csv
 run bkcc validate --obj bk_switch switches.csv || echo "(exit $?: without --skip-invalid nothing would be sent)"
 
 say "2. Import the valid rows (--skip-invalid). The emulator is made slow, to show the progress bar," \
-    "   and drops the connection after storing one request's 200 switches: bkcc reports them 'unknown'"
+    "and drops the connection after storing one request's 200 switches: bkcc reports them 'unknown'"
 emu POST /_emulator/faults '["per_item:3", {"name": "reset", "count": 1, "only": "batch_create_inst"}]' > /dev/null
 run bkcc batch-create-inst --obj bk_switch --skip-invalid --concurrency 2 --report report.jsonl switches.csv \
   || echo "(exit $?: some rows not created)"
