@@ -83,7 +83,8 @@ typedef struct {
   int status;             /* a bkcc_status */
   long long api_code;     /* CMDB/ESB/gateway code, 0 if none */
   int http_status;        /* 0 if no HTTP answer */
-  char request_id[64];    /* server request id of the failing call, "" if none */
+  char request_id[64];    /* the failing request's id: the server's request_id when it sent one, else the
+                             X-Request-Id bkcc sent; "" when no request was involved */
   char message[512];      /* UTF-8, NUL-terminated, truncated on a character boundary; never a secret */
 } bkcc_error;
 
@@ -147,16 +148,22 @@ void bkcc_client_free(bkcc_client *client);
  *    "error_msg": {"1": "…", …},           not created: the server's or the validator's message
  *    "unknown": {"2": "…", …},             sent, but no answer tells its fate (see bkcc_reconcile)
  *    "skipped": {"3": "…", …},             never sent: cancelled, or stopped after a fatal error
- *    "requests": [{"first": 0, "count": 200, "request_id": "…", "http_status": 200, "code": 0,
- *                  "message": "", "elapsed_ms": 12, "attempts": 1, "status": "BKCC_OK"}, …],
+ *    "requests": [{"first": 0, "count": 200, "request_id": "…", "client_request_id": "…",
+ *                  "http_status": 200, "code": 0, "message": "", "elapsed_ms": 12, "attempts": 1,
+ *                  "status": "BKCC_OK"}, …],
  *    "summary": {"total": 4, "created": 1, "failed": 1, "unknown": 1, "skipped": 1}}
+ * One requests entry per request sent, in index order: "request_id" is the server's id (else the
+ * client's), "client_request_id" the X-Request-Id bkcc sent, "first" the lowest index it carried.
  * A request that fails with result:false puts "[code] message" for its items in error_msg (audit
  * failures 1109001/1109005 put them in unknown: the inserts happened), and keeps the server's
  * "permission" object on its requests entry. After a failure that would repeat for every request
  * (authentication, permission, built-in, mainline or unknown model) the remaining requests are skipped.
  *
  * err->status is BKCC_OK when every item was created; BKCC_EPARTIAL when some were; when none was, the
- * most telling failure (BKCC_EAPI, BKCC_ETRANSPORT, BKCC_EHTTP, BKCC_EPROTOCOL, BKCC_ECANCELLED).
+ * most telling failure: the error that stopped the call or the first request's error (BKCC_EAPI,
+ * BKCC_ETRANSPORT, BKCC_EHTTP, BKCC_EPROTOCOL), BKCC_ECANCELLED, BKCC_EAPI when the server answered but
+ * refused every item (e.g. all duplicates; api_code 0), or BKCC_EVALIDATION when on_invalid "skip" left
+ * nothing valid to send.
  * Returns NULL only when nothing was attempted: BKCC_EINVAL, BKCC_EVALIDATION, BKCC_ENOMEM.
  */
 BKCC_WARN_UNUSED json_t *bkcc_batch_create_inst(bkcc_client *client, const char *bk_obj_id,

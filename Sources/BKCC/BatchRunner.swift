@@ -263,6 +263,9 @@ final class BatchRun {
     private func report(_ pending: Pending, _ kind: ItemOutcome.Kind, message: String, status: BKCCStatus, error: BKCCError?,
                         httpStatus: Int? = nil, envelope: Envelope? = nil) {
         let items = pending.items.map { ItemOutcome(index: $0.index, kind: kind, message: message) }
+        var error = error
+        // Without the server's own id, the id bkcc sent (X-Request-Id) is what traces the request in its logs.
+        if error?.requestID.isEmpty == true, pending.attempts > 0 { error?.requestID = pending.requestID }
         if let error, let first = pending.items.first, firstFailure.map({ first.index < $0.index }) ?? true {
             firstFailure = (first.index, error)
         }
