@@ -396,3 +396,67 @@ def test_validate(bkcc, tmp_path):
     assert json.loads(r.out) == {"input": str(bad), "format": "csv", "rows": 2, "invalid": 1, "exit_code": 2,
                                  "problems": [{"index": 1, "line": 3, "message":
                                                'bk_asset_id "A" repeats line 2; the server would reject it as duplicated'}]}
+
+
+# --- the connection flags --------------------------------------------------------------------------------------
+
+def test_connection_flags_reach_the_request(bkcc, emulator, tmp_path):
+    rows = switches(3)
+    first = write_csv(tmp_path / "a.csv", rows)
+    assert bkcc("batch-create-inst", "--obj", "bk_switch", first).code == 0
+    report = tmp_path / "r.jsonl"
+    env = {"BK_COMPONENT_API_URL": "http://127.0.0.1:1", "BK_APP_CODE": "wrong", "BK_USERNAME": "nobody"}
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", "--url", emulator.url, "--app-code", "bkcc-demo",
+             "--username", "admin", "--api", "apigw", "--stage", "test", "--language", "zh-cn", "--max-rps", "50",
+             "--retries", "2", "--timeout", "30", "--report", report, first, env=env)
+    assert r.code == 1, r
+    assert emulator.stats()["requests_by_api"]["apigw"] == 1
+    assert {l["message"] for l in report_lines(report)} == {"数据唯一性校验失败， [bk_asset_id] 重复"}
+
+
+def test_tls_and_proxy_flags_show_in_the_settings(bkcc, tmp_path):
+    r = bkcc("config", "show", "--insecure", "--ca-file", "/etc/ssl/ca.pem", "--max-rps", "2.5", "--output", "json")
+    assert r.code == 0, r
+    shown = json.loads(r.out)
+    assert shown["settings"]["verify_tls"] is False and shown["sources"]["verify_tls"] == "flag --insecure"
+    assert shown["settings"]["ca_file"] == "/etc/ssl/ca.pem" and shown["settings"]["max_requests_per_second"] == 2.5
+
+
+def test_interrupt_finishes_requests_in_flight_and_reports_every_row(bkcc, emulator, tmp_path):
+    import signal
+    import time
+    from .cli_support import wait_until
+    rows = switches(2000)
+    path = write_csv(tmp_path / "s.csv", rows)
+    report = tmp_path / "r.jsonl"
+    emulator.faults(["per_item:1"])
+    proc = bkcc.start("batch-create-inst", "--obj", "bk_switch", "--concurrency", "2", "--report", report, path)
+    try:
+        assert wait_until(lambda: os.path.exists(report) and len(report_lines(report)) >= 200, timeout=60)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    assert proc.returncode == 1, (out, err)
+    assert b"interrupted" in err
+    lines = report_lines(report)
+    assert sorted(l["index"] for l in lines) == list(range(2000))
+    created = [l for l in lines if l["outcome"] == "created"]
+    assert 200 <= len(created) < 2000 and {l["outcome"] for l in lines} == {"created", "skipped"}
+    assert len(emulator.instances()) == len(created)  # in-flight requests finished and were reported
+    emulator.faults([])
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", "--resume", report, "--report", report, path)
+    assert r.code == 0, r
+    assert len(emulator.instances()) == 2000 and emulator.stats()["items_received"] == 2000
+
+
+def test_resume_lookups_against_an_unreachable_cmdb_are_exit_3(bkcc, emulator, tmp_path):
+    report = tmp_path / "r.jsonl"
+    report.write_text('{"index":0,"line":2,"outcome":"unknown","message":"timeout","request_id":""}\n')
+    path = write_csv(tmp_path / "s.csv", switches(2))
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", "--retries", "0", "--resume", report, path,
+             url="http://127.0.0.1:%d" % closed_port())
+    assert r.code == 3, r
+    assert "looking up rows of unknown fate by bk_asset_id failed" in r.err and "nothing was sent" in r.err
