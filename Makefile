@@ -16,13 +16,13 @@ BUILD       := build
 CTEST_FLAGS := -std=c99 -Wall -Wextra -Werror -pedantic -g
 VALGRIND    := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite
 
-.PHONY: all deps lib dist test test-swift test-c test-header test-emulator demo bench install clean help cli test-cli
+.PHONY: all deps lib dist test test-swift test-c test-header test-emulator test-python demo bench install clean help cli test-cli
 
 all: dist
 
 help:
 	@echo "make            build libbkcc.so, bkcc.h and bkcc.pc into dist/"
-	@echo "make test       every test: Swift, C (also under valgrind), header check, emulator"
+	@echo "make test       every test: Swift, C (also under valgrind), header check, emulator, Python, CLI"
 	@echo "make install    install dist/ under PREFIX (default /usr/local)"
 	@echo "make clean      remove build output"
 
@@ -47,7 +47,7 @@ dist: lib cli
 
 # --- tests ----------------------------------------------------------------------------------------------------
 
-test: test-swift test-c test-header test-emulator test-cli
+test: test-swift test-c test-header test-emulator test-python test-cli
 	@echo "make test: all suites passed"
 
 test-swift: deps
@@ -89,6 +89,10 @@ test-header: lib
 
 test-emulator:
 	$(PYTHON) -m pytest -q Tests/Emulator
+
+# The Python package (bindings/python) over the library in dist/, against the emulator.
+test-python: lib
+	BKCC_LIBRARY=$(CURDIR)/$(DIST)/lib/libbkcc.so.0 $(PYTHON) -m pytest -q bindings/python/tests
 
 # --- the command-line tool (bkcc) ---------------------------------------------------------------------------
 # Built in the same release folder as the library (after it: one build at a time there), staged as dist/bin/bkcc.
