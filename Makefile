@@ -10,7 +10,8 @@ DIST        := dist
 # The shipped library is built apart from the debug build: switching -static-stdlib in one build folder does not
 # reliably relink.
 STATIC      := .build-static
-RELEASE     := $(SWIFT) build -c release -Xswiftc -static-stdlib --scratch-path $(STATIC)
+# flock: one release build at a time in that folder (two at once corrupt it), whoever starts them.
+RELEASE     := mkdir -p $(STATIC) && flock $(STATIC)/.make.lock $(SWIFT) build -c release -Xswiftc -static-stdlib --scratch-path $(STATIC)
 LIB_BUILT   := $(STATIC)/release/libbkcc.so
 BUILD       := build
 CTEST_FLAGS := -std=c99 -Wall -Wextra -Werror -pedantic -g
@@ -118,6 +119,8 @@ install: dist
 	ln -sf libbkcc.so.0 $(DESTDIR)$(PREFIX)/lib/libbkcc.so
 	install -m 644 $(DIST)/include/bkcc.h $(DESTDIR)$(PREFIX)/include/bkcc.h
 	install -m 644 $(DIST)/lib/pkgconfig/bkcc.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/bkcc.pc
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(DIST)/bin/bkcc $(DESTDIR)$(PREFIX)/bin/bkcc
 	-[ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null && ldconfig
 
 clean:
