@@ -72,7 +72,9 @@ final class BatchRun {
                 sleep(until: nextWake())  // only retries or the rate limit are left: wait for the earliest
                 continue
             }
-            let wait = nextWake().map { max(0, milliseconds(from: clock.now, to: $0)) } ?? 1000
+            // A retry or a rate-limit slot only matters while another request may start; otherwise wait for answers.
+            let mayStartMore = stopReason == nil && inFlight.count < limit
+            let wait = mayStartMore ? nextWake().map { max(1, milliseconds(from: clock.now, to: $0)) } ?? 1000 : 1000
             for (tag, outcome) in transport.poll(timeoutMs: min(1000, wait)) {
                 guard let pending = inFlight.removeValue(forKey: tag) else { continue }
                 handle(outcome, for: pending)
@@ -248,6 +250,8 @@ final class BatchRun {
         failure.httpStatus = response.status
         report(pending, .skipped, message: "not created: still rate limited after \(pending.attempts) attempts: \(error.message)",
                status: .api, error: failure, httpStatus: response.status)
+        // The server keeps refusing: more requests would only be refused too.
+        stop(because: "still rate limited after \(pending.attempts) attempts: \(error.message)", error: failure)
     }
 
     private func retry(_ pending: Pending, after delay: Duration?) {
