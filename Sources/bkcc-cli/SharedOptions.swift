@@ -1,6 +1,9 @@
 import ArgumentParser
 import BKCC
 import BKCCCLI
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// How to reach the CMDB: flags that override the environment and the config file. Secrets have no flags (a
 /// command line is visible to every user of the machine in `ps`): they come from the environment or the file.
@@ -83,8 +86,16 @@ struct InputOptions: ParsableArguments {
     @Option(name: .customLong("obj"), help: ArgumentHelp("The model whose instances to create, e.g. bk_switch.", valueName: "id"))
     var objectID: String
 
-    @Argument(help: ArgumentHelp("The input: a CSV file (header row of attribute names), JSON Lines (one object per line), or a JSON array; - or nothing for standard input. All three are streamed.", valueName: "file"))
-    var file: String = "-"
+    @Argument(help: ArgumentHelp("The input: a CSV file (header row of attribute names), JSON Lines (one object per line), or a JSON array; - (or nothing, when piped) for standard input. All three are streamed.", valueName: "file"))
+    var file: String?
+
+    /// The input path, "-" for standard input. Without a FILE, standard input, unless it is a terminal (someone
+    /// forgot the file: waiting for them to type CSV would look like a hang).
+    func validate() throws {
+        if file == nil, isatty(0) == 1 { throw ValidationError("no input: give a FILE (or - to type rows on standard input)") }
+    }
+
+    func path() -> String { file ?? "-" }
 
     @Option(name: .long, help: ArgumentHelp("The input format: csv, jsonl or json (default: from the extension, else from the first byte).", valueName: "format"))
     var format: InputFormat?

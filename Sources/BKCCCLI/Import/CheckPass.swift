@@ -31,9 +31,10 @@ public struct CheckPass {
     /// - Parameters:
     ///   - resume: an earlier report: its rows must be on the lines it says.
     ///   - onProblem: called with every problem as it is found.
+    ///   - onRow: called with the number of rows read so far, after each row.
     public static func run(input: InputFile, format given: InputFormat?, uniqueField: String, maxProblems: Int,
                            resume: ResumeState? = nil, reportName: String = "",
-                           onProblem: ((RowProblem) -> Void)? = nil) throws(InputError) -> CheckPass {
+                           onProblem: ((RowProblem) -> Void)? = nil, onRow: ((Int) -> Void)? = nil) throws(InputError) -> CheckPass {
         let source = try input.open()
         let format = try CheckPass.format(of: input, given: given, source: source)
         var pass = CheckPass(format: format)
@@ -41,6 +42,7 @@ public struct CheckPass {
         var validator = RowValidator(uniqueField: uniqueField)
         while let row = try reader.next() {
             pass.rows += 1
+            onRow?(pass.rows)
             if let problem = validator.check(row) {
                 pass.invalid += 1
                 let entry = RowProblem(index: row.index, line: row.line, message: problem)

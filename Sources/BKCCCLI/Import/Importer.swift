@@ -108,11 +108,29 @@ public final class Importer {
         // Pass 1: check every row. Nothing is sent if the input is broken, or a row is invalid without --skip-invalid.
         let input = InputFile(path: options.input, bufferSize: options.bufferSize, stdinFD: options.stdinFD)
         let check: CheckPass
+        let showProgress = options.progress ?? console.stderrIsTerminal
+        var lastTick = clock(), ticked = false
+        defer { if ticked { console.rawError("\r\u{1B}[K") } }
         do throws(InputError) {
             check = try CheckPass.run(input: input, format: options.format, uniqueField: options.uniqueField,
-                                      maxProblems: options.maxProblems, resume: resume, reportName: options.resumePath ?? "")
+                                      maxProblems: options.maxProblems, resume: resume, reportName: options.resumePath ?? "",
+                                      onRow: { rows in
+                                          // A large input takes seconds to check: say so (on a terminal, ≤ 10 times a second).
+                                          guard showProgress, rows % 1024 == 0 else { return }
+                                          let now = self.clock()
+                                          guard now - lastTick >= 100_000_000 else { return }
+                                          lastTick = now
+                                          ticked = true
+                                          self.console.rawError("\rchecking \(input.displayName): \(grouped(rows)) rows\u{1B}[K")
+                                      })
         } catch {
+            if ticked { console.rawError("\r\u{1B}[K") }
+            ticked = false
             return fail(.invalid, "\(error); nothing was sent")
+        }
+        if ticked {
+            console.rawError("\r\u{1B}[K")
+            ticked = false
         }
         if check.rows == 0 {
             return fail(.invalid, "\(input.displayName): no rows to import (an empty input, or a header without rows); nothing was sent")

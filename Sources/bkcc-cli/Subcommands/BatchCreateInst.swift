@@ -60,7 +60,7 @@ extension BKCCCommand {
         }
 
         func run() throws {
-            var options = ImportOptions(objectID: input.objectID, input: input.file)
+            var options = ImportOptions(objectID: input.objectID, input: input.path())
             options.format = input.format
             options.uniqueField = input.uniqueField
             options.dryRun = dryRun

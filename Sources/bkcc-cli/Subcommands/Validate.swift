@@ -22,7 +22,7 @@ extension BKCCCommand {
         var output: OutputFormat = .text
 
         func run() throws {
-            var options = ValidateOptions(objectID: input.objectID, input: input.file)
+            var options = ValidateOptions(objectID: input.objectID, input: input.path())
             options.format = input.format
             options.uniqueField = input.uniqueField
             options.maxProblems = maxProblems
