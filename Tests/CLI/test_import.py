@@ -263,6 +263,7 @@ def test_wrong_secret_is_exit_3(bkcc, emulator, tmp_path):
     assert "APP authentication failed" in r.out
     assert emulator.stats()["requests"]["batch_create_inst"] == 1  # the second request is not sent
     assert emulator.instances() == []
+    assert "0 of 600 rows created, 200 failed, 400 skipped" in r.out
 
 
 def test_no_permission_is_exit_3(bkcc, emulator, tmp_path):

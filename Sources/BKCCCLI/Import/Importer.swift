@@ -43,8 +43,10 @@ public struct ImportCounts: Equatable, Sendable {
     public var found = 0
     /// Of `failed`: rows that failed the checks (`--skip-invalid`) and were not sent.
     public var invalid = 0
-    /// Rows handed to the runner.
+    /// Rows in requests that were sent (or tried: a connection refused counts), this run.
     public var sent = 0
+    /// Rows handed to the batch runner (sent, or skipped after a failure that stopped the run).
+    public var pulled = 0
     /// Of `failed`: failures the server reported for single items in a request it accepted.
     public var serverItemFailures = 0
     public var requests = 0

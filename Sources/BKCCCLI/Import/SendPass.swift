@@ -69,7 +69,7 @@ final class SendPass {
                                              onRequest: { report in self.finished(report) })
         progress.finish()
         if let failure = writer?.flush() { writeError = failure }
-        return counts.sent > 0 ? outcome : nil
+        return counts.pulled > 0 ? outcome : nil
     }
 
     private func nextItem() throws(BKCCError) -> SourceItem? {
@@ -94,13 +94,16 @@ final class SendPass {
             }
             guard let detail = row.detail else { continue }
             inFlight[row.index] = row.line
-            counts.sent += 1
+            counts.pulled += 1
             return SourceItem(index: row.index, detail: detail)
         }
     }
 
     private func finished(_ report: RequestReport) -> Bool {
-        if report.attempts > 0 { counts.requests += 1 }
+        if report.attempts > 0 {
+            counts.requests += 1
+            counts.sent += report.items.count
+        }
         let requestID = report.serverRequestID.isEmpty ? report.requestID : report.serverRequestID
         for item in report.items {
             let line = inFlight.removeValue(forKey: item.index) ?? 0
