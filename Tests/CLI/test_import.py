@@ -461,3 +461,27 @@ def test_resume_lookups_against_an_unreachable_cmdb_are_exit_3(bkcc, emulator, t
              url="http://127.0.0.1:%d" % closed_port())
     assert r.code == 3, r
     assert "looking up rows of unknown fate by bk_asset_id failed" in r.err and "nothing was sent" in r.err
+
+
+@pytest.mark.parametrize("name", sorted(n[:-len(".csv")] for n in os.listdir(FIXTURES) if n.endswith(".csv")))
+def test_every_csv_edge_case_through_the_binary(bkcc, name):
+    """The binary reads every case of shared/testdata/csv as Python's csv module does (row counts and lines),
+    and refuses the broken ones naming the place."""
+    r = bkcc("validate", "--obj", "bk_switch", "--output", "json", "--max-problems", "0", os.path.join(FIXTURES, name + ".csv"))
+    expected_path = os.path.join(FIXTURES, name + ".expected")
+    if name.startswith("90"):
+        assert r.code == 2 and "unterminated quoted field" in r.err and ".csv:2:" in r.err, r
+        return
+    summary = json.loads(r.out)
+    if name.startswith("91"):
+        assert r.code == 2 and summary["problems"][0]["line"] == 2, r
+        assert summary["problems"][0]["message"].startswith("column 2 (b): not valid UTF-8"), r
+        return
+    if not os.path.exists(expected_path):  # 92, 93: nothing in them
+        assert r.code == 2 and summary["rows"] == 0, r
+        return
+    with open(expected_path, encoding="utf-8") as f:
+        records = [line.rstrip("\n")[1:-1].split("|") for line in f]
+    data = [rec for rec in records[1:] if any(field for field in rec)]
+    assert summary["rows"] == len(data), r  # every row counted (none has bk_inst_name: all invalid, exit 2)
+    assert r.code == 2 and len(summary["problems"]) == len(data), r
