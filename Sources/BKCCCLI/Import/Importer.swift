@@ -330,7 +330,7 @@ public final class Importer {
         let cause = send.readError.map { "\($0)" } ?? (status == .ok ? nil : (outcome?.cause ?? outcome?.error)?.message)
         console.flush()
         if options.outputJSON {
-            console.print(JSONText.serialize(summaryJSON(counts, status: status, outcome: outcome, cause: cause, elapsed: elapsed, input: input)))
+            console.print(JSONText.serialize(summaryJSON(counts, status: status, outcome: outcome, cause: cause, elapsed: elapsed, input: input, send: send)))
         } else {
             for line in Importer.summaryLines(counts, objectID: options.objectID, elapsed: elapsed, cause: cause,
                                               samples: send.failureSummary, report: options.reportPath,
@@ -382,7 +382,7 @@ public final class Importer {
     }
 
     private func summaryJSON(_ counts: ImportCounts, status: ExitStatus, outcome: BatchRunSummary?, cause: String?,
-                             elapsed: Double, input: InputFile) -> JSON {
+                             elapsed: Double, input: InputFile, send: SendPass) -> JSON {
         let object = (try? JSON.object()) ?? .null
         let integers: [(String, Int)] = [
             ("total", counts.total), ("created", counts.created), ("failed", counts.failed), ("unknown", counts.unknown),
@@ -392,6 +392,7 @@ public final class Importer {
         ]
         try? object.set("object", options.objectID)
         try? object.set("input", input.displayName)
+        try? object.set("format", send.format.rawValue)
         for (key, value) in integers { try? object.set(key, value) }
         let overall: BKCCStatus
         switch status {
