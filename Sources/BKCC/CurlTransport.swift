@@ -20,6 +20,9 @@ final class CurlTransport: Transport, @unchecked Sendable {
     final class Transfer {
         let tag: Int
         var body: [UInt8] = []
+        /// The request body, handed to libcurl by `curlReadBody` from `uploadOffset` on.
+        var upload: [UInt8] = []
+        var uploadOffset = 0
         var headers: [(name: String, value: String)] = []
         var overCap = false
         var headerList: UnsafeMutablePointer<curl_slist>?
@@ -81,7 +84,13 @@ final class CurlTransport: Transport, @unchecked Sendable {
         check(bkcc_curl_set_ptr(handle, CURLOPT_CUSTOMREQUEST, request.method))
         check(bkcc_curl_set_long(handle, CURLOPT_POST, 1))
         check(bkcc_curl_set_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)))
-        body.withUnsafeBytes { check(bkcc_curl_set_ptr(handle, CURLOPT_COPYPOSTFIELDS, $0.baseAddress)) }
+        // The body goes through a read callback with no seek callback, so that libcurl cannot rewind it: when a
+        // kept-alive connection dies before any answer byte, libcurl would otherwise send the POST again on a
+        // fresh connection ("Connection died, retrying a fresh connect") — a second create, behind the retry
+        // rule's back. Unable to rewind, it ends the transfer (CURLE_SEND_FAIL_REWIND): the items are unknown.
+        transfer.upload = body
+        check(bkcc_curl_set_data_fn(handle, CURLOPT_READFUNCTION, curlReadBody))
+        check(bkcc_curl_set_ptr(handle, CURLOPT_READDATA, user))
         check(bkcc_curl_set_ptr(handle, CURLOPT_HTTPHEADER, transfer.headerList))
         check(bkcc_curl_set_data_fn(handle, CURLOPT_WRITEFUNCTION, curlWriteBody))
         check(bkcc_curl_set_ptr(handle, CURLOPT_WRITEDATA, user))
@@ -191,6 +200,20 @@ private func curlWriteBody(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ 
         return 0  // libcurl ends the transfer with CURLE_WRITE_ERROR
     }
     transfer.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: length))
+    return length
+}
+
+private func curlReadBody(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ user: UnsafeMutableRawPointer?) -> Int {
+    guard let data, let user else { return Int(CURL_READFUNC_ABORT) }
+    let transfer = Unmanaged<CurlTransport.Transfer>.fromOpaque(user).takeUnretainedValue()
+    let (room, overflow) = size.multipliedReportingOverflow(by: count)
+    guard !overflow else { return Int(CURL_READFUNC_ABORT) }
+    let length = min(room, transfer.upload.count - transfer.uploadOffset)
+    guard length > 0 else { return 0 }
+    transfer.upload.withUnsafeBytes { bytes in
+        UnsafeMutableRawPointer(data).copyMemory(from: bytes.baseAddress! + transfer.uploadOffset, byteCount: length)
+    }
+    transfer.uploadOffset += length
     return length
 }
 
