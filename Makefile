@@ -22,7 +22,8 @@ VALGRIND    := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-le
 all: dist
 
 help:
-	@echo "make            build libbkcc.so, bkcc.h and bkcc.pc into dist/"
+	@echo "make demo       build, start the emulator, import examples/switches.csv, resume, stop (start here)"
+	@echo "make            build into dist/: lib/libbkcc.so.0, include/bkcc.h, lib/pkgconfig/bkcc.pc, bin/bkcc"
 	@echo "make test       every test: Swift, C (also under valgrind), header check, emulator, Python, CLI"
 	@echo "make install    install dist/ under PREFIX (default /usr/local)"
 	@echo "make clean      remove build output"
@@ -101,7 +102,7 @@ test-python: lib
 cli: lib
 	$(RELEASE) --product bkcc-cli
 	@mkdir -p $(DIST)/bin
-	cp $(STATIC)/release/bkcc-cli $(DIST)/bin/bkcc
+	strip --strip-debug -o $(DIST)/bin/bkcc $(STATIC)/release/bkcc-cli
 
 # End-to-end tests of dist/bin/bkcc against the emulator (its unit tests run in test-swift).
 test-cli: cli

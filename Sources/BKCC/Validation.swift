@@ -33,28 +33,8 @@ public enum Validation {
         var problems: [Int: [String]] = [:]
         var firstIndexOfAssetID: [String: Int] = [:]  // trimmed, as the server compares
         for (index, detail) in details.elements.enumerated() {
-            guard detail.isObject else {
-                problems[index] = ["details[\(index)]: must be an object, got \(detail.kind.name)"]
-                continue
-            }
-            for key in requiredStrings {
-                guard let value = detail[key] else {
-                    problems[index, default: []].append("details[\(index)].\(key): required, must be a non-empty string")
-                    continue
-                }
-                guard let text = value.string else {
-                    problems[index, default: []].append("details[\(index)].\(key): must be a string, got \(value.kind.name)")
-                    continue
-                }
-                // The server trims strings before checking them: "  " is as empty as "".
-                if trimmed(text).isEmpty {
-                    problems[index, default: []].append("details[\(index)].\(key): required, must be a non-empty string")
-                }
-            }
-            for key in optionalStrings {
-                if let value = detail[key], value.string == nil {
-                    problems[index, default: []].append("details[\(index)].\(key): must be a string, got \(value.kind.name)")
-                }
+            for problem in detailProblems(detail) {
+                problems[index, default: []].append("details[\(index)]" + (problem.hasPrefix("must be") ? ": " : ".") + problem)
             }
             if let assetID = detail["bk_asset_id"]?.string {
                 let key = String(trimmed(assetID))
@@ -71,6 +51,29 @@ public enum Validation {
         return problems.mapValues { $0.joined(separator: "; ") }
     }
 
+    /// The problems of one detail on its own (repeats across details are `problems(in:)`'s), each as
+    /// `"bk_asset_id: required, must be a non-empty string"`, or `"must be an object, got string"`.
+    public static func detailProblems(_ detail: JSON) -> [String] {
+        guard detail.isObject else { return ["must be an object, got \(detail.kind.name)"] }
+        var problems: [String] = []
+        for key in requiredStrings {
+            guard let value = detail[key] else {
+                problems.append("\(key): required, must be a non-empty string")
+                continue
+            }
+            guard let text = value.string else {
+                problems.append("\(key): must be a string, got \(value.kind.name)")
+                continue
+            }
+            // The server trims strings before checking them: "  " is as empty as "".
+            if trimmed(text).isEmpty { problems.append("\(key): required, must be a non-empty string") }
+        }
+        for key in optionalStrings {
+            if let value = detail[key], value.string == nil { problems.append("\(key): must be a string, got \(value.kind.name)") }
+        }
+        return problems
+    }
+
     /// The first problem in index order, as one error (for on_invalid "abort").
     static func firstProblem(_ problems: [Int: String]) -> BKCCError? {
         guard let index = problems.keys.min(), let message = problems[index] else { return nil }
@@ -78,8 +81,9 @@ public enum Validation {
         return BKCCError(.validation, message + more)
     }
 
-    /// Leading and trailing white space removed, as the server's strings.TrimSpace does.
-    static func trimmed(_ text: String) -> Substring {
+    /// Leading and trailing white space removed, as the server's strings.TrimSpace does before it stores or
+    /// compares a string.
+    public static func trimmed(_ text: String) -> Substring {
         var slice = Substring(text)
         while let first = slice.first, first.isWhitespace { slice = slice.dropFirst() }
         while let last = slice.last, last.isWhitespace { slice = slice.dropLast() }

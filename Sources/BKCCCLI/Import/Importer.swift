@@ -306,7 +306,7 @@ public final class Importer {
     func uniqueValue(_ detail: JSON) -> String? {
         guard let value = detail[options.uniqueField] else { return nil }
         if let text = value.string {
-            let trimmed = trimmedLikeServer(text)
+            let trimmed = String(Validation.trimmed(text))
             return trimmed.isEmpty ? nil : trimmed
         }
         if let number = value.integer { return String(number) }

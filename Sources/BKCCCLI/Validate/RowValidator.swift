@@ -22,20 +22,11 @@ public struct RowValidator {
     public mutating func check(_ row: InputRow) -> String? {
         if let problem = row.problem { return problem }
         guard let detail = row.detail else { return "unreadable row" }
-        var problems: [String] = []
-        do throws(BKCCError) {
-            let one = try JSON.array()
-            try one.append(detail)
-            if let message = try Validation.problems(in: one)[0] {
-                problems.append(contentsOf: message.split(separator: "; ").map { RowValidator.withoutDetailsPrefix(String($0)) })
-            }
-        } catch {
-            problems.append(error.message)
-        }
+        var problems = Validation.detailProblems(detail)
         if detail.isObject {
             for (slot, field) in uniqueFields.enumerated() {
                 guard let value = detail[field]?.string else { continue }
-                let key = trimmedLikeServer(value)
+                let key = String(Validation.trimmed(value))
                 guard !key.isEmpty else { continue }
                 let hash = fnv1a(key)
                 if let first = seen[slot][hash] {
@@ -48,22 +39,6 @@ public struct RowValidator {
         }
         return problems.isEmpty ? nil : problems.joined(separator: "; ")
     }
-
-    /// "details[0].bk_asset_id: required…" → "bk_asset_id: required…"; "details[0]: must be…" → "must be…".
-    static func withoutDetailsPrefix(_ message: String) -> String {
-        guard message.hasPrefix("details[0]") else { return message }
-        var rest = message.dropFirst("details[0]".count)
-        if rest.hasPrefix(".") { rest = rest.dropFirst() } else if rest.hasPrefix(": ") { rest = rest.dropFirst(2) }
-        return String(rest)
-    }
-}
-
-/// Leading and trailing white space removed, as the server's strings.TrimSpace does.
-public func trimmedLikeServer(_ text: String) -> String {
-    var slice = Substring(text)
-    while let first = slice.first, first.isWhitespace { slice = slice.dropFirst() }
-    while let last = slice.last, last.isWhitespace { slice = slice.dropLast() }
-    return String(slice)
 }
 
 /// 64-bit FNV-1a of the UTF-8 bytes: stable across runs (Swift's `Hasher` is seeded per process).
