@@ -35,8 +35,7 @@ let package = Package(
         .target(name: "BKCCCLI", dependencies: ["BKCC", "CJansson", "CCurl"]),
         .executableTarget(
             name: "bkcc-cli",
-            dependencies: ["BKCCCLI", "BKCC", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            exclude: ["README-section.md"]
+            dependencies: ["BKCCCLI", "BKCC", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "BKCCCLITests", dependencies: ["BKCCCLI", "BKCC", "CJansson"], exclude: ["Fixtures"]),
     ]
