@@ -1,0 +1,56 @@
+// libFuzzer target: the CLI's input readers (CSV, JSON Lines, JSON array) over arbitrary bytes, read in chunks.
+// Input: byte 0 picks the format (low 2 bits: csv, jsonl, json, sniffed) and the read size (1, 2, 3, 7, 64, 4096,
+// 65536 bytes); the rest is the file. Invariants: never traps; rows come in index order from 0, each with a
+// detail or a problem; reading ends (bounded).
+#if canImport(Glibc)
+import Glibc
+#endif
+import BKCC
+
+private let scratch: Int32 = {
+    var template = Array("/tmp/bkcc-fuzz-readers-XXXXXX".utf8CString)
+    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+    precondition(fd >= 0)
+    template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+    return fd
+}()
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzReaders(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    guard let data, size >= 1 else { return 0 }
+    let sizes = [1, 2, 3, 7, 64, 4096, 65536, 16]
+    let bufferSize = sizes[Int(data[0] >> 2) % sizes.count]
+    precondition(ftruncate(scratch, 0) == 0)
+    var offset = 1
+    while offset < size {
+        let written = pwrite(scratch, data + offset, size - offset, off_t(offset - 1))
+        precondition(written > 0)
+        offset += written
+    }
+    precondition(lseek(scratch, 0, SEEK_SET) == 0)
+    let source = ByteSource(fd: scratch, name: "fuzz", bufferSize: bufferSize)
+    let format: InputFormat
+    switch data[0] & 3 {
+    case 0: format = .csv
+    case 1: format = .jsonl
+    case 2: format = .json
+    default:
+        guard let head = try? source.peek() else { return 0 }
+        format = InputFormat.sniff(head)
+    }
+    let reader = format.reader(source)
+    var expected = 0
+    for _ in 0...(size + 2) {
+        do {
+            guard let row = try reader.next() else { return 0 }
+            precondition(row.index == expected, "row index \(row.index), expected \(expected)")
+            precondition(row.detail != nil || row.problem != nil)
+            if let detail = row.detail { _ = JSONText.serialize(detail) }
+            expected += 1
+        } catch {
+            precondition(!error.description.isEmpty)
+            return 0
+        }
+    }
+    preconditionFailure("more rows than bytes: the reader does not end")
+}
