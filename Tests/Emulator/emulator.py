@@ -15,9 +15,11 @@ See Tests/Emulator/README.md for every flag, the fault semantics and the control
 import argparse
 import json
 import os
+import random
 import re
 import signal
 import socket
+import ssl
 import struct
 import sys
 import tempfile
@@ -468,6 +470,8 @@ FAULT_ARGS = {
     "truncate": None, "not_json": None, "stall": "ms", "audit_fail": None, "rate_limit": "retry",
     "big_body": "mb", "no_permission": None,
 }
+# --fault-rate: the faults drawn from, by default (each equally likely)
+DEFAULT_FAULT_MIX = ("reset", "stall:3000", "http_502_html", "truncate", "not_json", "audit_fail", "rate_limit")
 # faults that answer without processing the request, in the order they are listed
 NO_PROCESS = ("drop", "http_502_html", "not_json", "rate_limit", "no_permission", "big_body")
 
@@ -529,6 +533,18 @@ class Faults:
     def __init__(self):
         self.lock = threading.Lock()
         self.items = []
+        # --fault-rate P: each API request draws one fault of `mix` with probability P (seeded: reproducible)
+        self.random_rate = 0.0
+        self.random_mix = []
+        self.rng = random.Random(0)
+
+    def set_random(self, rate, mix=None, seed=None):
+        with self.lock:
+            self.random_rate = float(rate)
+            if mix is not None:
+                self.random_mix = list(mix)
+            if seed is not None:
+                self.rng = random.Random(seed)
 
     def replace(self, faults):
         with self.lock:
@@ -549,6 +565,9 @@ class Faults:
                     f.count -= 1
                 taken.append((f.name, f.arg))
             self.items = [f for f in self.items if f.count is None or f.count > 0]
+            if self.random_rate > 0 and self.random_mix and self.rng.random() < self.random_rate:
+                f = self.rng.choice(self.random_mix)
+                taken.append((f.name, f.arg))
         return taken
 
 
@@ -713,6 +732,17 @@ class Emulator:
         self.store = Store(self.models, args.first_id)
         self.faults = Faults()
         self.faults.replace([Fault.parse(s) for s in (args.fault or [])])
+        if not 0 <= args.fault_rate <= 1:
+            raise ValueError("--fault-rate must be between 0 and 1")
+        self.start_fault_rate, self.fault_seed = args.fault_rate, args.fault_seed
+        mix = [m for m in (args.fault_mix or ",".join(DEFAULT_FAULT_MIX)).split(",") if m.strip()]
+        self.faults.set_random(args.fault_rate, [Fault.parse(m) for m in mix], args.fault_seed)
+        self.tls = None
+        if args.tls_cert or args.tls_key:
+            if not (args.tls_cert and args.tls_key):
+                raise ValueError("--tls-cert and --tls-key go together")
+            self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.tls.load_cert_chain(args.tls_cert, args.tls_key)
         self.stats = Stats()
         self.bucket = TokenBucket(args.rate)
         self.stop = threading.Event()
@@ -757,6 +787,7 @@ class Emulator:
     def reset(self):
         self.store.clear()
         self.faults.replace([])
+        self.faults.set_random(self.start_fault_rate, seed=self.fault_seed)
         self.stats.reset()
         self.envelope = self.start_envelope
         self.bucket.set_rate(self.start_rate)
@@ -1390,8 +1421,11 @@ class Handler(BaseHTTPRequestHandler):
         if route == "/_emulator/config":
             if method == "POST":
                 doc, ok = parse_json(body)
-                if not ok or not isinstance(doc, dict) or set(doc) - {"envelope", "rate"}:
-                    return self.send_json(400, {"error": "expected {\"envelope\": \"esb\"|\"native\", \"rate\": N}"})
+                if not ok or not isinstance(doc, dict) or set(doc) - {"envelope", "rate", "fault_rate"}:
+                    return self.send_json(400, {"error": "expected {\"envelope\": \"esb\"|\"native\", \"rate\": N, \"fault_rate\": P}"})
+                fault_rate = doc.get("fault_rate", emu.faults.random_rate)
+                if isinstance(fault_rate, bool) or not isinstance(fault_rate, (int, float)) or not 0 <= fault_rate <= 1:
+                    return self.send_json(400, {"error": "fault_rate must be a number in 0..1"})
                 if "envelope" in doc and doc["envelope"] not in ("esb", "native"):
                     return self.send_json(400, {"error": "envelope must be \"esb\" or \"native\""})
                 rate = doc.get("rate", emu.bucket.rate)
@@ -1401,8 +1435,11 @@ class Handler(BaseHTTPRequestHandler):
                     emu.envelope = doc["envelope"]
                 if "rate" in doc:
                     emu.bucket.set_rate(rate)
+                if "fault_rate" in doc:
+                    emu.faults.set_random(fault_rate)
             if method in ("GET", "POST"):
                 return self.send_json(200, {"envelope": emu.envelope, "rate": emu.bucket.rate,
+                                            "fault_rate": emu.faults.random_rate,
                                             "app_code": emu.app_code, "version": VERSION})
         if route == "/_emulator/models" and method == "GET":
             return self.send_json(200, {"models": [m.to_json() for m in emu.models.values()],
@@ -1424,6 +1461,12 @@ class Server(ThreadingHTTPServer):
         self.emu = emu
         super().__init__(address, Handler)
 
+    def get_request(self):
+        sock, address = super().get_request()
+        if self.emu.tls is not None:  # the handshake happens in the handler's thread, on its first read
+            sock = self.emu.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, address
+
     def handle_error(self, request, client_address):
         if self.emu.verbose:
             super().handle_error(request, client_address)
@@ -1441,6 +1484,13 @@ def build_parser():
                    help="esb: code/message (default); native: bk_error_code/bk_error_msg")
     p.add_argument("--rate", type=float, default=0, metavar="N", help="allow N API requests per second (0: no limit)")
     p.add_argument("--fault", action="append", metavar="NAME[:ARG]", help="a fault for every API request (repeatable)")
+    p.add_argument("--fault-rate", type=float, default=0, metavar="P",
+                   help="give a random fault of --fault-mix to each API request with probability P (0..1)")
+    p.add_argument("--fault-mix", metavar="NAME[:ARG],...",
+                   help="the faults --fault-rate draws from (default %s)" % ",".join(DEFAULT_FAULT_MIX))
+    p.add_argument("--fault-seed", type=int, default=1, help="seed of --fault-rate's draws (default 1)")
+    p.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate (chain) ...")
+    p.add_argument("--tls-key", metavar="PEM", help="... and this private key")
     p.add_argument("--first-id", type=int, default=1001, help="the first bk_inst_id (default 1001)")
     p.add_argument("--quiet", action="store_true", help="no access log (the default)")
     p.add_argument("--verbose", action="store_true", help="access log on stderr")
@@ -1474,7 +1524,7 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     try:
-        print("http://%s:%d" % (shown, port), flush=True)
+        print("%s://%s:%d" % ("https" if emu.tls else "http", shown, port), flush=True)
     except OSError:
         pass
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
