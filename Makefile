@@ -17,7 +17,8 @@ BUILD       := build
 CTEST_FLAGS := -std=c99 -Wall -Wextra -Werror -pedantic -g
 VALGRIND    := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite
 
-.PHONY: all deps lib dist test test-swift test-c test-header test-emulator test-python demo bench install clean help cli test-cli
+.PHONY: all deps lib dist test test-swift test-c test-header test-emulator test-python demo bench install clean help cli test-cli \
+	fuzz fuzz-build test-security test-c-asan
 
 all: dist
 
@@ -25,6 +26,8 @@ help:
 	@echo "make demo       build, start the emulator, import examples/switches.csv, resume, stop (start here)"
 	@echo "make            build into dist/: lib/libbkcc.so.0, include/bkcc.h, lib/pkgconfig/bkcc.pc, bin/bkcc"
 	@echo "make test       every test: Swift, C (also under valgrind), header check, emulator, Python, CLI"
+	@echo "make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60) seconds"
+	@echo "make test-security  TLS, secrets, fault matrix, 100,000 rows with 5%% faults + one resume"
 	@echo "make install    install dist/ under PREFIX (default /usr/local)"
 	@echo "make clean      remove build output"
 
@@ -49,7 +52,7 @@ dist: lib cli
 
 # --- tests ----------------------------------------------------------------------------------------------------
 
-test: test-swift test-c test-header test-emulator test-python test-cli
+test: test-swift test-c test-header test-emulator test-python test-cli test-security fuzz
 	@echo "make test: all suites passed"
 
 test-swift: deps
@@ -111,6 +114,35 @@ test-cli: cli
 # The README's first command: build, start the emulator, import examples/switches.csv, resume, stop the emulator.
 demo: cli
 	@BKCC=$(DIST)/bin/bkcc examples/demo.sh
+
+# --- reliability and security ----------------------------------------------------------------------------
+# libFuzzer targets over the Swift core and the CLI's input readers (swiftc -sanitize=fuzzer,address, built into
+# build/fuzz by Fuzz/build.sh), each run for FUZZ_SECONDS seconds from the committed corpus (Fuzz/README-section.md).
+FUZZ_SECONDS ?= 60
+
+fuzz-build: deps
+	Fuzz/build.sh
+
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh
+
+# The C tests again, compiled with AddressSanitizer (and UBSan) against dist/: what valgrind sees, faster and stricter
+# on the C side.
+$(BUILD)/asan/test_abi: Tests/C/test_abi.c $(DIST)/include/bkcc.h $(DIST)/lib/libbkcc.so.0
+	@mkdir -p $(BUILD)/asan
+	$(CC) $(CTEST_FLAGS) -fsanitize=address,undefined -fno-omit-frame-pointer -I$(DIST)/include $< -o $@ -L$(DIST)/lib -lbkcc -ljansson
+
+$(BUILD)/asan/test_batch: Tests/C/test_batch.c $(DIST)/include/bkcc.h $(DIST)/lib/libbkcc.so.0
+	@mkdir -p $(BUILD)/asan
+	$(CC) $(CTEST_FLAGS) -fsanitize=address,undefined -fno-omit-frame-pointer -I$(DIST)/include $< -o $@ -L$(DIST)/lib -lbkcc -ljansson -lcurl -lpthread
+
+test-c-asan: lib $(BUILD)/asan/test_abi $(BUILD)/asan/test_batch
+	LD_LIBRARY_PATH=$(DIST)/lib ASAN_OPTIONS=detect_leaks=1 $(BUILD)/asan/test_abi
+	LD_LIBRARY_PATH=$(DIST)/lib ASAN_OPTIONS=detect_leaks=1 $(BUILD)/asan/test_batch
+
+# TLS, secrets, the fault matrix, keep-alive re-sends, 100,000 rows through 5% faults and one --resume (Tests/Security).
+test-security: cli test-c-asan
+	BKCC=$(CURDIR)/$(DIST)/bin/bkcc BKCC_LIBRARY=$(CURDIR)/$(DIST)/lib/libbkcc.so.0 $(PYTHON) -m pytest -q Tests/Security
 
 # --- install ------------------------------------------------------------------------------------------------
 
