@@ -69,7 +69,7 @@ public enum Validation {
             if trimmed(text).isEmpty { problems.append("\(key): required, must be a non-empty string") }
         }
         for key in optionalStrings {
-            if let value = detail[key], value.string == nil { problems.append("\(key): must be a string, got \(value.kind.name)") }
+            if let value = detail[key], value.kind != .string { problems.append("\(key): must be a string, got \(value.kind.name)") }
         }
         return problems
     }
@@ -84,6 +84,14 @@ public enum Validation {
     /// Leading and trailing white space removed, as the server's strings.TrimSpace does before it stores or
     /// compares a string.
     public static func trimmed(_ text: String) -> Substring {
+        // Fast path (nearly every value), exact: Character.isWhitespace is its first scalar's White_Space property.
+        // When the first scalar is not white space and the last byte is printable ASCII (which ends a Character
+        // whose first scalar is that byte or a Prepend mark, neither white space), there is nothing to trim; the
+        // loops below would find that out only by breaking graphemes at both ends, the costly part.
+        if let last = text.utf8.last, last > 0x20, last < 0x7F, let first = text.unicodeScalars.first,
+           (first.value > 0x20 && first.value < 0x7F) || !first.properties.isWhitespace {
+            return Substring(text)
+        }
         var slice = Substring(text)
         while let first = slice.first, first.isWhitespace { slice = slice.dropFirst() }
         while let last = slice.last, last.isWhitespace { slice = slice.dropLast() }
