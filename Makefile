@@ -144,6 +144,14 @@ test-c-asan: lib $(BUILD)/asan/test_abi $(BUILD)/asan/test_batch
 test-security: cli test-c-asan
 	BKCC=$(CURDIR)/$(DIST)/bin/bkcc BKCC_LIBRARY=$(CURDIR)/$(DIST)/lib/libbkcc.so.0 $(PYTHON) -m pytest -q Tests/Security
 
+# --- benchmarks ---------------------------------------------------------------------------------------------
+# bkcc side by side with the BlueKing Python SDK and a requests loop, against the emulator on 127.0.0.1: client CPU
+# per instance, throughput, sans-IO cost, memory, start-up, and a callgrind profile. Rewrites BENCHMARKS.md (~5 min;
+# creates build/bench/venv with bkapi-component-open from PyPI the first time).
+bench:
+	$(MAKE) dist
+	$(PYTHON) Benchmarks/bench.py
+
 # --- install ------------------------------------------------------------------------------------------------
 
 install: dist
