@@ -179,6 +179,22 @@ func client(concurrency: Int = 1, retries: Int = 3) throws(BKCCError) -> Client 
         #expect(server.requests.count == 1 && result.skipped.count == 3 && result.status == .transport)
     }
 
+    @Test func maxRequestsPerSecondSpacesTheStarts() throws {
+        var starts: [ContinuousClock.Instant] = []
+        let server = ScriptedServer { server, _, details in
+            starts.append(ContinuousClock.now)
+            return server.createAll(details)
+        }
+        var config = esbConfig
+        config.maxRequestsPerSecond = 50  // one start every 20 ms at most
+        let result = try Client(configuration: config).batchCreateInstances(objectID: "bk_switch", details: switches(1000),
+                                                                            transport: server.transport)
+        #expect(result.status == .ok && starts.count == 5)
+        for (earlier, later) in zip(starts, starts.dropFirst()) {
+            #expect(earlier.duration(to: later) >= .milliseconds(19))
+        }
+    }
+
     @Test func progressCanCancel() throws {
         let server = ScriptedServer { server, _, details in server.createAll(details) }
         var events: [ProgressEvent] = []
