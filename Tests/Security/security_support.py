@@ -22,8 +22,6 @@ LIBRARY = os.path.abspath(os.environ.get("BKCC_LIBRARY", os.path.join(REPO, "dis
 os.environ["BKCC_LIBRARY"] = LIBRARY
 sys.path.insert(0, os.path.join(REPO, "bindings", "python"))
 
-import bkcc  # noqa: E402
-
 APP_CODE = "bkcc-demo"
 APP_SECRET = "bkcc-demo-secret"
 
@@ -64,6 +62,7 @@ class Emulator:
         return self.stats()["requests"]["batch_create_inst"]
 
     def client(self, **overrides):
+        import bkcc
         config = {"url": self.url, "app_code": APP_CODE, "app_secret": APP_SECRET, "username": "admin",
                   "timeout_ms": 10000}
         config.update(overrides)
