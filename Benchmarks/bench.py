@@ -269,16 +269,22 @@ def client_run(name, emu, path, count, concurrency, py):
 
 
 def bench_cpu(py, reps, count):
-    """1. Client CPU per instance, importing `count` rows into an emulator without faults."""
+    """1. Client CPU per instance, importing `count` rows into an emulator without faults; and the same with a
+    tenth of the rows, to split each client's CPU into a fixed part (start-up) and a part per instance."""
+    small = count // 10
     path = write_jsonl(os.path.join(WORK, "rows-%d.jsonl" % count), count)
     write_csv(os.path.join(WORK, "rows-%d.csv" % count), count)
+    small_path = write_jsonl(os.path.join(WORK, "rows-%d.jsonl" % small), small)
+    write_csv(os.path.join(WORK, "rows-%d.csv" % small), small)
     emu = Emulator()
     clients = ["bkcc CLI", "bkcc CLI (CSV)", "bkcc Python", "SDK", "requests"]
     runs = {c: [] for c in clients}
+    small_runs = {c: [] for c in clients}
     try:
         for rep in range(reps):
             for c in clients:  # interleaved: a change in the machine's load touches every client alike
                 runs[c].append(client_run(c, emu, path, count, 4, py))
+                small_runs[c].append(client_run(c, emu, small_path, small, 4, py))
             log("cpu rep %d/%d: %s" % (rep + 1, reps, ", ".join(
                 "%s %.2fs" % (c, runs[c][-1]["cpu"]) for c in clients)))
     finally:
@@ -292,6 +298,16 @@ def bench_cpu(py, reps, count):
                   "rss_mib": summary([r["rss_kib"] / 1024 for r in runs[c]])}
         # per-repetition ratio to the SDK run of the same repetition
         out[c]["ratio"] = summary([a["cpu"] / b["cpu"] for a, b in zip(runs[c], runs["SDK"])])
+        # marginal: (CPU at count - CPU at count/10) / (count - count/10), per repetition
+        out[c]["marginal_us"] = summary([(a["cpu"] - b["cpu"]) / (count - small) * 1e6
+                                         for a, b in zip(runs[c], small_runs[c])])
+        out[c]["fixed_ms"] = summary([(b["cpu"] - (a["cpu"] - b["cpu"]) / (count - small) * small) * 1e3
+                                      for a, b in zip(runs[c], small_runs[c])])
+    for c in clients:
+        out[c]["marginal_ratio"] = summary([
+            ((a["cpu"] - b["cpu"]) / (sa["cpu"] - sb["cpu"]))
+            for a, b, sa, sb in zip(runs[c], small_runs[c], runs["SDK"], small_runs["SDK"])])
+    out["small"] = small
     return out
 
 
@@ -552,6 +568,7 @@ def write_report(path, ctx):
     a("")
     a("| client | CPU µs per instance | user µs | sys µs | wall s | peak RSS MiB | CPU ÷ SDK's |")
     a("|---|---|---|---|---|---|---|")
+    rows_marginal = []
     names = {"bkcc CLI": "(a) `bkcc batch-create-inst` (concurrency 4)",
              "bkcc CLI (CSV)": "(a′) the same, the same rows as CSV",
              "bkcc Python": "(b) Python package `bkcc` (concurrency 4)",
@@ -560,6 +577,16 @@ def write_report(path, ctx):
         x = cpu[c]
         a("| %s | %s | %s | %s | %s | %s | %s |" % (label, fmt(x["cpu_us"]), fmt(x["user_us"]), fmt(x["sys_us"]),
                                                 fmt(x["wall"], digits=2), fmt(x["rss_mib"]), fmt(x["ratio"], digits=3)))
+        rows_marginal.append("| %s | %s | %s | %s |" % (label, fmt(x["fixed_ms"]), fmt(x["marginal_us"], digits=2),
+                                                        fmt(x["marginal_ratio"], digits=2)))
+    a("")
+    a("The same CPU split in two by also importing %s rows (same clients, same repetitions): a fixed part "
+      "(start-up, imports, connection) and a part per instance, (CPU at %s − CPU at %s) ÷ %s:" % (
+          "{:,}".format(cpu["small"]), "{:,}".format(n), "{:,}".format(cpu["small"]), "{:,}".format(n - cpu["small"])))
+    a("")
+    a("| client | fixed CPU ms | CPU µs per additional instance | per-instance part ÷ SDK's |")
+    a("|---|---|---|---|")
+    L.extend(rows_marginal)
     a("")
     a("Reproduce: `python3 Benchmarks/bench.py --only cpu` (each run is `bkcc batch-create-inst --obj bk_switch "
       "--url URL --app-code bkcc-demo --username bench --concurrency 4 rows-%d.jsonl` with BK_APP_SECRET set, or "
