@@ -79,7 +79,6 @@ def test_cli_ca_file(https, tmp_path):
     assert len(https.instances()) == 5
 
 
-@pytest.mark.xfail(strict=True, reason="CLI bug (reported): --insecure / verify_tls false gives no warning on stderr")
 def test_cli_insecure_works_and_warns_on_stderr(https, tmp_path):
     rows = tmp_path / "rows.csv"
     write_rows(rows, 5, "tls-c")

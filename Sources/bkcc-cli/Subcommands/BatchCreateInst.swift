@@ -72,8 +72,14 @@ extension BKCCCommand {
             options.outputJSON = output == .json
             options.maxProblems = maxProblems
             let connection = self.connection
-            let importer = Importer(options: options, console: .standard()) { () throws(BKCCError) -> Client in
-                try Client(configuration: try connection.settings().configuration())
+            let console = Console.standard()
+            let importer = Importer(options: options, console: console) { () throws(BKCCError) -> Client in
+                let configuration = try connection.settings().configuration()
+                if !configuration.verifyTLS, configuration.url.lowercased().hasPrefix("https://") {
+                    console.note("bkcc: warning: the server's TLS certificate is not verified (--insecure / verify_tls: false): "
+                                 + "anyone between here and the CMDB can read the app secret; use --ca-file instead")
+                }
+                return try Client(configuration: configuration)
             }
             let status = importer.run()
             if status != .ok { try finish(status) }
