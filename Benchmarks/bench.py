@@ -554,6 +554,14 @@ def write_report(path, ctx):
     a("| other busy processes | at the start: %s; at the end: %s |" % (
         "; ".join(ctx["busy_start"]) or "none over 5% of a core", "; ".join(ctx["busy_end"]) or "none over 5% of a core"))
     a("")
+    a("Other processes busy (over 5%% of a core) when each part started or ended, and the 1-minute load average at "
+      "its end (this harness itself adds about 1: a client and the emulator):")
+    a("")
+    a("| part | load at its end | other busy processes |")
+    a("|---|---|---|")
+    for name, load, busy in ctx["sections"]:
+        a("| %s | %s | %s |" % (name, load, busy))
+    a("")
     a("The emulator (`Tests/Emulator/emulator.py`, CPython with its GIL) runs on the same 2 cores as the client under "
       "test, so every client competes with it for CPU. Each client is a child process of `Benchmarks/runstat.c`, "
       "which reads its user+sys CPU time and peak RSS from `wait4`'s rusage (forked from that small C process, so "
@@ -791,9 +799,13 @@ def main():
             value = parts[name]()
             print(json.dumps(value, indent=1, default=lambda o: str(o)))
         return 0
+    ctx["sections"] = []
     for name, fn in parts.items():
         log("running", name)
+        before = busy_processes()
         ctx[name] = fn()
+        ctx["sections"].append((name, "%.2f" % os.getloadavg()[0], "; ".join(sorted(set(before + busy_processes())))
+                                or "none"))
     ctx["load_end"] = "%.2f / %.2f / %.2f" % os.getloadavg()
     ctx["busy_end"] = busy_processes()
     ctx["seconds"] = time.monotonic() - STARTED
