@@ -114,6 +114,7 @@ public struct JSON: @unchecked Sendable {
         var capacity = 0
 
         mutating func append(_ bytes: UnsafePointer<CChar>, _ size: Int) {
+            guard size > 0 else { return }
             if count + size > capacity {
                 let grown = Swift.max(4096, (count + size) * 2)
                 let new = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
@@ -124,7 +125,8 @@ public struct JSON: @unchecked Sendable {
                 storage = new
                 capacity = grown
             }
-            UnsafeMutableRawPointer(storage! + count).copyMemory(from: bytes, byteCount: size)
+            guard let storage else { return }
+            UnsafeMutableRawPointer(storage + count).copyMemory(from: bytes, byteCount: size)
             count += size
         }
     }
