@@ -1,8 +1,9 @@
 """The fault matrix (Fuzz/README-section.md): for each fault, what the client reports, what it retries, and what
 the user does next — proved through the library (Python package over dist/) against the emulator.
 
-600 details in 3 requests of 200, concurrency 1; the fault strikes the SECOND request, on a kept-alive connection
-(the harder case: see test_keepalive.py). Every item must end in exactly one map; what the emulator stores must be
+600 details, concurrency 1: the first 200 in one batch call (which leaves the connection kept alive), then 400 in a
+second call whose first request takes the fault (on the kept-alive connection: the harder case, see
+test_keepalive.py) and whose second request must still be created. Every item must end in exactly one map; what the emulator stores must be
 exactly what was created plus, for faults that strike after the inserts, the unknown items — each once; and
 reconcile (the user's next step for `unknown`) must settle every unknown item.
 """
