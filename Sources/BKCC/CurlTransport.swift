@@ -211,7 +211,8 @@ private func curlReadBody(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ c
     let length = min(room, transfer.upload.count - transfer.uploadOffset)
     guard length > 0 else { return 0 }
     transfer.upload.withUnsafeBytes { bytes in
-        UnsafeMutableRawPointer(data).copyMemory(from: bytes.baseAddress! + transfer.uploadOffset, byteCount: length)
+        guard let base = bytes.baseAddress else { return }
+        UnsafeMutableRawPointer(data).copyMemory(from: base + transfer.uploadOffset, byteCount: length)
     }
     transfer.uploadOffset += length
     return length
