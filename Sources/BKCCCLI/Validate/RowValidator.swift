@@ -5,7 +5,8 @@ import BKCC
 /// the server compares) that repeats an earlier row's.
 ///
 /// To keep memory small on a million rows, repeats are found through 64-bit hashes of the values (FNV-1a), each
-/// with the line it was first seen on: 12 bytes a row, not the values themselves. Two different values with the
+/// with the line it was first seen on — 12 bytes of data a row (about 48 with the dictionary's own overhead), not
+/// the values themselves. Two different values with the
 /// same hash (odds about 1 in 10^7 for a million rows) would be flagged as a repeat: the message names both lines,
 /// so a person can see it.
 public struct RowValidator {
