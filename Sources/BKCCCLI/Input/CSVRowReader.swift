@@ -69,8 +69,11 @@ public final class CSVRowReader: RowReader {
         do throws(BKCCError) {
             object = try JSON.object()
             for field in 0..<record.count where !record.field(field).isEmpty {
-                let where_ = field < columns.count && !columns[field].name.isEmpty
-                    ? "column \(field + 1) (\(columns[field].name))" : "column \(field + 1)"
+                // Only a bad cell needs this text: built on demand, not for every cell of every row.
+                var where_: String {
+                    field < columns.count && !columns[field].name.isEmpty
+                        ? "column \(field + 1) (\(columns[field].name))" : "column \(field + 1)"
+                }
                 guard let text = record.string(at: field) else {
                     problems.append("\(where_): not valid UTF-8 (saved as GBK? save the sheet as \"CSV UTF-8\")")
                     continue
@@ -101,7 +104,7 @@ public final class CSVRowReader: RowReader {
     struct ConversionError: Error { var text: String }
 
     private func convert(_ text: String, _ type: ColumnType) -> Result<JSON, ConversionError> {
-        let shown = text.count > 40 ? "\"\(text.prefix(40))…\"" : "\"\(text)\""
+        var shown: String { text.count > 40 ? "\"\(text.prefix(40))…\"" : "\"\(text)\"" }  // for errors only
         do throws(BKCCError) {
             switch type {
             case .string:
