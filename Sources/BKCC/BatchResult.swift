@@ -32,6 +32,8 @@ public struct BatchResult: Sendable {
     public var status: BKCCStatus = .ok
     /// What `status` stands for; nil for `.ok`.
     public var error: BKCCError?
+    /// The request-level failure behind `status` (the one that stopped the call, else the first), if any.
+    public var cause: BKCCError?
 
     public init() {}
 
@@ -157,7 +159,7 @@ public struct BatchResult: Sendable {
 
     /// Status from the counts (used after a reconcile changed them).
     mutating func recomputeStatus() {
-        let decided = BatchRun.decide(summary: summary, cancelled: false, stopError: nil, firstFailure: error,
+        let decided = BatchRun.decide(summary: summary, cancelled: false, stopError: nil, firstFailure: cause,
                                       itemFailureSample: failed.values.first)
         status = decided.status
         error = decided.error
@@ -207,6 +209,7 @@ extension Client {
         if run.status == .noMemory, run.summary.total == 0, problems.count < total {
             throw run.error ?? BKCCError(.noMemory, "out of memory")  // nothing could start: nothing was attempted
         }
+        result.cause = run.cause
         if problems.count == total {
             result.status = .validation
             result.error = BKCCError(.validation, "every detail is invalid; nothing was sent (first: \(Validation.firstProblem(problems)?.message ?? ""))")

@@ -322,7 +322,8 @@ final class BatchRun {
     /// The status of a whole call from its counts: ok, partial, or the most telling failure.
     static func decide(summary: BatchSummary, cancelled: Bool, stopError: BKCCError?, firstFailure: BKCCError?,
                        itemFailureSample: String?) -> (status: BKCCStatus, error: BKCCError?) {
-        let counts = "\(summary.created) of \(summary.total) created, \(summary.failed) failed, \(summary.unknown) unknown, \(summary.skipped) skipped"
+        var counts = "\(summary.created) of \(summary.total) created, \(summary.failed) failed, \(summary.unknown) unknown, \(summary.skipped) skipped"
+        if summary.notCreated > 0 { counts += ", \(summary.notCreated) not created (safe to send again)" }
         if summary.created == summary.total { return (.ok, nil) }
         if summary.created > 0 {
             var error = BKCCError(.partial, counts)

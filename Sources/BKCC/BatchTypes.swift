@@ -73,25 +73,17 @@ public struct BatchSummary: Sendable, Equatable {
 
     public init() {}
 
-    mutating func count(_ kind: ItemOutcome.Kind) {
-        total += 1
-        switch kind {
-        case .created: created += 1
-        case .failed: failed += 1
-        case .unknown: unknown += 1
-        case .skipped: skipped += 1
-        case .notCreated: notCreated += 1
-        }
-    }
+    mutating func count(_ kind: ItemOutcome.Kind) { adjust(kind, by: 1) }
+    mutating func uncount(_ kind: ItemOutcome.Kind) { adjust(kind, by: -1) }
 
-    mutating func uncount(_ kind: ItemOutcome.Kind) {
-        total -= 1
+    private mutating func adjust(_ kind: ItemOutcome.Kind, by step: Int) {
+        total += step
         switch kind {
-        case .created: created -= 1
-        case .failed: failed -= 1
-        case .unknown: unknown -= 1
-        case .skipped: skipped -= 1
-        case .notCreated: notCreated -= 1
+        case .created: created += step
+        case .failed: failed += step
+        case .unknown: unknown += step
+        case .skipped: skipped += step
+        case .notCreated: notCreated += step
         }
     }
 }

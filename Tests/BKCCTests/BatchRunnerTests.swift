@@ -256,6 +256,8 @@ func client(concurrency: Int = 1, retries: Int = 3) throws(BKCCError) -> Client 
         #expect(settled.notCreated.keys.sorted() == [0, 2])
         #expect(settled.unknown.isEmpty)
         #expect(settled.summary.created == 1 && settled.summary.notCreated == 2 && settled.summary.total == 3)
+        #expect(settled.status == .partial)
+        #expect(settled.error?.message == "1 of 3 created, 0 failed, 0 unknown, 0 skipped, 2 not created (safe to send again); sent, but no answer came")
         let search = server.requests.last!
         #expect(search.body["condition"]?["bk_switch"]?[0]?["value"]?.count == 3)
     }
