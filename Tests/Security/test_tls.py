@@ -65,7 +65,9 @@ def test_cli_refuses_the_certificate_by_default(https, tmp_path):
     write_rows(rows, 5, "tls-a")
     done = run_cli("batch-create-inst", "--obj", "bk_switch", "--no-progress", str(rows), env=cli_env(https))
     assert done.returncode == 3, done.stderr
-    assert b"certificate" in done.stdout + done.stderr and b"ca_file" in done.stdout + done.stderr, done.stdout
+    # The advice in the CLI's own terms: its flags, not the library's configuration keys.
+    assert b"certificate" in done.stdout + done.stderr and b"--ca-file" in done.stdout + done.stderr, done.stdout
+    assert b"--insecure" in done.stdout + done.stderr, done.stdout
     assert https.creates() == 0
 
 

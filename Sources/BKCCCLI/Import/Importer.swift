@@ -327,7 +327,7 @@ public final class Importer {
             status = .partial
         }
         if send.readError != nil { status = counts.created == 0 ? .invalid : .partial }
-        let cause = send.readError.map { "\($0)" } ?? (status == .ok ? nil : (outcome?.cause ?? outcome?.error)?.message)
+        let cause = send.readError.map { "\($0)" } ?? (status == .ok ? nil : (outcome?.cause ?? outcome?.error)?.message).map(Importer.inCommandLineTerms)
         console.flush()
         if options.outputJSON {
             console.print(JSONText.serialize(summaryJSON(counts, status: status, outcome: outcome, cause: cause, elapsed: elapsed, input: input, send: send)))
@@ -339,6 +339,12 @@ public final class Importer {
             }
         }
         return status
+    }
+
+    /// The library's advice names its configuration keys; on the command line the flags are what to type.
+    static func inCommandLineTerms(_ message: String) -> String {
+        message.replacing("set ca_file to the CA that signed it, or verify_tls: false to skip the check (insecure)",
+                          with: "pass --ca-file FILE (the CA that signed it), or --insecure to skip the check")
     }
 
     /// The human summary: a headline, then what to know about the rows not created.
@@ -367,7 +373,7 @@ public final class Importer {
         if let cause, counts.created < counts.total { lines.append("  cause: \(cause)") }
         if !samples.isEmpty {
             lines.append("  first rows not created:")
-            for sample in samples { lines.append("    \(sample.text)") }
+            for sample in samples { lines.append("    \(inCommandLineTerms(sample.text))") }
         }
         if let report {
             if counts.created < counts.total {
