@@ -60,11 +60,11 @@ test-swift: deps
 
 # C tests compiled with gcc against dist/ only (the header and the .so a user gets), then run again under valgrind
 # (valgrind 3.19 cannot read Swift's DWARF 5: dist/ carries no debug info, and the copy below makes sure of it).
-$(BUILD)/test_abi: Tests/C/test_abi.c $(DIST)/include/bkcc.h $(DIST)/lib/libbkcc.so.0
+$(BUILD)/test_abi: Tests/C/test_abi.c Tests/C/check.h $(DIST)/include/bkcc.h $(DIST)/lib/libbkcc.so.0
 	@mkdir -p $(BUILD)
 	$(CC) $(CTEST_FLAGS) -I$(DIST)/include $< -o $@ -L$(DIST)/lib -lbkcc -ljansson
 
-$(BUILD)/test_batch: Tests/C/test_batch.c $(DIST)/include/bkcc.h $(DIST)/lib/libbkcc.so.0
+$(BUILD)/test_batch: Tests/C/test_batch.c Tests/C/check.h $(DIST)/include/bkcc.h $(DIST)/lib/libbkcc.so.0
 	@mkdir -p $(BUILD)
 	$(CC) $(CTEST_FLAGS) -I$(DIST)/include $< -o $@ -L$(DIST)/lib -lbkcc -ljansson -lcurl -lpthread
 
@@ -128,11 +128,11 @@ fuzz: fuzz-build
 
 # The C tests again, compiled with AddressSanitizer (and UBSan) against dist/: what valgrind sees, faster and stricter
 # on the C side.
-$(BUILD)/asan/test_abi: Tests/C/test_abi.c $(DIST)/include/bkcc.h $(DIST)/lib/libbkcc.so.0
+$(BUILD)/asan/test_abi: Tests/C/test_abi.c Tests/C/check.h $(DIST)/include/bkcc.h $(DIST)/lib/libbkcc.so.0
 	@mkdir -p $(BUILD)/asan
 	$(CC) $(CTEST_FLAGS) -fsanitize=address,undefined -fno-omit-frame-pointer -I$(DIST)/include $< -o $@ -L$(DIST)/lib -lbkcc -ljansson
 
-$(BUILD)/asan/test_batch: Tests/C/test_batch.c $(DIST)/include/bkcc.h $(DIST)/lib/libbkcc.so.0
+$(BUILD)/asan/test_batch: Tests/C/test_batch.c Tests/C/check.h $(DIST)/include/bkcc.h $(DIST)/lib/libbkcc.so.0
 	@mkdir -p $(BUILD)/asan
 	$(CC) $(CTEST_FLAGS) -fsanitize=address,undefined -fno-omit-frame-pointer -I$(DIST)/include $< -o $@ -L$(DIST)/lib -lbkcc -ljansson -lcurl -lpthread
 

@@ -8,28 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int passed, failed;
-
-#define CHECK(cond)                                                                   \
-  do {                                                                                \
-    if (cond) {                                                                       \
-      passed++;                                                                       \
-    } else {                                                                          \
-      failed++;                                                                       \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);      \
-    }                                                                                 \
-  } while (0)
-
-#define CHECK_STATUS(err, expected)                                                             \
-  do {                                                                                          \
-    if ((err).status == (expected)) {                                                           \
-      passed++;                                                                                 \
-    } else {                                                                                    \
-      failed++;                                                                                 \
-      fprintf(stderr, "%s:%d: status %s, expected %s (%s)\n", __FILE__, __LINE__,               \
-              bkcc_status_name((err).status), bkcc_status_name(expected), (err).message);       \
-    }                                                                                           \
-  } while (0)
+#include "check.h"
 
 static int contains(const char *haystack, const char *needle) {
   return haystack != NULL && strstr(haystack, needle) != NULL;

@@ -15,16 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int passed, failed;
-#define CHECK(cond)                                                                    \
-  do {                                                                                 \
-    if (cond) {                                                                        \
-      passed++;                                                                        \
-    } else {                                                                           \
-      failed++;                                                                        \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);       \
-    }                                                                                  \
-  } while (0)
+#include "check.h"
 
 /* ---- the emulator ---------------------------------------------------------------------------------- */
 
