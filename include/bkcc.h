@@ -27,8 +27,8 @@
  *     progress event. bkcc_build_request is the one exception: it returns the request exactly as it would
  *     be sent, credentials included, because a host may send it itself.
  *
- * Threads: the sans-IO functions (bkcc_validate, bkcc_parse_response, bkcc_status_name, bkcc_version) may
- * be called from any thread at any time. One bkcc_client may be used by several threads at once: each
+ * Threads: the sans-IO functions (bkcc_validate, bkcc_parse_response, bkcc_status_name, bkcc_status_text,
+ * bkcc_config_schema, bkcc_version) may be called from any thread at any time. One bkcc_client may be used by several threads at once: each
  * bkcc_batch_create_inst call runs its own transfers. Do not free a client while another thread is using
  * it. Callbacks (transport, progress) run on the thread that called bkcc_batch_create_inst or
  * bkcc_reconcile. Like every jansson user, do not modify a json_t while a call that borrows it is running.
@@ -90,6 +90,18 @@ typedef struct {
 
 /* The enum constant's name ("BKCC_EAPI"), or "BKCC_UNKNOWN" for a value outside the enum. Static. */
 const char *bkcc_status_name(int status);
+
+/* One sentence saying what the status means ("The CMDB, the ESB or the API gateway answered
+   result:false."), like curl_easy_strerror; a sentence for unknown values too. Static. */
+const char *bkcc_status_text(int status);
+
+/*
+ * The configuration keys as static JSON text, one object per key, in the order documented below:
+ * [{"key": "url", "type": "string"|"integer"|"number"|"boolean"|"object", "default": "<JSON text>"|null,
+ *   "range": [low, high|null] (numbers only), "choices": [...], "environment": ["BK_COMPONENT_API_URL", ...],
+ *   "required": bool, "secret": bool, "help": "..."}, ...]. Bindings derive their settings from it.
+ */
+const char *bkcc_config_schema(void);
 
 /* Frees a char * returned by libbkcc. NULL is a no-op. */
 void bkcc_free(void *p);
@@ -190,6 +202,11 @@ BKCC_WARN_UNUSED char *bkcc_batch_create_inst_json(bkcc_client *client, const ch
 BKCC_WARN_UNUSED json_t *bkcc_reconcile(bkcc_client *client, const char *bk_obj_id, const json_t *details,
                                         const json_t *result, const json_t *options, bkcc_error *err);
 
+/* The same with JSON text in and out (options_json may be NULL); returns the reconciled result as compact
+   JSON text (free with bkcc_free), NULL only on bad arguments. */
+BKCC_WARN_UNUSED char *bkcc_reconcile_json(bkcc_client *client, const char *bk_obj_id, const char *details_json,
+                                           const char *result_json, const char *options_json, bkcc_error *err);
+
 /* ---- Sans-IO pieces (no network) ------------------------------------------------------------------ */
 
 /*
@@ -214,6 +231,10 @@ BKCC_WARN_UNUSED char *bkcc_validate_json(const char *bk_obj_id, const char *det
  */
 BKCC_WARN_UNUSED json_t *bkcc_build_request(const bkcc_client *client, const char *bk_obj_id,
                                             const json_t *details, bkcc_error *err);
+
+/* The same with JSON text in and out: the request as compact JSON text (free with bkcc_free). */
+BKCC_WARN_UNUSED char *bkcc_build_request_json(const bkcc_client *client, const char *bk_obj_id,
+                                               const char *details_json, bkcc_error *err);
 
 /*
  * Parses one answer to a batch_create_inst request of `detail_count` details. `body` holds `length`

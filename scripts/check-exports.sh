@@ -16,7 +16,8 @@ fi
 for name in bkcc_version bkcc_status_name bkcc_client_new bkcc_client_new_json bkcc_client_free \
             bkcc_batch_create_inst bkcc_batch_create_inst_json bkcc_validate bkcc_build_request \
             bkcc_parse_response bkcc_validate_json bkcc_parse_response_json bkcc_reconcile \
-            bkcc_client_set_transport bkcc_client_set_progress bkcc_free bkcc_json_decref; do
+            bkcc_client_set_transport bkcc_client_set_progress bkcc_free bkcc_json_decref \
+            bkcc_reconcile_json bkcc_build_request_json bkcc_status_text bkcc_config_schema; do
   echo "$exported" | grep -qx "$name" || { echo "missing contract symbol: $name"; status=1; }
 done
 soname=$(readelf -d "$lib" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')

@@ -23,6 +23,11 @@ func requiredJSON(_ pointer: UnsafePointer<json_t>?, _ name: String) throws(BKCC
     return JSON(borrowing: pointer)
 }
 
+/// An optional borrowed json_t argument: nil for NULL.
+func borrowedJSON(_ pointer: UnsafePointer<json_t>?) -> JSON? {
+    pointer.map { JSON(borrowing: $0) }
+}
+
 /// JSON text argument, parsed; nil (for optional arguments) when the pointer is NULL and `optional`.
 func parsedJSON(_ pointer: UnsafePointer<CChar>?, _ name: String, optional: Bool = false) throws(BKCCError) -> JSON? {
     guard let pointer else {

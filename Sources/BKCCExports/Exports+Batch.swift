@@ -6,10 +6,8 @@ import CJansson
 public func bkcc_batch_create_inst(_ client: OpaquePointer?, _ objectID: UnsafePointer<CChar>?, _ details: UnsafePointer<json_t>?,
                                    _ options: UnsafePointer<json_t>?, _ err: UnsafeMutablePointer<bkcc_error>?) -> UnsafeMutablePointer<json_t>? {
     withResultStatus(err) { () throws(BKCCError) in
-        let handle = try ClientHandle.borrow(client)
-        let result = try batchCreate(handle, objectID: requiredString(objectID, "bk_obj_id"),
-                                     details: requiredJSON(details, "details"),
-                                     options: BatchOptions(json: options.map { JSON(borrowing: $0) }))
+        let result = try batchCreate(ClientHandle.borrow(client), objectID: requiredString(objectID, "bk_obj_id"),
+                                     details: requiredJSON(details, "details"), options: borrowedJSON(options))
         return (try result.json().newReference(), result.error)
     }
 }
@@ -21,8 +19,8 @@ public func bkcc_batch_create_inst_json(_ client: OpaquePointer?, _ objectID: Un
         let handle = try ClientHandle.borrow(client)
         let objectID = try requiredString(objectID, "bk_obj_id")
         let details = try parsedJSON(detailsJSON, "details_json") ?? .null
-        let options = try BatchOptions(json: parsedJSON(optionsJSON, "options_json", optional: true))
-        let result = try batchCreate(handle, objectID: objectID, details: details, options: options)
+        let result = try batchCreate(handle, objectID: objectID, details: details,
+                                     options: parsedJSON(optionsJSON, "options_json", optional: true))
         return (try mallocText(result.json()), result.error)
     }
 }
@@ -32,30 +30,24 @@ public func bkcc_reconcile(_ client: OpaquePointer?, _ objectID: UnsafePointer<C
                            _ result: UnsafePointer<json_t>?, _ options: UnsafePointer<json_t>?,
                            _ err: UnsafeMutablePointer<bkcc_error>?) -> UnsafeMutablePointer<json_t>? {
     withResultStatus(err) { () throws(BKCCError) in
+        let (json, error) = try reconcile(ClientHandle.borrow(client), objectID: requiredString(objectID, "bk_obj_id"),
+                                          details: requiredJSON(details, "details"), result: requiredJSON(result, "result"),
+                                          options: borrowedJSON(options))
+        return (json.newReference(), error)
+    }
+}
+
+@_cdecl("bkcc_reconcile_json")
+public func bkcc_reconcile_json(_ client: OpaquePointer?, _ objectID: UnsafePointer<CChar>?, _ detailsJSON: UnsafePointer<CChar>?,
+                                _ resultJSON: UnsafePointer<CChar>?, _ optionsJSON: UnsafePointer<CChar>?,
+                                _ err: UnsafeMutablePointer<bkcc_error>?) -> UnsafeMutablePointer<CChar>? {
+    withResultStatus(err) { () throws(BKCCError) in
         let handle = try ClientHandle.borrow(client)
         let objectID = try requiredString(objectID, "bk_obj_id")
-        let details = try requiredJSON(details, "details")
-        guard details.isArray else { throw BKCCError(.invalidArgument, "details: must be a JSON array, got \(details.kind.name)") }
-        let previousJSON = try requiredJSON(result, "result")
-        let previous = try BatchResult(json: previousJSON, detailCount: details.count)
-        var uniqueField = "bk_asset_id"
-        if let options, case let options = JSON(borrowing: options), !options.isNull {
-            guard options.isObject else { throw BKCCError(.invalidArgument, "options: must be a JSON object, got \(options.kind.name)") }
-            for (key, value) in options.entries {
-                guard key == "unique_field" else { throw BKCCError(.invalidArgument, "options: unknown key \"\(key.prefix(64))\"") }
-                guard let text = value.string, !text.isEmpty else {
-                    throw BKCCError(.invalidArgument, "options.unique_field: must be a non-empty string")
-                }
-                uniqueField = text
-            }
-        }
-        let transport = handle.currentCallbacks.transport.map { cTransport($0, handle.currentCallbacks.transportUser, handle) }
-        let (reconciled, lookupError) = handle.client.reconcile(objectID: objectID, details: details, result: previous,
-                                                                uniqueField: uniqueField, transport: transport)
-        let json = try reconciled.json()
-        // The caller's requests stay as they were: a reconcile sends no create.
-        if let requests = previousJSON["requests"] { try json.set("requests", requests) }
-        return (json.newReference(), lookupError ?? reconciled.error)
+        let (json, error) = try reconcile(handle, objectID: objectID, details: parsedJSON(detailsJSON, "details_json") ?? .null,
+                                          result: parsedJSON(resultJSON, "result_json") ?? .null,
+                                          options: parsedJSON(optionsJSON, "options_json", optional: true))
+        return (try mallocText(json), error)
     }
 }
 
@@ -69,61 +61,46 @@ private func withResultStatus<T>(_ err: UnsafeMutablePointer<bkcc_error>?,
 }
 
 /// The batch call with the client's C callbacks, if any, plugged in.
-private func batchCreate(_ handle: ClientHandle, objectID: String, details: JSON, options: BatchOptions) throws(BKCCError) -> BatchResult {
+private func batchCreate(_ handle: ClientHandle, objectID: String, details: JSON, options: JSON?) throws(BKCCError) -> BatchResult {
     let callbacks = handle.currentCallbacks
-    let transport = callbacks.transport.map { cTransport($0, callbacks.transportUser, handle) }
     var progress: ((ProgressEvent) -> Bool)?
     if let progressFunction = callbacks.progress {
         let user = callbacks.progressUser
         progress = { event in
             // An event that cannot be built is not worth cancelling an import over: go on.
-            guard let json = try? progressEvent(event) else { return true }
+            guard let json = try? event.json() else { return true }
             return progressFunction(json.raw, user) == 0
         }
     }
-    return try handle.client.batchCreateInstances(objectID: objectID, details: details, options: options,
-                                                  transport: transport, progress: progress)
+    return try handle.client.batchCreateInstances(objectID: objectID, details: details, options: BatchOptions(json: options),
+                                                  transport: callbacks.transport(timeoutMs: handle.client.configuration.timeoutMs),
+                                                  progress: progress)
 }
 
-private func progressEvent(_ event: ProgressEvent) throws(BKCCError) -> JSON {
-    let report = event.report
-    let indices = report.items.map(\.index)
-    let done = event.summary.total
-    return try JSON.object([
-        "type": .string("request"), "first": .integer(Int64(indices.min() ?? 0)), "count": .integer(Int64(indices.count)),
-        "done": .integer(Int64(done)), "total": .integer(Int64(event.total ?? done)),
-        "created": .integer(Int64(event.summary.created)), "failed": .integer(Int64(event.summary.failed)),
-        "unknown": .integer(Int64(event.summary.unknown)), "skipped": .integer(Int64(event.summary.skipped)),
-        "request_id": .string(report.serverRequestID.isEmpty ? report.requestID : report.serverRequestID),
-        "status": .string(report.status.name),
-    ])
+/// The reconcile calls: the reconciled result, with the caller's `requests` (a reconcile sends no create).
+private func reconcile(_ handle: ClientHandle, objectID: String, details: JSON, result: JSON,
+                       options: JSON?) throws(BKCCError) -> (JSON, BKCCError?) {
+    guard details.isArray else { throw BKCCError(.invalidArgument, "details: must be a JSON array, got \(details.kind.name)") }
+    let previous = try BatchResult(json: result, detailCount: details.count)
+    let options = try ReconcileOptions(json: options)
+    let transport = handle.currentCallbacks.transport(timeoutMs: handle.client.configuration.timeoutMs)
+    let (reconciled, lookupError) = handle.client.reconcile(objectID: objectID, details: details, result: previous,
+                                                            options: options, transport: transport)
+    let json = try reconciled.json()
+    if let requests = result["requests"] { try json.set("requests", requests) }
+    return (json, lookupError ?? reconciled.error)
 }
 
-/// A host's transport callback as a Transport: one request at a time, on the calling thread.
-private func cTransport(_ function: bkcc_transport_fn, _ user: UnsafeMutableRawPointer?, _ handle: ClientHandle) -> BlockingTransport {
-    let timeoutMs = handle.client.configuration.timeoutMs
-    return BlockingTransport { request in
-        guard let json = try? request.json(bodyAsText: true), (try? json.set("timeout_ms", timeoutMs)) != nil else {
-            return .notSent(BKCCError(.noMemory, "cannot build the request for the transport callback"), retryable: false)
-        }
-        var response: UnsafeMutablePointer<json_t>?
-        let code = function(json.raw, &response, user)
-        let answer = response.map { JSON(taking: $0) }  // the callback handed us a new reference
-        switch code {
-        case 0:
-            guard let answer, let status = answer["status"]?.integer, (100...599).contains(status) else {
-                return .noAnswer(BKCCError(.protocolError, "the transport callback returned 0 without a valid response {\"status\": 100..599, \"body\": \"…\"}"))
-            }
-            let body = answer["body"]
-            guard body == nil || body?.string != nil else {
-                return .noAnswer(BKCCError(.protocolError, "the transport callback's response body is not a string"))
-            }
-            let headers = (answer["headers"]?.entries ?? []).compactMap { entry in entry.value.string.map { (entry.key, $0) } }
-            return .answered(HTTPResponse(status: Int(status), headers: headers, body: Array((body?.string ?? "").utf8)))
-        case 1:
-            return .notSent(BKCCError(.transport, "request not sent: the transport callback could not reach the server"), retryable: true)
-        default:
-            return .noAnswer(BKCCError(.transport, "sent, but no answer came (transport callback returned \(code))"))
+extension ClientHandle.Callbacks {
+    /// The host's transport callback as a Transport (nil: libcurl). Reads function and user pointer from this one
+    /// snapshot, so that a concurrent `bkcc_client_set_transport` cannot pair one's function with another's pointer.
+    func transport(timeoutMs: Int) -> BlockingTransport? {
+        guard let function = transport else { return nil }
+        let user = transportUser
+        return CallbackTransport.make(timeoutMs: timeoutMs) { request in
+            var response: UnsafeMutablePointer<json_t>?
+            let code = function(request.raw, &response, user)
+            return (code, response.map { JSON(taking: $0) })  // the callback handed us a new reference
         }
     }
 }

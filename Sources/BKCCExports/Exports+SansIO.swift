@@ -40,6 +40,17 @@ public func bkcc_build_request(_ client: OpaquePointer?, _ objectID: UnsafePoint
     }
 }
 
+@_cdecl("bkcc_build_request_json")
+public func bkcc_build_request_json(_ client: OpaquePointer?, _ objectID: UnsafePointer<CChar>?, _ detailsJSON: UnsafePointer<CChar>?,
+                                    _ err: UnsafeMutablePointer<bkcc_error>?) -> UnsafeMutablePointer<CChar>? {
+    withStatus(err) { () throws(BKCCError) in
+        let handle = try ClientHandle.borrow(client)
+        let objectID = try requiredString(objectID, "bk_obj_id")
+        let details = try parsedJSON(detailsJSON, "details_json") ?? .null
+        return try mallocText(handle.client.builder.batchCreate(objectID: objectID, details: details).json())
+    }
+}
+
 @_cdecl("bkcc_parse_response")
 public func bkcc_parse_response(_ httpStatus: Int32, _ body: UnsafePointer<CChar>?, _ length: Int, _ detailCount: Int,
                                 _ err: UnsafeMutablePointer<bkcc_error>?) -> UnsafeMutablePointer<json_t>? {

@@ -24,7 +24,7 @@ func fill(_ err: UnsafeMutablePointer<bkcc_error>?, with error: BKCCError?) {
     err.pointee.api_code = error?.apiCode ?? 0
     err.pointee.http_status = Int32(clamping: error?.httpStatus ?? 0)
     copyCString(error?.requestID ?? "", into: &err.pointee.request_id)
-    copyCString(error?.message ?? "", into: &err.pointee.message)
+    copyCString(error?.advised ?? "", into: &err.pointee.message)
 }
 
 /// Copies `text` into a fixed char array, NUL-terminated, cut on a UTF-8 character boundary.

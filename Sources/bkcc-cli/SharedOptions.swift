@@ -11,48 +11,68 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("A JSON config file of the library's configuration keys (default: ~/.config/bkcc/config.json when it exists).", valueName: "file"))
     var config: String?
 
-    @Option(name: .long, help: ArgumentHelp("The ESB or API gateway base URL (env BK_COMPONENT_API_URL).", valueName: "url"))
+    @Option(name: .long, help: ArgumentHelp(setting("url"), valueName: "url"))
     var url: String?
 
-    @Option(name: .long, help: ArgumentHelp("Which route: esb or apigw (env BKCC_API).", valueName: "api"))
+    @Option(name: .long, help: ArgumentHelp(setting("api"), valueName: "api"))
     var api: String?
 
-    @Option(name: .long, help: ArgumentHelp("The app code (env BK_APP_CODE, BKPAAS_APP_ID, APP_CODE). The secret comes from BK_APP_SECRET or the config file.", valueName: "code"))
+    @Option(name: .long, help: ArgumentHelp(setting("app_code", "The secret comes from BK_APP_SECRET or the config file."), valueName: "code"))
     var appCode: String?
 
-    @Option(name: .long, help: ArgumentHelp("The user to act as (env BK_USERNAME; or BK_TOKEN).", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp(setting("username", "Or BK_TOKEN."), valueName: "name"))
     var username: String?
 
-    @Option(name: .long, help: ArgumentHelp("The API gateway stage (default prod).", valueName: "stage"))
+    @Option(name: .long, help: ArgumentHelp(setting("stage"), valueName: "stage"))
     var stage: String?
 
-    @Option(name: .long, help: ArgumentHelp("Language of the server's messages: en or zh-cn.", valueName: "lang"))
+    @Option(name: .long, help: ArgumentHelp(setting("language"), valueName: "lang"))
     var language: String?
 
-    @Option(name: .long, help: ArgumentHelp("Requests in flight at once, 1-64 (default 4).", valueName: "n"))
+    @Option(name: .long, help: ArgumentHelp(setting("concurrency"), valueName: "n"))
     var concurrency: Int?
 
     @Option(name: .long, help: ArgumentHelp("Seconds to wait for each answer (default 60).", valueName: "seconds"))
     var timeout: Double?
 
-    @Option(name: .long, help: ArgumentHelp("Retries of requests the server provably did not act on, 0-10 (default 3).", valueName: "n"))
+    @Option(name: .long, help: ArgumentHelp(setting("retries"), valueName: "n"))
     var retries: Int?
 
-    @Option(name: .customLong("max-rps"), help: ArgumentHelp("At most this many requests per second (default: no limit).", valueName: "n"))
+    @Option(name: .customLong("max-rps"), help: ArgumentHelp(setting("max_requests_per_second"), valueName: "n"))
     var maxRequestsPerSecond: Double?
 
-    @Option(name: .customLong("ca-file"), help: ArgumentHelp("CA certificates to verify the server with (PEM).", valueName: "file"))
+    @Option(name: .customLong("ca-file"), help: ArgumentHelp(setting("ca_file"), valueName: "file"))
     var caFile: String?
 
     @Flag(name: .long, help: "Do not verify the server's TLS certificate.")
     var insecure = false
 
+    /// Ranges and choices come from the library's table of configuration keys.
     func validate() throws {
-        if let api, api != "esb", api != "apigw" { throw ValidationError("--api must be esb or apigw") }
-        if let concurrency, !(1...64).contains(concurrency) { throw ValidationError("--concurrency must be 1 to 64") }
+        try ConnectionOptions.check("--api", api, key: "api")
+        try ConnectionOptions.check("--language", language, key: "language")
+        try ConnectionOptions.check("--concurrency", concurrency.map(Double.init), key: "concurrency")
+        try ConnectionOptions.check("--retries", retries.map(Double.init), key: "retries")
         if let timeout, !(timeout > 0 && timeout <= 86_400) { throw ValidationError("--timeout must be more than 0 and at most 86400 seconds") }
-        if let retries, !(0...10).contains(retries) { throw ValidationError("--retries must be 0 to 10") }
-        if let language, language != "en", language != "zh-cn" { throw ValidationError("--language must be en or zh-cn") }
+    }
+
+    /// A flag's help: the key's help, its environment variables and its default, from the table.
+    static func setting(_ name: String, _ extra: String = "") -> String {
+        guard let key = ConfigurationKey.named(name) else { return extra }
+        var text = key.help
+        if !key.environment.isEmpty { text += " (env \(key.environment.joined(separator: ", ")))" }
+        if let value = key.defaultValue { text += " Default: \(value)." }
+        return extra.isEmpty ? text : text + " " + extra
+    }
+
+    private static func check(_ flag: String, _ value: String?, key name: String) throws {
+        guard let value, let key = ConfigurationKey.named(name), !key.choices.isEmpty, !key.choices.contains(value) else { return }
+        throw ValidationError("\(flag) must be " + key.choices.joined(separator: " or "))
+    }
+
+    private static func check(_ flag: String, _ value: Double?, key name: String) throws {
+        guard let value, let range = ConfigurationKey.named(name)?.range, !range.contains(value) else { return }
+        throw ValidationError("\(flag) must be \(Int(range.lowerBound)) to \(Int(range.upperBound))")
     }
 
     /// The flags that were given, as configuration keys.

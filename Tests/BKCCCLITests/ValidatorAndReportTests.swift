@@ -51,7 +51,7 @@ import Glibc
         defer { unlink(path) }
         let state = try ResumeState(path: path)
         let writer = try ReportWriter(path: path) { append in
-            append(ReportLine(index: 0, line: state.line(0), outcome: .created, instanceID: state.state(0)))
+            append(ReportLine(index: 0, line: state.line(0), outcome: .created, instanceID: state.createdID(0)))
         }
         writer.append(ReportLine(index: 1, line: 3, outcome: .failed, message: "m"))
         #expect(writer.flush() == nil)
@@ -71,10 +71,10 @@ import Glibc
         defer { unlink(path) }
         let state = try ResumeState(path: path)
         #expect(state.count == 4)
-        #expect(state.state(0) == ResumeState.notCreated)
-        #expect(state.state(1) == ResumeState.absent)
-        #expect(state.state(2) == ResumeState.unknown)
-        #expect(state.state(3) == 9)
+        #expect(state.fate(0) == .notCreated)
+        #expect(state.fate(1) == .absent)
+        #expect(state.fate(2) == .unknown)
+        #expect(state.fate(3) == .created(9))
         #expect(state.line(3) == 5)
     }
 
@@ -173,10 +173,9 @@ import Glibc
 
     @Test func testSummary() {
         var counts = ImportCounts()
-        counts.total = 1000
-        counts.created = 995
-        counts.failed = 5
-        counts.invalid = 5
+        counts.rows = 1000
+        for _ in 0..<995 { counts.tally.count(.created) }
+        for _ in 0..<5 { counts.tally.count(.failed, invalid: true) }
         counts.sent = 995
         let lines = Importer.summaryLines(counts, objectID: "bk_switch", elapsed: 2.0, cause: nil,
                                           samples: [RowProblem(index: 16, line: 18, message: "failed: invalid: x")], report: "r.jsonl")
@@ -196,6 +195,6 @@ import Glibc
         defer { unlink(path) }
         let state = try ResumeState(path: path)
         #expect(state.count == 1)
-        #expect(state.state(0) == 5)
+        #expect(state.fate(0) == .created(5))
     }
 }

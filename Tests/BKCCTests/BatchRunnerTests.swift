@@ -62,7 +62,7 @@ func client(concurrency: Int = 1, retries: Int = 3) throws(BKCCError) -> Client 
         #expect(result.status == .ok && result.error == nil)
         #expect(result.created.count == 450)
         #expect(result.created[0] == 1001 && result.created[449] == 1450)
-        #expect(result.summary.total == 450 && result.summary.created == 450)
+        #expect(result.tally.total == 450 && result.tally.created == 450)
         #expect(result.requests.map(\.first) == [0, 200, 400])
         #expect(Set(server.requests.map(\.requestID)).count == 3)
     }
@@ -206,7 +206,7 @@ func client(concurrency: Int = 1, retries: Int = 3) throws(BKCCError) -> Client 
         #expect(result.created.count == 400 && result.skipped.count == 600)
         #expect(result.skipped[400] == "not sent: cancelled")
         #expect(result.status == .partial)
-        #expect(events.first?.summary.created == 200 && events.first?.total == 1000)
+        #expect(events.first?.tally.created == 200 && events.first?.total == 1000)
     }
 
     @Test func invalidDetailsAbortOrSkip() throws {
@@ -255,7 +255,7 @@ func client(concurrency: Int = 1, retries: Int = 3) throws(BKCCError) -> Client 
         #expect(settled.created == [1: 77])
         #expect(settled.notCreated.keys.sorted() == [0, 2])
         #expect(settled.unknown.isEmpty)
-        #expect(settled.summary.created == 1 && settled.summary.notCreated == 2 && settled.summary.total == 3)
+        #expect(settled.tally.created == 1 && settled.tally.notCreated == 2 && settled.tally.total == 3)
         #expect(settled.status == .partial)
         #expect(settled.error?.message == "1 of 3 created, 0 failed, 0 unknown, 0 skipped, 2 not created (safe to send again); sent, but no answer came")
         let search = server.requests.last!

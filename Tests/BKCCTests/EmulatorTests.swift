@@ -139,17 +139,17 @@ final class Emulator {
     @Test func streamingReportsEachRequestAsItFinishes() throws {
         let emulator = try Emulator()
         var produced = 0
-        var reports: [RequestReport] = []
+        var reports: [RequestRecord] = []
         let run = try emulator.client(concurrency: 3).createInstances(objectID: "bk_router", next: { () throws(BKCCError) -> SourceItem? in
             guard produced < 1_050 else { return nil }
             defer { produced += 1 }
             return SourceItem(index: produced, detail: try JSON.object(["bk_inst_name": .string("r\(produced)"),
                                                                         "bk_asset_id": .string("R-\(produced)")]))
-        }, onRequest: { report in
+        }, onRequest: { report, _ in
             reports.append(report)
             return true
         })
-        #expect(run.status == .ok && run.summary.created == 1_050)
+        #expect(run.status == .ok && run.created == 1_050)
         #expect(reports.map(\.items.count).sorted() == [50, 200, 200, 200, 200, 200])
         #expect(Set(reports.flatMap { $0.items.map(\.index) }) == Set(0..<1_050))
         #expect(emulator.stored("bk_router").count == 1_050)

@@ -49,7 +49,7 @@ public struct CheckPass {
                 if pass.problems.count < maxProblems { pass.problems.append(entry) }
                 onProblem?(entry)
             }
-            if let resume, resume.state(row.index) != ResumeState.absent, resume.line(row.index) != row.line {
+            if let resume, resume.fate(row.index) != .absent, resume.line(row.index) != row.line {
                 throw InputError(path: input.path,
                                  "does not match the report \(reportName): row \(row.index) starts on line \(row.line) here, on line \(resume.line(row.index)) in the report")
             }

@@ -49,27 +49,31 @@ final class SendPass {
         self.writer = writer
         self.counts = counts
         validator = RowValidator(uniqueField: importer.options.uniqueField)
-        progress = ProgressBar(console: importer.console, total: counts.total, baseline: counts.done, enabled: enabled,
+        progress = ProgressBar(console: importer.console, total: counts.rows, baseline: counts.tally.done, enabled: enabled,
                                clock: importer.clock)
     }
 
-    /// Sends every row still to send; nil when there was nothing to send.
-    func run(client: Client) -> BatchRunSummary? {
+    /// Sends every row still to send; `counts.tally` ends with every row's outcome.
+    func run(client: Client) {
         do throws(InputError) {
             reader = format.reader(try input.open())
         } catch {
             readError = error
-            return nil
+            return
         }
-        progress.update(done: counts.done, failed: counts.failed, force: true)
+        progress.update(done: counts.tally.done, failed: counts.tally.done - counts.tally.created, force: true)
         installInterruptHandler()
         defer { removeInterruptHandler() }
-        let outcome = client.createInstances(objectID: importer.options.objectID, transport: importer.transport,
-                                             next: { () throws(BKCCError) -> SourceItem? in try self.nextItem() },
-                                             onRequest: { report in self.finished(report) })
+        do throws(BKCCError) {
+            counts.tally = try client.createInstances(objectID: importer.options.objectID, tally: counts.tally,
+                                                      transport: importer.transport,
+                                                      next: { () throws(BKCCError) -> SourceItem? in try self.nextItem() },
+                                                      onRequest: { record, tally in self.finished(record, tally) })
+        } catch {
+            readError = InputError(path: input.displayName, error.message)
+        }
         progress.finish()
         if let failure = writer?.flush() { writeError = failure }
-        return counts.pulled > 0 ? outcome : nil
     }
 
     private func nextItem() throws(BKCCError) -> SourceItem? {
@@ -84,12 +88,11 @@ final class SendPass {
             }
             guard let row else { return nil }
             let problem = validator.check(row)
-            if let resume, resume.state(row.index) > 0 { continue }  // created before: already in the report
+            if resume?.createdID(row.index) != nil { continue }  // created before: already in the report
             if let problem {
-                counts.invalid += 1
-                record(ReportLine(index: row.index, line: row.line, outcome: .failed, message: "invalid: \(problem)"))
+                // Counted in the tally from the start (Importer.seed): only reported here.
+                write(ReportLine(index: row.index, line: row.line, outcome: .failed, message: "invalid: \(problem)"), error: nil)
                 writer?.flush()
-                if !interrupted { progress.update(done: counts.done, failed: counts.done - counts.created) }
                 continue
             }
             guard let detail = row.detail else { continue }
@@ -99,26 +102,17 @@ final class SendPass {
         }
     }
 
-    private func finished(_ report: RequestReport) -> Bool {
-        if report.attempts > 0 {
+    private func finished(_ record: RequestRecord, _ tally: Tally) -> Bool {
+        if record.wasSent {
             counts.requests += 1
-            counts.sent += report.items.count
+            counts.sent += record.items.count
         }
-        let requestID = report.serverRequestID.isEmpty ? report.requestID : report.serverRequestID
-        for item in report.items {
+        for item in record.items {
             let line = inFlight.removeValue(forKey: item.index) ?? 0
-            let outcome: ReportLine.Outcome
-            switch item.kind {
-            case .created: outcome = .created
-            case .failed, .notCreated: outcome = .failed
-            case .unknown: outcome = .unknown
-            case .skipped: outcome = .skipped
-            }
-            if outcome == .failed, report.status == .ok { counts.serverItemFailures += 1 }
-            record(ReportLine(index: item.index, line: line, outcome: outcome, instanceID: item.instanceID,
-                              message: item.message, requestID: requestID))
+            write(ReportLine(index: item.index, line: line, outcome: item.kind, instanceID: item.instanceID,
+                             message: item.message, requestID: record.requestID), error: record.error)
         }
-        if !interrupted { progress.update(done: counts.done, failed: counts.done - counts.created) }
+        if !interrupted { progress.update(done: tally.done, failed: tally.done - tally.created) }
         if let failure = writer?.flush(), writeError == nil {
             writeError = failure
             importer.console.note("bkcc: error: cannot write the report \(writer?.path ?? ""): \(failure); stopping")
@@ -132,8 +126,10 @@ final class SendPass {
         return !interrupted
     }
 
-    private func sample(_ line: ReportLine) {
-        let message = "\(line.outcome.rawValue): \(line.message)"
+    /// Keeps a sample of the rows not created; a request's error with a hint is worded in the CLI's terms.
+    private func sample(_ line: ReportLine, error: BKCCError?) {
+        let text = error?.hint != nil ? error.map(Importer.inCommandLineTerms) ?? line.message : line.message
+        let message = "\(line.outcome.rawValue): \(text)"
         if let count = sampleCounts[message] {
             sampleCounts[message] = count + 1
         } else if failureSamples.count < 5 {
@@ -151,14 +147,8 @@ final class SendPass {
         }
     }
 
-    private func record(_ line: ReportLine) {
-        switch line.outcome {
-        case .created: counts.created += 1
-        case .failed: counts.failed += 1
-        case .unknown: counts.unknown += 1
-        case .skipped: counts.skipped += 1
-        }
-        if line.outcome != .created { sample(line) }
+    private func write(_ line: ReportLine, error: BKCCError?) {
+        if line.outcome != .created { sample(line, error: error) }
         writer?.append(line)
     }
 }

@@ -4,7 +4,8 @@ import Glibc
 
 /// A file descriptor read in chunks with read(2) into one reused buffer: the readers stream over it, so memory
 /// does not grow with the size of the input. Optionally copies every chunk it reads to a second descriptor (the
-/// spool file that lets standard input be read twice).
+/// spool file that lets standard input be read twice). A UTF-8 byte-order mark (EF BB BF) at the very start is
+/// not text: it is dropped here, once for every reader (CSV, JSON Lines, JSON, reports, config files).
 public final class ByteSource {
     public static let defaultBufferSize = 64 * 1024
 
@@ -39,6 +40,7 @@ public final class ByteSource {
 
     deinit {
         buffer.deallocate()
+        markBytes.deallocate()
         if ownsDescriptor { close(fd) }
     }
 
@@ -58,6 +60,51 @@ public final class ByteSource {
             peeked = nil
             return chunk
         }
+        if let rest = held {
+            held = nil
+            return rest
+        }
+        if atStart {
+            atStart = false
+            return try readPastByteOrderMark()
+        }
+        return try readChunk()
+    }
+
+    // MARK: The byte-order mark
+
+    private static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+    private var atStart = true
+    /// The bytes of a mark begun but not finished (chunks may be a single byte), given back as text.
+    private let markBytes = UnsafeMutableRawBufferPointer.allocate(byteCount: 3, alignment: 1)
+    /// The rest of a chunk that followed such bytes, returned by the next read.
+    private var held: UnsafeRawBufferPointer?
+
+    /// The first chunk after a leading mark, whatever the chunk size; a partial mark is text.
+    private func readPastByteOrderMark() throws(InputError) -> UnsafeRawBufferPointer? {
+        var matched = 0
+        while let chunk = try readChunk() {
+            var offset = 0
+            while offset < chunk.count, matched < 3, chunk[offset] == ByteSource.byteOrderMark[matched] {
+                markBytes[matched] = chunk[offset]
+                matched += 1
+                offset += 1
+            }
+            let rest = UnsafeRawBufferPointer(rebasing: chunk[offset...])
+            if matched == 3 {
+                if rest.isEmpty { return try readChunk() }
+                return rest
+            }
+            if offset < chunk.count {  // a mismatch: not a mark
+                guard matched > 0 else { return chunk }
+                held = rest
+                return UnsafeRawBufferPointer(rebasing: markBytes[0..<matched])
+            }
+        }
+        return matched > 0 ? UnsafeRawBufferPointer(rebasing: markBytes[0..<matched]) : nil
+    }
+
+    private func readChunk() throws(InputError) -> UnsafeRawBufferPointer? {
         while true {
             let count = Glibc.read(fd, buffer.baseAddress, buffer.count)
             if count > 0 {

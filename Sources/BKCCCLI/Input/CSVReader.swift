@@ -27,7 +27,7 @@ public struct CSVRecord: Sendable {
 /// spreadsheets write): fields separated by commas; `"` quotes a field, `""` inside quotes is one `"`; records
 /// end with LF, CRLF or a lone CR; newlines inside quotes are kept as written; a quote inside an unquoted field
 /// is literal (`ab"c`); text after a closing quote is kept (`"ab"c` is `abc`); spaces are kept; a UTF-8 byte
-/// order mark at the start is skipped, also before a quoted first field. A blank line is a record with no fields.
+/// order mark at the start is dropped by the ByteSource, also before a quoted first field. A blank line is a record with no fields.
 ///
 /// Reads its source in chunks and keeps only the current record, so memory does not grow with the file. An
 /// unterminated quote is an error naming the line its record starts on (not a silent swallow of the rest of
@@ -52,8 +52,6 @@ public final class CSVReader {
     /// A CR was the last byte: if LF follows, the two end one line.
     private var pendingCR = false
     private var lineHasBytes = false
-    /// How much of a byte order mark has been seen at the start of the input; nil once past the start.
-    private var bomMatched: Int? = 0
     private var completed: CSVRecord?
 
     public init(source: ByteSource, maxRecordBytes: Int = CSVReader.defaultMaxRecordBytes) {
@@ -86,23 +84,11 @@ public final class CSVReader {
 
     // MARK: Scanning
 
-    private static let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
     private static let comma = UInt8(ascii: ","), quote = UInt8(ascii: "\""), cr: UInt8 = 0x0D, lf: UInt8 = 0x0A
 
     /// Consumes bytes of the current chunk until a record completes or the chunk ends.
     private func consume() throws(InputError) {
         while offset < chunk.count, completed == nil {
-            if let matched = bomMatched {
-                let byte = chunk[offset]
-                if byte == CSVReader.bom[matched] {
-                    offset += 1
-                    bomMatched = matched + 1 == 3 ? nil : matched + 1
-                    continue
-                }
-                bomMatched = nil
-                for held in CSVReader.bom[0..<matched] { try byteEvent(held) }
-                continue
-            }
             let byte = chunk[offset]
             if pendingCR {
                 pendingCR = false
@@ -144,10 +130,6 @@ public final class CSVReader {
 
     /// The end of the input: ends the last line and checks that no quote is left open.
     private func finish() throws(InputError) {
-        if let matched = bomMatched, matched > 0, matched < 3 {
-            for held in CSVReader.bom[0..<matched] { try byteEvent(held) }
-        }
-        bomMatched = nil
         if pendingCR || lineHasBytes {
             pendingCR = false
             endOfLine()

@@ -44,12 +44,12 @@ public final class CSVRowReader: RowReader {
                 throw InputError(path: name, line: record.line, column: field + 1,
                                  "the header is not valid UTF-8 (saved as GBK? save the sheet as \"CSV UTF-8\")")
             }
-            var columnName = trimmedASCII(text)
+            var columnName = String(text.trimmingSpace())
             var type = ColumnType.string
             if let colon = columnName.lastIndex(of: ":"),
                let declared = ColumnType(rawValue: columnName[columnName.index(after: colon)...].lowercased()) {
                 type = declared
-                columnName = trimmedASCII(String(columnName[..<colon]))
+                columnName = String(columnName[..<colon].trimmingSpace())
             }
             if !columnName.isEmpty {
                 if let first = seen[columnName] {
@@ -110,15 +110,15 @@ public final class CSVRowReader: RowReader {
             case .string:
                 return .success(try .string(text))
             case .int:
-                guard let value = Int64(trimmedASCII(text)) else { return .failure(ConversionError(text: "not an integer: \(shown)")) }
+                guard let value = Int64(text.trimmingSpace()) else { return .failure(ConversionError(text: "not an integer: \(shown)")) }
                 return .success(try .integer(value))
             case .float:
-                guard let value = Double(trimmedASCII(text)), value.isFinite else {
+                guard let value = Double(text.trimmingSpace()), value.isFinite else {
                     return .failure(ConversionError(text: "not a number: \(shown)"))
                 }
                 return .success(try .real(value))
             case .bool:
-                switch trimmedASCII(text).lowercased() {
+                switch text.trimmingSpace().lowercased() {
                 case "true", "1", "yes": return .success(.bool(true))
                 case "false", "0", "no": return .success(.bool(false))
                 default: return .failure(ConversionError(text: "not true or false: \(shown)"))
@@ -137,13 +137,4 @@ public final class CSVRowReader: RowReader {
 
 extension CSVRowReader.ConversionError: CustomStringConvertible {
     var description: String { text }
-}
-
-/// Without leading and trailing ASCII spaces and tabs.
-func trimmedASCII(_ text: String) -> String {
-    let bytes = Array(text.utf8)
-    var start = 0, end = bytes.count
-    while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
-    while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
-    return String(decoding: bytes[start..<end], as: UTF8.self)
 }

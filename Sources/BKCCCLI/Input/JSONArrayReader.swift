@@ -14,7 +14,6 @@ public final class JSONArrayRowReader: RowReader {
     private var state = State.beforeArray
     private var line = 1
     private var column = 0
-    private var atStart = true
     private var sawComma = false
 
     private var element: [UInt8] = []
@@ -64,10 +63,6 @@ public final class JSONArrayRowReader: RowReader {
         while offset < chunk.count, ready == nil {
             let byte = chunk[offset]
             offset += 1
-            if atStart, byte == 0xEF || byte == 0xBB || byte == 0xBF {
-                continue  // a byte order mark
-            }
-            atStart = false
             column += 1
             defer {
                 if byte == 0x0A {

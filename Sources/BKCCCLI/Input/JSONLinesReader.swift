@@ -21,7 +21,6 @@ final class LineSplitter {
     private var carry: [UInt8] = []
     private var lineNumber = 0
     private var finished = false
-    private var atStart = true
 
     init(source: ByteSource, maxLineBytes: Int) {
         self.source = source
@@ -62,10 +61,6 @@ final class LineSplitter {
         var bytes = carry
         carry.removeAll(keepingCapacity: true)
         if bytes.last == 0x0D { bytes.removeLast() }
-        if atStart {
-            atStart = false
-            if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
-        }
         return Line(number: lineNumber, bytes: bytes)
     }
 

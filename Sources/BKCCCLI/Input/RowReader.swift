@@ -42,9 +42,7 @@ public enum InputFormat: String, CaseIterable, Sendable {
 
     /// From the first bytes: `[` a JSON array, `{` JSON Lines, anything else CSV.
     public static func sniff(_ bytes: UnsafeRawBufferPointer) -> InputFormat {
-        var start = 0
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }
-        for byte in bytes[start...] {
+        for byte in bytes {
             switch byte {
             case 0x20, 0x09, 0x0A, 0x0D: continue
             case UInt8(ascii: "["): return .json

@@ -8,9 +8,9 @@ import BKCC
 ///     {"index":0,"line":2,"outcome":"created","bk_inst_id":1001,"request_id":"…"}
 ///     {"index":1,"line":3,"outcome":"failed","message":"…","request_id":"…"}
 public struct ReportLine: Equatable, Sendable {
-    public enum Outcome: String, Sendable, CaseIterable {
-        case created, failed, unknown, skipped
-    }
+    /// The engine's outcome of the row; a report holds created, failed, unknown and skipped.
+    public typealias Outcome = ItemOutcome.Kind
+    static let reportedOutcomes: [Outcome] = [.created, .failed, .unknown, .skipped]
 
     public var index: Int
     public var line: Int
@@ -51,7 +51,7 @@ public struct ReportLine: Equatable, Sendable {
         guard let index = value["index"]?.integer, index >= 0, let line = value["line"]?.integer, line >= 1 else {
             return .failure(ReportError("no \"index\" and \"line\" numbers"))
         }
-        guard let text = value["outcome"]?.string, let outcome = Outcome(rawValue: text) else {
+        guard let text = value["outcome"]?.string, let outcome = Outcome(rawValue: text), reportedOutcomes.contains(outcome) else {
             return .failure(ReportError("\"outcome\" must be one of created, failed, unknown, skipped"))
         }
         var result = ReportLine(index: Int(index), line: Int(line), outcome: outcome,
@@ -110,15 +110,25 @@ public final class ReportWriter {
     }
 }
 
-/// What an earlier report says about each row, held compactly (8 bytes a row for the id or state, 4 for the line)
-/// so that a report of a million rows fits in a few megabytes.
+/// What an earlier report says about each row, held compactly (8 bytes a row for the fate, 4 for the line) so
+/// that a report of a million rows fits in a few megabytes.
 public struct ResumeState {
-    /// Per row index: > 0 the created `bk_inst_id`; `notCreated`; `unknown`; `absent` (no line in the report).
-    public private(set) var states: [Int64]
-    public private(set) var lines: [UInt32]
-    public static let absent: Int64 = 0
-    public static let notCreated: Int64 = -1
-    public static let unknown: Int64 = -2
+    /// What the report says of one row.
+    public enum Fate: Equatable, Sendable {
+        /// No line in the report.
+        case absent
+        /// Sent, fate unknown: look it up before sending it again.
+        case unknown
+        /// Not created (failed, skipped, or looked up and not found): send it.
+        case notCreated
+        /// Created, with its id.
+        case created(Int64)
+    }
+
+    /// Per row index, the fate packed in one Int64: > 0 the created id, else one of the codes below.
+    private var states: [Int64]
+    private var lines: [UInt32]
+    private static let absentCode: Int64 = 0, notCreatedCode: Int64 = -1, unknownCode: Int64 = -2
 
     public init() {
         states = []
@@ -142,34 +152,51 @@ public struct ResumeState {
         }
     }
 
-    /// Adds one report line. A created outcome wins over any other for the same row.
+    /// Adds one report line. A created outcome wins over any other for the same row; unknown over failed.
     public mutating func record(_ entry: ReportLine) {
-        if entry.index >= states.count {
-            states.append(contentsOf: repeatElement(ResumeState.absent, count: entry.index + 1 - states.count))
-            lines.append(contentsOf: repeatElement(0, count: entry.index + 1 - lines.count))
-        }
-        if states[entry.index] > 0 { return }
+        let current = fate(entry.index)
+        if case .created = current { return }
         switch entry.outcome {
-        case .created: states[entry.index] = entry.instanceID ?? ResumeState.unknown
-        case .unknown: states[entry.index] = ResumeState.unknown
-        case .failed, .skipped: if states[entry.index] != ResumeState.unknown { states[entry.index] = ResumeState.notCreated }
+        case .created: set(entry.index, entry.instanceID.map { .created($0) } ?? .unknown, line: entry.line)
+        case .unknown: set(entry.index, .unknown, line: entry.line)
+        default: set(entry.index, current == .unknown ? .unknown : .notCreated, line: entry.line)
         }
-        lines[entry.index] = UInt32(clamping: entry.line)
     }
 
     /// The number of rows the report speaks of (highest index + 1).
     public var count: Int { states.count }
 
-    public func state(_ index: Int) -> Int64 { index < states.count ? states[index] : ResumeState.absent }
+    public func fate(_ index: Int) -> Fate {
+        guard index >= 0, index < states.count else { return .absent }
+        switch states[index] {
+        case ResumeState.absentCode: return .absent
+        case ResumeState.notCreatedCode: return .notCreated
+        case let id where id > 0: return .created(id)
+        default: return .unknown
+        }
+    }
+
+    /// The id of a row the report says was created; nil otherwise.
+    public func createdID(_ index: Int) -> Int64? {
+        if case .created(let id) = fate(index) { return id }
+        return nil
+    }
+
     public func line(_ index: Int) -> Int { index < lines.count ? Int(lines[index]) : 0 }
 
-    /// Sets a row's state (after a lookup), growing the tables to `index`.
-    public mutating func set(_ index: Int, state: Int64, line: Int) {
+    /// Sets a row's fate (after a lookup), growing the tables to `index`.
+    public mutating func set(_ index: Int, _ fate: Fate, line: Int) {
+        guard index >= 0 else { return }
         if index >= states.count {
-            states.append(contentsOf: repeatElement(ResumeState.absent, count: index + 1 - states.count))
+            states.append(contentsOf: repeatElement(ResumeState.absentCode, count: index + 1 - states.count))
             lines.append(contentsOf: repeatElement(0, count: index + 1 - lines.count))
         }
-        states[index] = state
+        switch fate {
+        case .absent: states[index] = ResumeState.absentCode
+        case .unknown: states[index] = ResumeState.unknownCode
+        case .notCreated: states[index] = ResumeState.notCreatedCode
+        case .created(let id): states[index] = id > 0 ? id : ResumeState.unknownCode
+        }
         lines[index] = UInt32(clamping: line)
     }
 }

@@ -27,23 +27,13 @@ public struct Settings {
         public var source: Source
     }
 
-    /// Set values, in the order of `Configuration.keys`.
+    /// Set values, in the order of `ConfigurationKey.all`.
     public private(set) var entries: [Entry] = []
     /// The config file that was read, if any.
     public private(set) var configFile: String?
 
-    /// The environment variables read, in order of preference for each key.
-    public static let environmentNames: [(key: String, names: [String])] = [
-        ("url", ["BK_COMPONENT_API_URL"]),
-        ("app_code", ["BK_APP_CODE", "BKPAAS_APP_ID", "APP_CODE"]),
-        ("app_secret", ["BK_APP_SECRET", "BKPAAS_APP_SECRET"]),
-        ("username", ["BK_USERNAME"]),
-        ("token", ["BK_TOKEN"]),
-        ("api", ["BKCC_API"]),
-    ]
-
     /// Keys whose values are secrets: shown as `***`.
-    public static let secretKeys: Set<String> = ["app_secret", "token", "access_token"]
+    public static let secretKeys = ConfigurationKey.secretNames
 
     /// Resolves the settings.
     /// - Parameters:
@@ -65,23 +55,20 @@ public struct Settings {
         if let path {
             let object = try readConfigFile(path)
             for (key, value) in object.entries {
-                guard Configuration.keys.contains(key) else {
-                    throw BKCCError(.invalidArgument, "\(path): unknown key \"\(key.prefix(64))\" (keys: \(Configuration.keys.joined(separator: ", ")))")
+                guard ConfigurationKey.named(key) != nil else {
+                    throw BKCCError(.invalidArgument, "\(path): unknown key \"\(key.prefix(64))\" (keys: \(ConfigurationKey.names.joined(separator: ", ")))")
                 }
                 values[key] = (value, .file(path))
             }
             settings.configFile = path
         }
-        for (key, names) in environmentNames {
-            for name in names {
-                if let text = environment[name], !text.isEmpty {
-                    values[key] = (try JSON.string(text), .environment(name))
-                    break
-                }
+        for key in ConfigurationKey.all {
+            if let name = key.environment.first(where: { !(environment[$0] ?? "").isEmpty }), let text = environment[name] {
+                values[key.name] = (try JSON.string(text), .environment(name))
             }
         }
         for (key, value, flag) in flags { values[key] = (value, .flag(flag)) }
-        for key in Configuration.keys {
+        for key in ConfigurationKey.names {
             if let (value, source) = values[key] { settings.entries.append(Entry(key: key, value: value, source: source)) }
         }
         return settings
@@ -117,19 +104,21 @@ public struct Settings {
     public func configuration() throws(BKCCError) -> Configuration {
         let object = try JSON.object()
         for entry in entries { try object.set(entry.key, entry.value) }
-        let hints: [(key: String, how: String)] = [
-            ("url", "--url URL, BK_COMPONENT_API_URL, or \"url\" in the config file"),
-            ("app_code", "--app-code CODE, BK_APP_CODE, or \"app_code\" in the config file"),
-            ("app_secret", "BK_APP_SECRET, or \"app_secret\" in the config file"),
-        ]
-        for (key, how) in hints where self[key] == nil {
-            throw BKCCError(.invalidArgument, "no \(key) set: use \(how)")
+        for key in ConfigurationKey.all where key.required && self[key.name] == nil {
+            throw BKCCError(.invalidArgument, "no \(key.name) set: use \(Settings.waysToSet(key))")
         }
         let api = self["api"]?.value.string ?? "esb"
         if api == "esb", self["username"] == nil, self["token"] == nil {
             throw BKCCError(.invalidArgument, "no user set: use --username NAME, BK_USERNAME, BK_TOKEN, or \"username\" in the config file")
         }
         return try Configuration(json: object)
+    }
+
+    /// "--url URL, BK_COMPONENT_API_URL, or "url" in the config file": how a key can be set. Secrets have no flag.
+    static func waysToSet(_ key: ConfigurationKey) -> String {
+        var ways = key.secret ? [] : ["--\(key.name.replacing("_", with: "-")) \(key.name.split(separator: "_").last?.uppercased() ?? "VALUE")"]
+        ways += key.environment.prefix(1)
+        return ways.joined(separator: ", ") + ", or \"\(key.name)\" in the config file"
     }
 
     /// A value fit to show: secrets as `***`, header values masked, a proxy's password masked.
@@ -149,11 +138,11 @@ public struct Settings {
     /// `bkcc config show`: one line per key, `key  value  (source)`, secrets masked; unset keys show their default.
     public func showText() -> String {
         var rows: [(String, String, String)] = []
-        for key in Configuration.keys {
-            if let entry = self[key] {
-                rows.append((key, JSONText.serialize(Settings.shown(key: key, value: entry.value)), "(\(entry.source))"))
+        for key in ConfigurationKey.all {
+            if let entry = self[key.name] {
+                rows.append((key.name, JSONText.serialize(Settings.shown(key: key.name, value: entry.value)), "(\(entry.source))"))
             } else {
-                rows.append((key, Settings.defaults[key] ?? "-", "(default)"))
+                rows.append((key.name, key.defaultValue ?? "-", "(default)"))
             }
         }
         let keyWidth = rows.map { $0.0.count }.max() ?? 0
@@ -176,12 +165,6 @@ public struct Settings {
         return try JSON.object(["settings": values, "sources": sources,
                                 "config_file": configFile.map { (try? JSON.string($0)) ?? .null } ?? .null])
     }
-
-    static let defaults: [String: String] = [
-        "api": "\"esb\"", "stage": "\"prod\"", "auth": "\"body\" (esb), \"header\" (apigw)", "timeout_ms": "60000",
-        "connect_timeout_ms": "10000", "verify_tls": "true", "concurrency": "4", "max_requests_per_second": "0",
-        "retries": "3", "user_agent": "\"bkcc/\(BKCCVersion.string)\"",
-    ]
 }
 
 extension String {

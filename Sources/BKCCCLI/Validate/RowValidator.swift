@@ -27,7 +27,7 @@ public struct RowValidator {
         if detail.isObject {
             for (slot, field) in uniqueFields.enumerated() {
                 guard let value = detail[field]?.string else { continue }
-                let key = String(Validation.trimmed(value))
+                let key = String(value.trimmingSpace())
                 guard !key.isEmpty else { continue }
                 let hash = fnv1a(key)
                 if let first = seen[slot][hash] {

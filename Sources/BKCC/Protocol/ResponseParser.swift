@@ -1,47 +1,3 @@
-/// The envelope every ESB, gateway and CMDB answer shares, in either spelling (`code`/`message` or
-/// `bk_error_code`/`bk_error_msg`).
-public struct Envelope: Sendable {
-    public var result: Bool
-    public var code: Int64
-    public var message: String
-    public var requestID: String
-    /// The server's `permission` object (which permission to apply for), untouched; nil when absent or null.
-    public var permission: JSON?
-    /// `data`, when present and not null.
-    public var data: JSON?
-    public var httpStatus: Int
-
-    /// For `result:false`: the error it stands for, `.api` with "[code] message".
-    public var failure: BKCCError? {
-        guard !result else { return nil }
-        return BKCCError(.api, "[\(code)] \(message.isEmpty ? "result:false without a message" : message)",
-                         apiCode: code, httpStatus: httpStatus, requestID: requestID, permission: permission)
-    }
-}
-
-/// One answer to a batch_create_inst request, checked against the request's size.
-public struct BatchAnswer: Sendable {
-    public var envelope: Envelope
-    /// Index within the request → new `bk_inst_id`. Empty for `result:false`.
-    public var created: [Int: Int64]
-    /// Index within the request → the server's message. Empty for `result:false`.
-    public var failed: [Int: String]
-
-    /// `{"result", "code", "message", "request_id", "permission", "success_created", "error_msg"}`, as
-    /// `bkcc_parse_response` returns it.
-    public func json() throws(BKCCError) -> JSON {
-        let successCreated = try JSON.object()
-        for index in created.keys.sorted() { try successCreated.set(String(index), created[index] ?? 0) }
-        let errorMessages = try JSON.object()
-        for index in failed.keys.sorted() { try errorMessages.set(String(index), failed[index] ?? "") }
-        return try JSON.object([
-            "result": .bool(envelope.result), "code": .integer(envelope.code), "message": .string(envelope.message),
-            "request_id": .string(envelope.requestID), "permission": envelope.permission ?? .null,
-            "success_created": successCreated, "error_msg": errorMessages,
-        ])
-    }
-}
-
 /// Classifies answers. Pure: bytes in, values or errors out; never traps on anything a server sends.
 public enum ResponseParser {
     /// Reads the envelope. Errors: `.http` for an HTTP error status without an envelope (a proxy's HTML page),
@@ -102,6 +58,13 @@ public enum ResponseParser {
         case .success(let value): envelope = value
         case .failure(let error): return .failure(error)
         }
+        return batchCreate(envelope, detailCount: detailCount)
+    }
+
+    /// Reads the maps of a batch_create_inst envelope (the part of `batchCreate(httpStatus:body:detailCount:)`
+    /// after the envelope).
+    public static func batchCreate(_ envelope: Envelope, detailCount: Int) -> Result<BatchAnswer, BKCCError> {
+        let httpStatus = envelope.httpStatus
         guard envelope.result else { return .success(BatchAnswer(envelope: envelope, created: [:], failed: [:])) }
         func untrusted(_ why: String) -> Result<BatchAnswer, BKCCError> {
             .failure(BKCCError(.protocolError, "answer cannot be trusted: \(why)", apiCode: envelope.code,
@@ -139,17 +102,11 @@ public enum ResponseParser {
         return .success(BatchAnswer(envelope: envelope, created: created, failed: failed))
     }
 
-    /// Reads a search_inst answer: the `info` rows. `result:false` is returned as its `.api` error.
-    public static func searchRows(httpStatus: Int, body: UnsafeRawBufferPointer) -> Result<[JSON], BKCCError> {
-        let envelope: Envelope
-        switch self.envelope(httpStatus: httpStatus, body: body) {
-        case .success(let value): envelope = value
-        case .failure(let error): return .failure(error)
-        }
-        if let failure = envelope.failure { return .failure(failure) }
+    /// The `info` rows of a search answer with `result:true`.
+    public static func searchRows(_ envelope: Envelope) -> Result<[JSON], BKCCError> {
         guard let info = envelope.data?["info"], info.isArray else {
             return .failure(BKCCError(.protocolError, "search answer without a \"data.info\" array",
-                                      httpStatus: httpStatus, requestID: envelope.requestID))
+                                      httpStatus: envelope.httpStatus, requestID: envelope.requestID))
         }
         return .success(info.elements)
     }
@@ -173,9 +130,4 @@ public enum ResponseParser {
         }
         return "\"\(printable(text, limit: 120))\"" + (body.count > 120 ? "…" : "")
     }
-}
-
-/// `text` cut to `limit` characters with control characters made spaces: safe inside a one-line message.
-func printable(_ text: String, limit: Int) -> String {
-    String(text.unicodeScalars.prefix(limit).map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) })
 }

@@ -168,7 +168,8 @@ final class CurlTransport: Transport, @unchecked Sendable {
         // Nothing was written to a connection: the server cannot have acted on it.
         if requestBytes == 0, CurlTransport.beforeSending.contains(result) {
             if CurlTransport.tlsRefusals.contains(result) {
-                return .notSent(BKCCError(.transport, "TLS: the server's certificate was refused (\(detail)); set ca_file to the CA that signed it, or verify_tls: false to skip the check (insecure)"), retryable: false)
+                return .notSent(BKCCError(.transport, "TLS: the server's certificate was refused (\(detail))",
+                                          hint: .tlsCertificate), retryable: false)
             }
             return .notSent(BKCCError(.transport, "request not sent: \(detail)"), retryable: true)
         }
@@ -228,20 +229,8 @@ private func curlWriteHeader(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, 
         transfer.headers.removeAll()  // a new response (after 100 Continue, or a proxy's CONNECT answer)
     } else if let colon = line.firstIndex(of: ":"), transfer.headers.count < 200 {
         let name = String(line[..<colon])
-        let value = line[line.index(after: colon)...].trimmingASCIIWhitespace()
+        let value = String(line[line.index(after: colon)...].trimmingSpace())
         transfer.headers.append((name, value))
     }
     return length
-}
-
-extension Substring {
-    /// Without leading and trailing spaces, tabs, CR and LF (by bytes: "\r\n" is one Character in Swift).
-    func trimmingASCIIWhitespace() -> String {
-        let bytes = Array(utf8)
-        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
-        guard let start = bytes.firstIndex(where: { !isSpace($0) }), let end = bytes.lastIndex(where: { !isSpace($0) }) else {
-            return ""
-        }
-        return String(decoding: bytes[start...end], as: UTF8.self)
-    }
 }

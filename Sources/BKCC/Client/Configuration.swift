@@ -53,13 +53,6 @@ public struct Configuration: Sendable {
         self.auth = api == .apigw ? .header : .body
     }
 
-    /// The keys of the JSON configuration object, in the order the header documents them.
-    public static let keys = [
-        "url", "api", "stage", "app_code", "app_secret", "username", "token", "access_token", "auth", "language",
-        "timeout_ms", "connect_timeout_ms", "verify_tls", "ca_file", "proxy", "concurrency",
-        "max_requests_per_second", "retries", "user_agent", "headers",
-    ]
-
     /// Headers bkcc sets itself; `headers` may not replace them.
     static let reservedHeaders: Set<String> = ["content-type", "content-length", "host", "x-bkapi-authorization",
                                                "transfer-encoding", "expect"]
@@ -68,12 +61,9 @@ public struct Configuration: Sendable {
     /// are `.invalidArgument` errors naming the key. Values are never echoed (they may be secrets).
     public init(json: JSON) throws(BKCCError) {
         guard json.isObject else { throw .invalid("config: must be a JSON object, got \(json.kind.name)") }
-        for (key, _) in json.entries where !Configuration.keys.contains(key) {
+        for (key, _) in json.entries where ConfigurationKey.named(key) == nil {
             var message = "config: unknown key \"\(key.prefix(64))\""
-            if let near = Configuration.keys.min(by: { editDistance($0, key) < editDistance($1, key) }),
-               editDistance(near, key) <= 2 || near.hasPrefix(key) {
-                message += " (did you mean \"\(near)\"?)"
-            }
+            if let near = nearestName(to: key, in: ConfigurationKey.names) { message += " (did you mean \"\(near)\"?)" }
             throw .invalid(message)
         }
         let reader = ConfigReader(json: json)
@@ -132,17 +122,11 @@ public struct Configuration: Sendable {
         guard !stage.isEmpty, stage.utf8.allSatisfy({ isIdentifierByte($0) || $0 == UInt8(ascii: "-") }) else {
             throw .invalid("config.stage: must be a non-empty name of letters, digits, '_' or '-'")
         }
-        if let language, language != "en", language != "zh-cn" {
-            throw .invalid("config.language: must be \"en\" or \"zh-cn\"")
-        }
-        guard (1...86_400_000).contains(timeoutMs) else { throw .invalid("config.timeout_ms: must be 1..86400000") }
-        guard (1...86_400_000).contains(connectTimeoutMs) else {
-            throw .invalid("config.connect_timeout_ms: must be 1..86400000")
-        }
-        guard (1...64).contains(concurrency) else { throw .invalid("config.concurrency: must be 1..64") }
-        guard (0...10).contains(retries) else { throw .invalid("config.retries: must be 0..10") }
-        guard maxRequestsPerSecond >= 0, maxRequestsPerSecond.isFinite else {
-            throw .invalid("config.max_requests_per_second: must be 0 (no limit) or more")
+        if let language { try Configuration.key("language").check(language) }
+        for (name, value) in [("timeout_ms", Double(timeoutMs)), ("connect_timeout_ms", Double(connectTimeoutMs)),
+                              ("concurrency", Double(concurrency)), ("retries", Double(retries)),
+                              ("max_requests_per_second", maxRequestsPerSecond)] {
+            try Configuration.key(name).check(value)
         }
         for (name, text) in [("user_agent", userAgent), ("ca_file", caFile ?? ""), ("proxy", proxy ?? "")]
             where text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
@@ -159,6 +143,12 @@ public struct Configuration: Sendable {
                 throw .invalid("config.headers.\(name): must not contain control characters")
             }
         }
+    }
+
+    /// A key of the table (`ConfigurationKey.all`); a name missing from it is a programming error caught by the
+    /// tests, and checks nothing rather than trap.
+    static func key(_ name: String) -> ConfigurationKey {
+        ConfigurationKey.named(name) ?? ConfigurationKey(name, .string, help: "")
     }
 
     /// The base URL without a trailing slash.
@@ -216,36 +206,7 @@ private struct ConfigReader {
     func choice<T: RawRepresentable & CaseIterable>(_ key: String, _: T.Type) throws(BKCCError) -> T?
     where T.RawValue == String {
         guard let text = try string(key) else { return nil }
-        guard let value = T(rawValue: text) else {
-            let names = T.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or ")
-            throw .invalid("config.\(key): must be \(names)")
-        }
-        return value
+        try Configuration.key(key).check(text)
+        return T(rawValue: text)
     }
-}
-
-/// Letters, digits and '_' (ASCII).
-func isIdentifierByte(_ byte: UInt8) -> Bool {
-    (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F
-}
-
-/// RFC 9110 token characters (header names).
-private func isTokenByte(_ byte: UInt8) -> Bool {
-    isIdentifierByte(byte) || "!#$%&'*+-.^`|~".utf8.contains(byte)
-}
-
-/// Levenshtein distance, for "did you mean" on short keys.
-func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a.utf8.prefix(64)), b = Array(b.utf8.prefix(64))
-    if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
-    var previous = Array(0...b.count)
-    var current = previous
-    for i in 1...a.count {
-        current[0] = i
-        for j in 1...b.count {
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
-        swap(&previous, &current)
-    }
-    return previous[b.count]
 }

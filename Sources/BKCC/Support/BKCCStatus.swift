@@ -42,35 +42,24 @@ public struct BKCCStatus: RawRepresentable, Hashable, Sendable, CustomStringConv
         }
     }
 
-    public var name: String { staticName.description }
-    public var description: String { name }
-}
-
-/// An error from bkcc: a status, a message for people, and what the server said about it.
-/// Messages never contain a secret.
-public struct BKCCError: Error, Sendable, CustomStringConvertible {
-    public var status: BKCCStatus
-    public var message: String
-    /// The CMDB / ESB / gateway code, 0 if none.
-    public var apiCode: Int64
-    /// The HTTP status of the answer, 0 if there was none.
-    public var httpStatus: Int
-    /// The server's request id of the failing call, "" if none.
-    public var requestID: String
-    /// The server's `permission` object (code 9900403), handed back untouched.
-    public var permission: JSON?
-
-    public init(_ status: BKCCStatus, _ message: String, apiCode: Int64 = 0, httpStatus: Int = 0,
-                requestID: String = "", permission: JSON? = nil) {
-        self.status = status
-        self.message = message
-        self.apiCode = apiCode
-        self.httpStatus = httpStatus
-        self.requestID = requestID
-        self.permission = permission
+    /// One sentence that says what the status means, as a static string (`bkcc_status_text`, like
+    /// `curl_easy_strerror`).
+    public var staticText: StaticString {
+        switch rawValue {
+        case 0: "Success."
+        case 1: "A bad argument or configuration; nothing was sent."
+        case 2: "The details failed the client-side checks; nothing was sent."
+        case 3: "No HTTP answer came: the server could not be reached, or the connection failed or timed out."
+        case 4: "The server answered with an HTTP error status and no CMDB answer."
+        case 5: "The answer is not a well-formed CMDB answer, or cannot be trusted."
+        case 6: "The CMDB, the ESB or the API gateway answered result:false."
+        case 7: "The call finished, but not every item succeeded."
+        case 8: "The call was cancelled; what was not sent is skipped."
+        case 9: "Out of memory."
+        default: "An unknown status."
+        }
     }
 
-    public var description: String { "\(status.name): \(message)" }
-
-    static func invalid(_ message: String) -> BKCCError { BKCCError(.invalidArgument, message) }
+    public var name: String { staticName.description }
+    public var description: String { name }
 }

@@ -37,7 +37,7 @@ public enum Validation {
                 problems[index, default: []].append("details[\(index)]" + (problem.hasPrefix("must be") ? ": " : ".") + problem)
             }
             if let assetID = detail["bk_asset_id"]?.string {
-                let key = String(trimmed(assetID))
+                let key = String(assetID.trimmingSpace())
                 if !key.isEmpty {
                     if let first = firstIndexOfAssetID[key] {
                         problems[index, default: []].append(
@@ -66,7 +66,7 @@ public enum Validation {
                 continue
             }
             // The server trims strings before checking them: "  " is as empty as "".
-            if trimmed(text).isEmpty { problems.append("\(key): required, must be a non-empty string") }
+            if text.trimmingSpace().isEmpty { problems.append("\(key): required, must be a non-empty string") }
         }
         for key in optionalStrings {
             if let value = detail[key], value.kind != .string { problems.append("\(key): must be a string, got \(value.kind.name)") }
@@ -79,23 +79,6 @@ public enum Validation {
         guard let index = problems.keys.min(), let message = problems[index] else { return nil }
         let more = problems.count > 1 ? " (and \(problems.count - 1) more invalid)" : ""
         return BKCCError(.validation, message + more)
-    }
-
-    /// Leading and trailing white space removed, as the server's strings.TrimSpace does before it stores or
-    /// compares a string.
-    public static func trimmed(_ text: String) -> Substring {
-        // Fast path (nearly every value), exact: Character.isWhitespace is its first scalar's White_Space property.
-        // When the first scalar is not white space and the last byte is printable ASCII (which ends a Character
-        // whose first scalar is that byte or a Prepend mark, neither white space), there is nothing to trim; the
-        // loops below would find that out only by breaking graphemes at both ends, the costly part.
-        if let last = text.utf8.last, last > 0x20, last < 0x7F, let first = text.unicodeScalars.first,
-           (first.value > 0x20 && first.value < 0x7F) || !first.properties.isWhitespace {
-            return Substring(text)
-        }
-        var slice = Substring(text)
-        while let first = slice.first, first.isWhitespace { slice = slice.dropFirst() }
-        while let last = slice.last, last.isWhitespace { slice = slice.dropLast() }
-        return slice
     }
 
     private static func isLetter(_ byte: UInt8) -> Bool {

@@ -1,0 +1,41 @@
+/// One item for the engine, with the caller's own index for it (its row, its position in the caller's array).
+/// For a create or an update it is an instance's detail; for a lookup, the value looked up.
+public struct SourceItem: Sendable {
+    public var index: Int
+    public var detail: JSON
+    public init(index: Int, detail: JSON) {
+        self.index = index
+        self.detail = detail
+    }
+}
+
+/// What became of one item: the one outcome vocabulary, from the engine to the result, the report and the CLI.
+/// Every item of a batch call ends in exactly one outcome.
+public struct ItemOutcome: Sendable, Equatable {
+    public enum Kind: String, Sendable, Equatable, CaseIterable {
+        /// Created (or, for a lookup, found), with its `bk_inst_id`.
+        case created
+        /// Not created: the server's or the validator's message says why. Safe to fix and send again.
+        case failed
+        /// Sent, but no answer tells its fate: look it up (reconcile) before sending it again.
+        case unknown
+        /// Never sent (cancelled, or stopped after a failure that would repeat for every request).
+        case skipped
+        /// Looked up after being unknown, and not found on the server: safe to send again.
+        case notCreated = "not_created"
+    }
+
+    public var index: Int
+    public var kind: Kind
+    /// The new instance's id, for `.created`.
+    public var instanceID: Int64?
+    /// Why, for every kind but `.created`.
+    public var message: String
+
+    public init(index: Int, kind: Kind, instanceID: Int64? = nil, message: String = "") {
+        self.index = index
+        self.kind = kind
+        self.instanceID = instanceID
+        self.message = message
+    }
+}

@@ -1,0 +1,32 @@
+/// The route table: every CMDB API bkcc calls, with its ESB and API-gateway routes. A request is built from its
+/// entry here (`RequestBuilder.request`), so a new operation adds one entry and nothing else in this layer.
+///
+/// ESB components all take `POST {base}/api/c/compapi/v2/cc/{name}/` with `bk_obj_id` in the JSON body; the
+/// gateway takes `{method} {base}/api/bk-cmdb/{stage}{gatewayPath}` with `bk_obj_id` in the path.
+public struct Route: Sendable, Equatable {
+    /// The ESB component's name, e.g. "batch_create_inst".
+    public let name: String
+    /// The gateway's HTTP method.
+    public let gatewayMethod: String
+    /// The gateway's path below the stage; `{bk_obj_id}` stands for the model.
+    public let gatewayPath: String
+
+    public var esbPath: String { "/api/c/compapi/v2/cc/\(name)/" }
+
+    /// bk-cmdb `src/apiserver` routes `createmany/instance/object/{bk_obj_id}` to the topo server's batch create.
+    public static let batchCreateInst = Route(name: "batch_create_inst", gatewayMethod: "POST",
+                                              gatewayPath: "/api/v3/createmany/instance/object/{bk_obj_id}")
+    /// The instance search with conditions per model, used to look instances up by a unique field.
+    public static let searchInst = Route(name: "search_inst", gatewayMethod: "POST",
+                                         gatewayPath: "/api/v3/find/instassociation/object/{bk_obj_id}")
+
+    public static let all: [Route] = [.batchCreateInst, .searchInst]
+}
+
+/// Limits of the CMDB's API.
+public enum BatchLimits {
+    /// Instances per batch_create_inst call (`BKCC_MAX_BATCH`), hard-coded in the server.
+    public static let maxBatch = 200
+    /// Rows per search_inst page.
+    public static let maxSearchPage = 200
+}

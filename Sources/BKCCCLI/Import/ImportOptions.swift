@@ -1,0 +1,26 @@
+import BKCC
+
+/// What `bkcc batch-create-inst` was asked to do.
+public struct ImportOptions {
+    public var objectID: String
+    /// A path, or "-" for standard input.
+    public var input: String = "-"
+    public var format: InputFormat?
+    public var dryRun = false
+    public var pretty = false
+    public var reportPath: String?
+    public var resumePath: String?
+    public var skipInvalid = false
+    public var uniqueField = "bk_asset_id"
+    /// nil: a progress bar when stderr is a terminal.
+    public var progress: Bool?
+    public var outputJSON = false
+    public var maxProblems = 20
+    public var bufferSize = ByteSource.defaultBufferSize
+    public var stdinFD: Int32 = 0
+
+    public init(objectID: String, input: String = "-") {
+        self.objectID = objectID
+        self.input = input
+    }
+}
