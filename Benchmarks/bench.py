@@ -16,7 +16,6 @@ import os
 import platform
 import random
 import re
-import selectors
 import shutil
 import signal
 import statistics
@@ -24,7 +23,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HERE = os.path.join(ROOT, "Benchmarks")
@@ -32,12 +30,13 @@ WORK = os.path.join(ROOT, "build", "bench")
 DIST = os.path.join(ROOT, "dist")
 BKCC = os.path.join(DIST, "bin", "bkcc")
 LIBRARY = os.path.join(DIST, "lib", "libbkcc.so.0")
-EMULATOR = os.path.join(ROOT, "Tests", "Emulator", "emulator.py")
 CLIENTS = os.path.join(HERE, "clients.py")
 NOTES = os.path.join(HERE, "NOTES.md")
 APP_CODE, APP_SECRET, USERNAME = "bkcc-demo", "bkcc-demo-secret", "bench"
 SYSTEM_PYTHON = sys.executable
 STARTED = time.monotonic()
+sys.path.insert(0, os.path.join(ROOT, "Tests", "Emulator"))
+import emulator_control  # noqa: E402  (after the path set-up above)
 
 
 def log(*args):
@@ -86,50 +85,29 @@ def fmt(s, scale=1.0, digits=1):
 
 # ---- the emulator ------------------------------------------------------------------------------------------
 
-class Emulator:
+class Emulator(emulator_control.Emulator):
+    """The emulator (Tests/Emulator/emulator_control.py) with faults that stay: set again after every reset."""
+
     def __init__(self, *faults):
         """faults: e.g. "latency:20", "per_item:0.1"; set again after every reset (a reset clears them)."""
-        self.faults = list(faults)
-        self.proc = subprocess.Popen([SYSTEM_PYTHON, EMULATOR, "--port", "0"], stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL)
-        sel = selectors.DefaultSelector()
-        sel.register(self.proc.stdout, selectors.EVENT_READ)
-        if not sel.select(timeout=15):
-            self.proc.kill()
-            raise RuntimeError("the emulator printed no URL in 15 s")
-        self.url = self.proc.stdout.readline().decode().strip()
-        if not self.url.startswith("http://127.0.0.1:"):
-            raise RuntimeError("unexpected emulator URL %r" % self.url)
+        self.standing_faults = list(faults)
+        super().__init__(timeout=15.0)
         self.reset()
 
-    def call(self, method, path, body=None):
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.url + path, data=data, method=method)
-        with urllib.request.urlopen(request, timeout=30) as answer:
-            return json.loads(answer.read())
-
     def reset(self):
-        self.call("POST", "/_emulator/reset", {})
-        if self.faults:
-            got = self.call("POST", "/_emulator/faults", self.faults)["faults"]
-            if len(got) != len(self.faults):
-                raise RuntimeError("the emulator took faults %r for %r" % (got, self.faults))
-
-    def stats(self):
-        return self.call("GET", "/_emulator/stats")
+        super().reset()
+        if self.standing_faults:
+            got = self.set_faults(self.standing_faults)["faults"]
+            if len(got) != len(self.standing_faults):
+                raise RuntimeError("the emulator took faults %r for %r" % (got, self.standing_faults))
 
     def cpu_seconds(self):
         with open("/proc/%d/stat" % self.proc.pid) as f:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(5)
+    def stop(self, sig=signal.SIGTERM, timeout=15.0):
+        return super().stop(sig, timeout)
 
 
 # ---- data -------------------------------------------------------------------------------------------------
@@ -288,7 +266,7 @@ def bench_cpu(py, reps, count):
             log("cpu rep %d/%d: %s" % (rep + 1, reps, ", ".join(
                 "%s %.2fs" % (c, runs[c][-1]["cpu"]) for c in clients)))
     finally:
-        emu.stop()
+        emu.close()
     out = {}
     for c in clients:
         out[c] = {"cpu_us": summary([r["cpu"] / count * 1e6 for r in runs[c]]),
@@ -338,7 +316,7 @@ def bench_throughput(py, reps, count, levels):
         log("throughput: SDK loop %.0f/s, emulator ceiling (trivial, c=32) %.0f/s" % (
             res["sdk"]["median"], res["ceiling"]["median"]))
     finally:
-        emu.stop()
+        emu.close()
     return res
 
 
@@ -357,7 +335,7 @@ def bench_speedup(py, reps, count):
                 elapsed[c].append(r["json"]["elapsed_ms"] / 1000.0)
                 trivial[c].append(client_run("trivial", emu, path, count, c, py)["json"]["seconds"])
     finally:
-        emu.stop()
+        emu.close()
     return {"count": count, "wall": {c: summary(v) for c, v in walls.items()},
             "trivial": {c: summary(v) for c, v in trivial.items()},
             "ratio_trivial": summary([a / b for a, b in zip(trivial[1], trivial[8])]),
@@ -427,7 +405,7 @@ def bench_memory(small, large, budget_s):
             small, out["real"][small]["rss_kib"] / 1024, out["real"][small]["wall"], big, r["rss_kib"] / 1024,
             r["wall"]))
     finally:
-        emu.stop()
+        emu.close()
         shutil.rmtree(tmp, ignore_errors=True)
     return out
 
@@ -467,7 +445,7 @@ def bench_profile(py, count):
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300, check=True)
         prof["sansio"] = annotate(cg, 20 * 200)
     finally:
-        emu.stop()
+        emu.close()
     return prof
 
 

@@ -1,27 +1,24 @@
 """Helpers for the end-to-end tests of the bkcc binary (fixtures in conftest.py): the CMDB emulator on a loopback
-port, and a runner that calls the binary with a clean environment (HOME in a temporary folder, settings from the
-BK_* variables) and bounded timeouts. No relative imports: memory_check.py imports it as a script's neighbour."""
+port (Tests/Emulator/emulator_control.py), and a runner that calls the binary with a clean environment (HOME in a
+temporary folder, settings from the BK_* variables) and bounded timeouts. No relative imports: memory_check.py
+imports it as a script's neighbour."""
 
 import json
 import os
-import queue
-import signal
 import subprocess
 import sys
-import threading
-import time
-import urllib.request
 
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-EMULATOR = os.path.join(ROOT, "Tests", "Emulator", "emulator.py")
 FIXTURES = os.path.join(ROOT, "Tests", "BKCCCLITests", "Fixtures", "csv")
 GENERATOR = os.path.join(HERE, "gen_switches.py")
+if os.path.join(ROOT, "Tests", "Emulator") not in sys.path:
+    sys.path.insert(0, os.path.join(ROOT, "Tests", "Emulator"))
 
-APP_CODE = "bkcc-demo"
-APP_SECRET = "bkcc-demo-secret"
+import emulator_control  # noqa: E402  (after the path set-up above)
+from emulator_control import APP_CODE, APP_SECRET, Emulator, Emulators, wait_until  # noqa: E402,F401
 
 
 def find_bkcc():
@@ -31,50 +28,6 @@ def find_bkcc():
         if path and os.access(path, os.X_OK):
             return path
     pytest.exit("no bkcc binary: run `make cli` (or set BKCC)", returncode=2)
-
-
-class Emulator:
-    def __init__(self, args=(), timeout=10.0):
-        self.args = list(args)
-        self.proc = subprocess.Popen([sys.executable, EMULATOR, "--port", "0", *self.args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-        lines = queue.Queue()
-        threading.Thread(target=lambda: lines.put(self.proc.stdout.readline()), daemon=True).start()
-        try:
-            self.url = lines.get(timeout=timeout).decode().strip()
-        except queue.Empty:
-            self.proc.kill()
-            raise RuntimeError("the emulator printed no URL")
-        assert self.url.startswith("http://127.0.0.1:"), self.url
-
-    def call(self, method, path, body=None):
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.url + path, data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.loads(response.read().decode())
-
-    def faults(self, faults):
-        return self.call("POST", "/_emulator/faults", faults)
-
-    def reset(self):
-        self.call("POST", "/_emulator/reset")
-
-    def stats(self):
-        return self.call("GET", "/_emulator/stats")
-
-    def instances(self, obj="bk_switch"):
-        return self.call("GET", "/_emulator/instances?bk_obj_id=" + obj)
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-        self.proc.stdout.close()
 
 
 class Result:
@@ -134,7 +87,9 @@ def write_csv(path, rows, header=("bk_inst_name", "bk_asset_id")):
 
 
 def switches(n, prefix="SW", start=0):
-    return [("交换机-%s-%05d" % (prefix, i), "%s-%06d" % (prefix, i)) for i in range(start, start + n)]
+    """CSV rows (name, asset id) of n switches: ("交换机-SW-00000", "SW-000000"), ..."""
+    return emulator_control.switches(n, prefix, start, name="交换机-{prefix}-{i:05d}", asset="{prefix}-{i:06d}",
+                                     rows=True)
 
 
 def report_lines(path):
@@ -142,10 +97,17 @@ def report_lines(path):
         return [json.loads(line) for line in f if line.strip()]
 
 
-def wait_until(predicate, timeout=20.0, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return False
+def signal_mid_import(bkcc, path, report, concurrency, reported, sig):
+    """Starts `bkcc batch-create-inst --report report path` in the background, waits (at most 60 s) until `reported`
+    rows are in the report, sends sig; returns (proc, stdout, stderr) once it has exited (killed after 60 s)."""
+    proc = bkcc.start("batch-create-inst", "--obj", "bk_switch", "--concurrency", str(concurrency), "--report", report,
+                      path)
+    try:
+        assert wait_until(lambda: os.path.exists(report) and len(report_lines(report)) >= reported, timeout=60)
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    return proc, out, err

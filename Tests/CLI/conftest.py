@@ -2,25 +2,15 @@
 
 import pytest
 
-from .cli_support import Emulator, Runner, find_bkcc
+from .cli_support import Runner, find_bkcc
+from emulator_fixtures import reset_emulator_fixtures  # Tests/Emulator, put on sys.path by cli_support
+
+shared_emulator, emulator = reset_emulator_fixtures("shared_emulator", "emulator")
 
 
 @pytest.fixture(scope="session")
 def bkcc_path():
     return find_bkcc()
-
-
-@pytest.fixture(scope="session")
-def shared_emulator():
-    emu = Emulator()
-    yield emu
-    emu.stop()
-
-
-@pytest.fixture
-def emulator(shared_emulator):
-    shared_emulator.reset()
-    return shared_emulator
 
 
 @pytest.fixture

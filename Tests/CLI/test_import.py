@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from .cli_support import FIXTURES, report_lines, switches, write_csv
+from .cli_support import FIXTURES, report_lines, signal_mid_import, switches, write_csv
 
 
 # --- exit 0: every row created ---------------------------------------------------------------------------------
@@ -18,7 +18,7 @@ def test_csv_creates_every_row_with_chinese_text_intact(bkcc, emulator, tmp_path
     r = bkcc("batch-create-inst", "--obj", "bk_switch", "--report", report, path)
     assert r.code == 0, r
     assert "bk_switch: 450 of 450 rows created" in r.out
-    stored = emulator.instances()
+    stored = emulator.instances("bk_switch")
     assert sorted((i["bk_inst_name"], i["bk_asset_id"]) for i in stored) == sorted(rows)
     lines = report_lines(report)
     assert sorted(l["index"] for l in lines) == list(range(450))
@@ -37,7 +37,7 @@ def test_typed_csv_columns_and_empty_cells(bkcc, emulator, tmp_path):
                     "a,A,48,,\"多行\n备注, 带逗号\"\nb,B,,SN-B,\n", encoding="utf-8")
     r = bkcc("batch-create-inst", "--obj", "bk_switch", path)
     assert r.code == 0, r
-    stored = {i["bk_asset_id"]: i for i in emulator.instances()}
+    stored = {i["bk_asset_id"]: i for i in emulator.instances("bk_switch")}
     assert stored["A"]["bk_port_count"] == 48 and "bk_sn" not in stored["A"]
     assert stored["A"]["bk_remark"] == "多行\n备注, 带逗号"
     assert stored["B"]["bk_sn"] == "SN-B" and "bk_port_count" not in stored["B"] and "bk_remark" not in stored["B"]
@@ -49,7 +49,7 @@ def test_jsonl_file(bkcc, emulator, tmp_path):
                             for n, a in switches(30)) + "\n", encoding="utf-8")
     r = bkcc("batch-create-inst", "--obj", "bk_switch", path)
     assert r.code == 0, r
-    assert len(emulator.instances()) == 30
+    assert len(emulator.instances("bk_switch")) == 30
 
 
 def test_json_array_file(bkcc, emulator, tmp_path):
@@ -58,7 +58,7 @@ def test_json_array_file(bkcc, emulator, tmp_path):
                     encoding="utf-8")
     r = bkcc("batch-create-inst", "--obj", "bk_switch", path)
     assert r.code == 0, r
-    assert len(emulator.instances()) == 25
+    assert len(emulator.instances("bk_switch")) == 25
 
 
 @pytest.mark.parametrize("fmt,flag", [("csv", ["--format", "csv"]), ("jsonl", []), ("json", [])])
@@ -72,13 +72,13 @@ def test_stdin(bkcc, emulator, fmt, flag):
         data = json.dumps([{"bk_inst_name": n, "bk_asset_id": a} for n, a in rows])
     r = bkcc("batch-create-inst", "--obj", "bk_switch", *flag, "-", input=data.encode())
     assert r.code == 0, r
-    assert len(emulator.instances()) == 210
+    assert len(emulator.instances("bk_switch")) == 210
 
 
 def test_stdin_is_the_default_input(bkcc, emulator):
     r = bkcc("batch-create-inst", "--obj", "bk_switch", input=b'{"bk_inst_name": "x", "bk_asset_id": "X"}\n')
     assert r.code == 0, r
-    assert len(emulator.instances()) == 1
+    assert len(emulator.instances("bk_switch")) == 1
 
 
 def test_api_gateway_route(bkcc, emulator, tmp_path):
@@ -104,7 +104,7 @@ def test_csv_edge_cases_reach_the_cmdb_intact(bkcc, emulator, tmp_path):
     path.write_bytes(EDGE_CSV.encode("utf-8"))
     r = bkcc("batch-create-inst", "--obj", "bk_switch", "--report", tmp_path / "r.jsonl", path)
     assert r.code == 0, r
-    stored = {i["bk_asset_id"]: i for i in emulator.instances()}
+    stored = {i["bk_asset_id"]: i for i in emulator.instances("bk_switch")}
     assert stored["E1"]["bk_inst_name"] == 'he said "hi", ok'
     assert stored["E2"]["bk_inst_name"] == "line1\nline2" and stored["E2"]["bk_remark"] == "crlf\r\ninside"
     assert stored["E3"]["bk_inst_name"] == "核心, 交换机" and stored["E3"]["bk_remark"] == "spaces kept"  # the server trims
@@ -196,7 +196,7 @@ def test_skip_invalid_sends_the_valid_rows_and_reports_the_others(bkcc, emulator
     r = bkcc("batch-create-inst", "--obj", "bk_switch", "--skip-invalid", "--report", report, path)
     assert r.code == 1, r
     assert "9 of 10 rows created, 1 failed" in r.out
-    assert len(emulator.instances()) == 9
+    assert len(emulator.instances("bk_switch")) == 9
     failed = [l for l in report_lines(report) if l["outcome"] != "created"]
     assert failed == [{"index": 2, "line": 4, "outcome": "failed", "request_id": "",
                        "message": "invalid: bk_asset_id: required, must be a non-empty string"}]
@@ -262,12 +262,12 @@ def test_wrong_secret_is_exit_3(bkcc, emulator, tmp_path):
     assert r.code == 3, r
     assert "APP authentication failed" in r.out
     assert emulator.stats()["requests"]["batch_create_inst"] == 1  # the second request is not sent
-    assert emulator.instances() == []
+    assert emulator.instances("bk_switch") == []
     assert "0 of 600 rows created, 200 failed, 400 skipped" in r.out
 
 
 def test_no_permission_is_exit_3(bkcc, emulator, tmp_path):
-    emulator.faults(["no_permission"])
+    emulator.set_faults(["no_permission"])
     r = bkcc("batch-create-inst", "--obj", "bk_switch", write_csv(tmp_path / "s.csv", switches(3)))
     assert r.code == 3 and "no permission" in r.out, r
 
@@ -282,7 +282,7 @@ def test_unknown_model_is_exit_3(bkcc, emulator, tmp_path):
 def test_timeout_makes_rows_unknown_then_resume_finds_them(bkcc, emulator, tmp_path):
     path = write_csv(tmp_path / "s.csv", switches(5))
     report = tmp_path / "r.jsonl"
-    emulator.faults([{"name": "stall", "arg": 3000, "count": 1}])
+    emulator.set_faults([{"name": "stall", "arg": 3000, "count": 1}])
     r = bkcc("batch-create-inst", "--obj", "bk_switch", "--timeout", "0.5", "--report", report, path)
     assert r.code == 3, r  # nothing known to be created
     assert "5 unknown" in r.out
@@ -298,7 +298,7 @@ def test_concurrency(bkcc, emulator, tmp_path, n):
     path = write_csv(tmp_path / "s.csv", switches(1000))
     r = bkcc("batch-create-inst", "--obj", "bk_switch", "--concurrency", n, path)
     assert r.code == 0, r
-    assert len(emulator.instances()) == 1000
+    assert len(emulator.instances("bk_switch")) == 1000
 
 
 # --- --dry-run -------------------------------------------------------------------------------------------------
@@ -334,7 +334,7 @@ def test_dry_run_refuses_invalid_rows(bkcc, tmp_path):
 
 def test_progress_on_request_and_quiet_otherwise(bkcc, emulator, tmp_path):
     path = write_csv(tmp_path / "s.csv", switches(600))
-    emulator.faults(["per_item:1"])
+    emulator.set_faults(["per_item:1"])
     r = bkcc("batch-create-inst", "--obj", "bk_switch", "--progress", "--concurrency", "1", path)
     assert r.code == 0, r
     assert "\r[" in r.err and "rows" in r.err and "\x1b[K" in r.err
@@ -425,32 +425,22 @@ def test_tls_and_proxy_flags_show_in_the_settings(bkcc, tmp_path):
 
 def test_interrupt_finishes_requests_in_flight_and_reports_every_row(bkcc, emulator, tmp_path):
     import signal
-    import time
-    from .cli_support import wait_until
     rows = switches(2000)
     path = write_csv(tmp_path / "s.csv", rows)
     report = tmp_path / "r.jsonl"
-    emulator.faults(["per_item:1"])
-    proc = bkcc.start("batch-create-inst", "--obj", "bk_switch", "--concurrency", "2", "--report", report, path)
-    try:
-        assert wait_until(lambda: os.path.exists(report) and len(report_lines(report)) >= 200, timeout=60)
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
+    emulator.set_faults(["per_item:1"])
+    proc, out, err = signal_mid_import(bkcc, path, report, 2, 200, signal.SIGINT)
     assert proc.returncode == 1, (out, err)
     assert b"interrupted" in err
     lines = report_lines(report)
     assert sorted(l["index"] for l in lines) == list(range(2000))
     created = [l for l in lines if l["outcome"] == "created"]
     assert 200 <= len(created) < 2000 and {l["outcome"] for l in lines} == {"created", "skipped"}
-    assert len(emulator.instances()) == len(created)  # in-flight requests finished and were reported
-    emulator.faults([])
+    assert len(emulator.instances("bk_switch")) == len(created)  # in-flight requests finished and were reported
+    emulator.set_faults([])
     r = bkcc("batch-create-inst", "--obj", "bk_switch", "--resume", report, "--report", report, path)
     assert r.code == 0, r
-    assert len(emulator.instances()) == 2000 and emulator.stats()["items_received"] == 2000
+    assert len(emulator.instances("bk_switch")) == 2000 and emulator.stats()["items_received"] == 2000
 
 
 def test_resume_lookups_against_an_unreachable_cmdb_are_exit_3(bkcc, emulator, tmp_path):

@@ -2,19 +2,17 @@
 lost answer) is finished by resuming from its report, and every row ends up created exactly once."""
 
 import collections
-import os
 import signal
-import time
 
 import pytest
 
-from .cli_support import Emulator, Runner, report_lines, switches, wait_until, write_csv
+from .cli_support import Emulators, Runner, report_lines, signal_mid_import, switches, wait_until, write_csv
 
 ROWS = 3000
 
 
 def assert_created_exactly_once(emulator, rows, report):
-    stored = emulator.instances()
+    stored = emulator.instances("bk_switch")
     counts = collections.Counter(i["bk_asset_id"] for i in stored)
     assert len(stored) == len(rows), "stored %d of %d" % (len(stored), len(rows))
     assert [a for a, n in counts.items() if n > 1] == []
@@ -30,17 +28,8 @@ def assert_created_exactly_once(emulator, rows, report):
 @pytest.fixture
 def state_emulator(tmp_path):
     """An emulator that keeps its instances in a state file, so it can be killed and started again."""
-    state = str(tmp_path / "cmdb-state.json")
-    started = []
-
-    def start(*faults):
-        emu = Emulator(["--state", state] + ["--fault=%s" % f for f in faults])
-        started.append(emu)
-        return emu
-
-    yield start
-    for emu in started:
-        emu.stop(signal.SIGKILL)
+    with Emulators("--state", str(tmp_path / "cmdb-state.json"), stop_signal=signal.SIGKILL) as started:
+        yield lambda *faults: started(*["--fault=%s" % f for f in faults])
 
 
 def test_resume_after_the_cmdb_is_killed_mid_import(bkcc_path, state_emulator, tmp_path):
@@ -80,16 +69,8 @@ def test_resume_after_bkcc_is_killed_mid_import(bkcc, emulator, tmp_path):
     rows = switches(ROWS)
     path = write_csv(tmp_path / "s.csv", rows)
     report = tmp_path / "r.jsonl"
-    emulator.faults(["per_item:1"])
-    proc = bkcc.start("batch-create-inst", "--obj", "bk_switch", "--concurrency", "3", "--report", report, path)
-    try:
-        assert wait_until(lambda: os.path.exists(report) and len(report_lines(report)) >= 600, timeout=60)
-        proc.send_signal(signal.SIGKILL)  # no chance to write the rows in flight
-        proc.wait(30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
+    emulator.set_faults(["per_item:1"])
+    signal_mid_import(bkcc, path, report, 3, 600, signal.SIGKILL)  # no chance to write the rows in flight
     # Requests bkcc had in flight are still processed by the CMDB: wait until it is quiet.
     last = [-1]
 
@@ -100,7 +81,7 @@ def test_resume_after_bkcc_is_killed_mid_import(bkcc, emulator, tmp_path):
     assert wait_until(settled, timeout=30, step=1.0)
     before = len(report_lines(report))
     assert before < ROWS
-    emulator.faults([])
+    emulator.set_faults([])
     r = bkcc("batch-create-inst", "--obj", "bk_switch", "--resume", report, "--report", report, path)
     assert r.code == 0, r
     assert "looking up %s rows of unknown fate" % format(ROWS - before, ",") in r.err
@@ -112,7 +93,7 @@ def test_resume_after_a_lost_answer_sends_nothing_twice(bkcc, emulator, tmp_path
     rows = switches(700)
     path = write_csv(tmp_path / "s.csv", rows)
     report = tmp_path / "r.jsonl"
-    emulator.faults([{"name": "reset", "count": 1, "only": "batch_create_inst"}])  # stored, then the connection drops
+    emulator.set_faults([{"name": "reset", "count": 1, "only": "batch_create_inst"}])  # stored, then the connection drops
     r = bkcc("batch-create-inst", "--obj", "bk_switch", "--report", report, path)
     assert r.code == 1, r
     assert "200 unknown" in r.out and "--resume looks them up" in r.out
@@ -142,7 +123,7 @@ def test_resume_with_another_unique_field(bkcc, emulator, tmp_path):
     rows = [("机柜-%03d" % i, "CAB-%03d" % i) for i in range(20)]
     path = write_csv(tmp_path / "c.csv", rows)
     report = tmp_path / "r.jsonl"
-    emulator.faults([{"name": "stall", "arg": 2000, "count": 1}])
+    emulator.set_faults([{"name": "stall", "arg": 2000, "count": 1}])
     r = bkcc("batch-create-inst", "--obj", "cabinet", "--timeout", "0.5", "--report", report, path)
     assert r.code == 3 and "20 unknown" in r.out, r
     r = bkcc("batch-create-inst", "--obj", "cabinet", "--unique-field", "bk_inst_name", "--resume", report, path)

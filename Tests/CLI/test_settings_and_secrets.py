@@ -43,7 +43,7 @@ def test_default_config_file_is_read(bkcc, emulator, tmp_path):
     path = write_csv(tmp_path / "s.csv", switches(3))
     r = bkcc("batch-create-inst", "--obj", "bk_switch", path, replace_env={"PATH": os.environ["PATH"], "HOME": bkcc.home})
     assert r.code == 0, r
-    assert len(emulator.instances()) == 3
+    assert len(emulator.instances("bk_switch")) == 3
 
 
 def test_alternative_environment_names(bkcc, emulator, tmp_path):
@@ -69,7 +69,7 @@ def test_config_errors_are_exit_2(bkcc, tmp_path):
 
 
 def test_secrets_are_never_printed_or_written(bkcc_path, tmp_path):
-    emu = Emulator(["--app-secret", SECRET])
+    emu = Emulator("--app-secret", SECRET)
     try:
         runner = Runner(bkcc_path, str(tmp_path), emu.url)
         good = {"BK_APP_SECRET": SECRET, "BK_TOKEN": TOKEN, "BK_USERNAME": ""}
@@ -102,4 +102,4 @@ def test_secrets_are_never_printed_or_written(bkcc_path, tmp_path):
             assert secret not in everything
             assert secret[:12] not in everything  # not even a piece of it
     finally:
-        emu.stop()
+        emu.close()

@@ -1,24 +1,19 @@
-"""Fixtures for the emulator's own tests: start `emulator.py --port 0` as a subprocess, read the URL
-line with a timeout, talk to it over raw HTTP (http.client), and stop it at the end."""
+"""Fixtures for the emulator's own tests: the emulator as a subprocess (emulator_control.py), plus raw HTTP
+(http.client) to its API routes, so that the tests see status lines, headers and bodies as they are sent."""
 
-import http.client
 import json
 import os
-import queue
-import signal
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 
-import pytest
-
 HERE = os.path.dirname(os.path.abspath(__file__))
-EMULATOR = os.path.join(HERE, "emulator.py")
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
 
-APP_CODE = "bkcc-demo"
-APP_SECRET = "bkcc-demo-secret"
+import emulator_control  # noqa: E402  (after the path set-up above)
+from emulator_control import APP_CODE, APP_SECRET, EMULATOR, switches  # noqa: E402,F401
+from emulator_fixtures import reset_emulator_fixtures, spawn_fixture  # noqa: E402
+
 BODY_AUTH = {"bk_app_code": APP_CODE, "bk_app_secret": APP_SECRET, "bk_username": "admin"}
 HEADER_AUTH = json.dumps(BODY_AUTH)
 ESB_CREATE = "/api/c/compapi/v2/cc/batch_create_inst/"
@@ -33,17 +28,9 @@ def gw_search_path(obj_id, stage="prod"):
     return "/api/bk-cmdb/%s/api/v3/find/instassociation/object/%s" % (stage, obj_id)
 
 
-def switches(n, prefix="sw", start=0):
-    return [{"bk_inst_name": "%s-%d" % (prefix, i), "bk_asset_id": "%s-asset-%d" % (prefix, i)}
-            for i in range(start, start + n)]
-
-
 class Response:
     def __init__(self, status, headers, body, elapsed):
-        self.status = status
-        self.headers = headers
-        self.body = body
-        self.elapsed = elapsed
+        self.status, self.headers, self.body, self.elapsed = status, headers, body, elapsed
 
     def json(self):
         return json.loads(self.body.decode("utf-8"))
@@ -52,20 +39,8 @@ class Response:
         return self.headers.get(name)
 
 
-class Emulator:
-    def __init__(self, proc, url, stderr_path, startup_seconds):
-        self.proc = proc
-        self.url = url
-        self.stderr_path = stderr_path
-        self.startup_seconds = startup_seconds
-        hostport = url.split("://", 1)[1]
-        self.host, port = hostport.rsplit(":", 1)
-        self.port = int(port)
-
-    # ----- raw HTTP ------------------------------------------------------------------------
-
-    def connection(self, timeout=10.0):
-        return http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+class Emulator(emulator_control.Emulator):
+    """The emulator, with raw HTTP requests that return a Response whatever the status."""
 
     def request(self, method, path, body=None, headers=None, timeout=10.0, conn=None):
         if isinstance(body, (dict, list)):
@@ -115,108 +90,6 @@ class Emulator:
         hdrs.update(headers or {})
         return self.post(gw_search_path(obj_id), query, hdrs, **kw)
 
-    # ----- control -----------------------------------------------------------------------
 
-    def set_faults(self, faults):
-        r = self.post("/_emulator/faults", faults)
-        assert r.status == 200, r.body
-        return r.json()
-
-    def stats(self):
-        return self.get("/_emulator/stats").json()
-
-    def instances(self, obj_id=None):
-        path = "/_emulator/instances" + ("?bk_obj_id=%s" % obj_id if obj_id else "")
-        return self.get(path).json()
-
-    def reset(self):
-        r = self.post("/_emulator/reset")
-        assert r.status == 200, r.body
-
-    def wait_instances(self, n, timeout=5.0):
-        """Poll until n instances are stored (bounded); return the count seen last."""
-        deadline = time.monotonic() + timeout
-        count = -1
-        for _ in range(500):
-            count = self.stats()["instances"]
-            if count >= n or time.monotonic() > deadline:
-                break
-            time.sleep(0.02)
-        return count
-
-    # ----- lifecycle -----------------------------------------------------------------------
-
-    def stop(self, sig=signal.SIGTERM, timeout=5.0):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        for f in (self.proc.stdout,):
-            try:
-                f.close()
-            except OSError:
-                pass
-        return self.proc.returncode
-
-    def stderr_text(self):
-        with open(self.stderr_path, "r", encoding="utf-8", errors="replace") as f:
-            return f.read()
-
-
-def start_emulator(*args, timeout=10.0):
-    stderr = tempfile.NamedTemporaryFile(prefix="emulator-stderr-", suffix=".log", delete=False)
-    started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, EMULATOR, "--port", "0", *args],
-                            stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL)
-    stderr.close()
-    lines = queue.Queue()
-    threading.Thread(target=lambda: lines.put(proc.stdout.readline()), daemon=True).start()
-    try:
-        line = lines.get(timeout=timeout)
-    except queue.Empty:
-        proc.kill()
-        proc.wait(5)
-        raise RuntimeError("the emulator printed no URL within %.0f s" % timeout)
-    elapsed = time.monotonic() - started
-    url = line.decode("utf-8").strip()
-    if not url.startswith("http://"):
-        proc.kill()
-        proc.wait(5)
-        with open(stderr.name, "r", encoding="utf-8", errors="replace") as f:
-            raise RuntimeError("the emulator did not start: %r %s" % (url, f.read()))
-    return Emulator(proc, url, stderr.name, elapsed)
-
-
-@pytest.fixture(scope="session")
-def shared_emulator():
-    emu = start_emulator()
-    yield emu
-    emu.stop()
-    os.unlink(emu.stderr_path)
-
-
-@pytest.fixture
-def emu(shared_emulator):
-    """The session's emulator, reset (no instances, faults or counters) before each test."""
-    shared_emulator.reset()
-    yield shared_emulator
-    assert shared_emulator.proc.poll() is None, shared_emulator.stderr_text()
-
-
-@pytest.fixture
-def spawn():
-    """Start emulators with their own flags; all are stopped at the end of the test."""
-    started = []
-
-    def _spawn(*args):
-        e = start_emulator(*args)
-        started.append(e)
-        return e
-
-    yield _spawn
-    for e in started:
-        e.stop()
-        os.unlink(e.stderr_path)
+shared_emulator, emu = reset_emulator_fixtures("shared_emulator", "emu", factory=Emulator)
+spawn = spawn_fixture("spawn", factory=Emulator)

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from conftest import (APP_CODE, APP_SECRET, BODY_AUTH, ESB_CREATE, ESB_SEARCH, HEADER_AUTH, gw_create_path,
-                      gw_search_path, start_emulator, switches)
+from conftest import (APP_CODE, APP_SECRET, BODY_AUTH, ESB_CREATE, ESB_SEARCH, HEADER_AUTH, Emulator, gw_create_path,
+                      gw_search_path, switches)
 
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 
@@ -933,9 +933,8 @@ def test_runtime_config_rate(emu):
 
 def test_signal_right_after_the_url_line_exits_0():
     for _ in range(3):
-        e = start_emulator()
-        assert e.stop() == 0
-        os.unlink(e.stderr_path)
+        with Emulator() as e:
+            assert e.stop() == 0
 
 
 def test_access_log_only_when_verbose(spawn):

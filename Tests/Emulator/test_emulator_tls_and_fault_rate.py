@@ -7,15 +7,9 @@ import sys
 import tempfile
 import urllib.request
 
-import importlib.util
+from emulator_control import Emulator, make_certificates
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# the helpers of Tests/Security, loaded by path (that module imports bkcc only when asked for a client)
-_spec = importlib.util.spec_from_file_location(
-    "bkcc_security_support", os.path.join(os.path.dirname(HERE), "Security", "security_support.py"))
-support = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(support)
-make_certificates, start_emulator = support.make_certificates, support.start_emulator
 
 CREATE = {"bk_app_code": "bkcc-demo", "bk_app_secret": "bkcc-demo-secret", "bk_username": "admin",
           "bk_obj_id": "bk_switch"}
@@ -35,12 +29,9 @@ def post(cmdb, i):
 def test_https_with_a_generated_certificate():
     with tempfile.TemporaryDirectory() as directory:
         ca, cert, key = make_certificates(directory)
-        cmdb = start_emulator("--tls-cert", cert, "--tls-key", key, cafile=ca)
-        try:
+        with Emulator(tls_cert=cert, tls_key=key, cafile=ca) as cmdb:
             assert cmdb.url.startswith("https://127.0.0.1:")
-            assert cmdb._call("GET", "/_emulator/health") == {"ok": True}
-        finally:
-            cmdb.stop()
+            assert cmdb.call("GET", "/_emulator/health") == {"ok": True}
 
 
 def test_tls_flags_go_together():
@@ -52,8 +43,7 @@ def test_tls_flags_go_together():
 def test_fault_rate_is_seeded_counted_and_settable_at_run_time():
     runs = []
     for _ in range(2):
-        cmdb = start_emulator("--fault-rate", "0.5", "--fault-seed", "3", "--fault-mix", "not_json,rate_limit")
-        try:
+        with Emulator("--fault-rate", "0.5", "--fault-seed", "3", "--fault-mix", "not_json,rate_limit") as cmdb:
             for i in range(40):
                 post(cmdb, i)
             stats = cmdb.stats()
@@ -66,7 +56,5 @@ def test_fault_rate_is_seeded_counted_and_settable_at_run_time():
                 post(cmdb, i)
             assert sum(cmdb.stats()["faults_applied"].values()) == before
             cmdb.reset()   # back to the start rate and seed
-            assert cmdb._call("GET", "/_emulator/config")["fault_rate"] == 0.5
-        finally:
-            cmdb.stop()
+            assert cmdb.config()["fault_rate"] == 0.5
     assert runs[0] == runs[1]   # the same seed, the same faults

@@ -1,20 +1,7 @@
 """Fixtures of the reliability and security tests; helpers in security_support.py."""
 
-import pytest
+from . import security_support  # noqa: F401  (puts Tests/Emulator and the Python package on sys.path)
+from emulator_fixtures import reset_emulator_fixtures
 
-from .security_support import start_emulator
-
-
-@pytest.fixture(scope="module")
-def sec_cmdb_module():
-    cmdb = start_emulator()
-    yield cmdb
-    cmdb.stop()
-
-
-@pytest.fixture
-def sec_cmdb(sec_cmdb_module):
-    """A module-wide emulator, reset before each test."""
-    sec_cmdb_module.reset()
-    yield sec_cmdb_module
-    assert sec_cmdb_module.proc.poll() is None, "the emulator died"
+# A module-wide emulator (sec_cmdb_module), reset before each test (sec_cmdb).
+sec_cmdb_module, sec_cmdb = reset_emulator_fixtures("sec_cmdb_module", "sec_cmdb", scope="module")

@@ -6,14 +6,9 @@
 import json
 import os
 
-from .security_support import APP_SECRET, run_cli, start_emulator
+from .security_support import Emulator, run_cli
 
 ROWS = 100_000
-
-
-def cli_env(cmdb):
-    return {"BK_COMPONENT_API_URL": cmdb.url, "BK_APP_CODE": "bkcc-demo", "BK_APP_SECRET": APP_SECRET,
-            "BK_USERNAME": "admin"}
 
 
 def last_outcomes(report):
@@ -29,7 +24,7 @@ def last_outcomes(report):
 
 
 def test_100000_rows_with_5_percent_faults_end_after_one_resume_with_each_stored_once(tmp_path):
-    cmdb = start_emulator("--fault-rate", "0.05", "--fault-seed", "7", "--fault-mix",
+    cmdb = Emulator("--fault-rate", "0.05", "--fault-seed", "7", "--fault-mix",
                           "reset,stall:2500,http_502_html,truncate,not_json,audit_fail,rate_limit")
     try:
         source = tmp_path / "switches.csv"
@@ -38,7 +33,7 @@ def test_100000_rows_with_5_percent_faults_end_after_one_resume_with_each_stored
             for i in range(ROWS):
                 f.write("sw-%06d,FR-%06d,SN%06d\n" % (i, i, i))
         report = tmp_path / "report.jsonl"
-        env = cli_env(cmdb)
+        env = cmdb.env()
         first = run_cli("batch-create-inst", "--obj", "bk_switch", "--report", str(report), "--timeout", "1",
                         "--concurrency", "8", "--no-progress", str(source), env=env, timeout=150)
         stats = cmdb.stats()
@@ -55,7 +50,7 @@ def test_100000_rows_with_5_percent_faults_end_after_one_resume_with_each_stored
                          env=env, timeout=150)
         assert second.returncode == 0, (second.returncode, second.stderr[-2000:])
 
-        stored = cmdb.instances()
+        stored = cmdb.instances("bk_switch")
         assert len(stored) == ROWS
         assets = [inst["bk_asset_id"] for inst in stored]
         assert len(set(assets)) == ROWS and set(assets) == {"FR-%06d" % i for i in range(ROWS)}
@@ -66,4 +61,4 @@ def test_100000_rows_with_5_percent_faults_end_after_one_resume_with_each_stored
         assert all(o["bk_inst_id"] == ids["FR-%06d" % i] for i, o in outcomes.items())
         print("faults applied in the first run: %s" % json.dumps(stats["faults_applied"], sort_keys=True))
     finally:
-        cmdb.stop()
+        cmdb.close()

@@ -11,7 +11,6 @@ reconcile (the user's next step for `unknown`) must settle every unknown item.
 import os
 import resource
 import signal
-import socket
 import threading
 import time
 
@@ -19,7 +18,7 @@ import pytest
 
 import bkcc
 
-from .security_support import start_emulator, switches
+from .security_support import Emulator, free_port, switches
 
 N = 600
 
@@ -29,19 +28,6 @@ def check_accounted(result, n=N):
     for m in (result.created, result.failed, result.unknown, result.skipped):
         seen.extend(m)
     assert sorted(seen) == list(range(n)), "an item is lost or counted twice"
-
-
-@pytest.fixture(scope="module")
-def matrix_cmdb():
-    cmdb = start_emulator()
-    yield cmdb
-    cmdb.stop()
-
-
-@pytest.fixture
-def fm(matrix_cmdb):
-    matrix_cmdb.reset()
-    return matrix_cmdb
 
 
 def import_with_second_request_fault(cmdb, fault, timeout_ms=1500, retries=3):
@@ -61,7 +47,7 @@ def import_with_second_request_fault(cmdb, fault, timeout_ms=1500, retries=3):
 
 
 def stored_assets(cmdb):
-    assets = [i["bk_asset_id"] for i in cmdb.instances()]
+    assets = [i["bk_asset_id"] for i in cmdb.instances("bk_switch")]
     assert len(assets) == len(set(assets)), "an instance was created twice"
     return set(assets)
 
@@ -80,8 +66,8 @@ MATRIX = [
 
 
 @pytest.mark.parametrize("name,fault,kind,status,stored,requests", MATRIX, ids=[m[0] for m in MATRIX])
-def test_fault_matrix(fm, name, fault, kind, status, stored, requests):
-    details, head, tail, sent, settled = import_with_second_request_fault(fm, fault)
+def test_fault_matrix(sec_cmdb, name, fault, kind, status, stored, requests):
+    details, head, tail, sent, settled = import_with_second_request_fault(sec_cmdb, fault)
     check_accounted(tail, N - 200)
     assert tail.status == status, (tail.status, tail.requests)
     faulted = range(0, 200)            # the tail's first request
@@ -89,7 +75,7 @@ def test_fault_matrix(fm, name, fault, kind, status, stored, requests):
     assert all(i in mapping for i in faulted)
     assert all(i in tail.created for i in range(200, 400)), "the next request is not sent or not created"
     assert sent == requests, "requests that reached the server: %d, expected %d" % (sent, requests)
-    assets = stored_assets(fm)
+    assets = stored_assets(sec_cmdb)
     faulted_assets = {d["bk_asset_id"] for d in details[200:400]}
     assert (faulted_assets <= assets) == stored and (not stored) == faulted_assets.isdisjoint(assets)
     if kind == "unknown":
@@ -101,20 +87,14 @@ def test_fault_matrix(fm, name, fault, kind, status, stored, requests):
             assert inst_id > 0
 
 
-def test_rate_limited_past_the_retries_is_skipped_never_sent_twice(fm):
+def test_rate_limited_past_the_retries_is_skipped_never_sent_twice(sec_cmdb):
     details, head, tail, sent, settled = import_with_second_request_fault(
-        fm, {"name": "rate_limit", "count": 10}, retries=2)
+        sec_cmdb, {"name": "rate_limit", "count": 10}, retries=2)
     check_accounted(tail, N - 200)
     assert sorted(tail.skipped) == list(range(0, 400))   # that request after its retries, and the one after
     assert tail.status == bkcc.Status.EAPI
     assert sent == 1 + 3
-    assert len(stored_assets(fm)) == 1 + 200
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    assert len(stored_assets(sec_cmdb)) == 1 + 200
 
 
 def test_connection_refused_is_retried_then_skipped_never_sent():
@@ -129,10 +109,10 @@ def test_connection_refused_is_retried_then_skipped_never_sent():
     assert time.monotonic() - start < 30
 
 
-def test_one_gib_body_is_cut_at_the_cap_and_memory_stays_bounded(fm):
+def test_one_gib_body_is_cut_at_the_cap_and_memory_stays_bounded(sec_cmdb):
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     details, head, tail, sent, settled = import_with_second_request_fault(
-        fm, {"name": "big_body", "arg": 1024}, timeout_ms=60000)
+        sec_cmdb, {"name": "big_body", "arg": 1024}, timeout_ms=60000)
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     check_accounted(tail, N - 200)
     assert all(i in tail.unknown for i in range(200)) and "larger than" in tail.unknown[0]
@@ -144,7 +124,7 @@ def test_one_gib_body_is_cut_at_the_cap_and_memory_stays_bounded(fm):
 def test_server_restart_mid_import_then_reconcile_and_resend_stores_each_once(tmp_path):
     state = str(tmp_path / "state.json")
     port = free_port()
-    cmdb = start_emulator("--port", str(port), "--state", state, "--fault", "per_item:2")  # ~0.4 s per request
+    cmdb = Emulator("--port", str(port), "--state", state, "--fault", "per_item:2")  # ~0.4 s per request
     details = switches(2000, "rs")
     try:
         with cmdb.client(concurrency=1, timeout_ms=5000, retries=1) as client:
@@ -156,8 +136,8 @@ def test_server_restart_mid_import_then_reconcile_and_resend_stores_each_once(tm
             check_accounted(result, 2000)
             assert result.created and (result.unknown or result.skipped)
             assert not result.failed
-            cmdb.stop()
-            cmdb = start_emulator("--port", str(port), "--state", state)   # back, with what it had saved
+            cmdb.close()
+            cmdb = Emulator("--port", str(port), "--state", state)   # back, with what it had saved
             settled = client.reconcile("bk_switch", details, result)
             assert not settled.unknown
             again_idx = sorted(set(settled.not_created) | set(settled.skipped))
@@ -166,17 +146,17 @@ def test_server_restart_mid_import_then_reconcile_and_resend_stores_each_once(tm
         assets = stored_assets(cmdb)
         assert assets == {d["bk_asset_id"] for d in details}
     finally:
-        cmdb.stop()
+        cmdb.close()
 
 
-def test_http_429_on_the_gateway_is_retried_after_retry_after(fm):
+def test_http_429_on_the_gateway_is_retried_after_retry_after(sec_cmdb):
     details = switches(400, "gw")
-    with fm.client(api="apigw", concurrency=1, retries=3) as client:
-        fm.set_faults([{"name": "rate_limit", "arg": 0, "count": 2, "only": "batch_create_inst"}])
+    with sec_cmdb.client(api="apigw", concurrency=1, retries=3) as client:
+        sec_cmdb.set_faults([{"name": "rate_limit", "arg": 0, "count": 2, "only": "batch_create_inst"}])
         result = client.batch_create_inst("bk_switch", details)
     assert result.ok and len(result.created) == 400
-    assert fm.creates() == 2 + 2 and fm.stats()["faults_applied"]["rate_limit"] == 2
-    assert len(stored_assets(fm)) == 400
+    assert sec_cmdb.creates() == 2 + 2 and sec_cmdb.stats()["faults_applied"]["rate_limit"] == 2
+    assert len(stored_assets(sec_cmdb)) == 400
 
 
 def test_truncated_json_with_a_whole_http_answer_is_protocol_error_not_created():

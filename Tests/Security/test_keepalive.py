@@ -22,6 +22,6 @@ def test_a_dead_kept_alive_connection_is_never_sent_again(sec_cmdb, fault, store
         result = client.batch_create_inst("bk_switch", switches(2, "ka-" + fault))
         assert sec_cmdb.creates() - before == 1, "the request reached the server more than once"
         assert sorted(result.unknown) == [0, 1] and not result.failed and not result.created
-        assert len(sec_cmdb.instances()) == 1 + stored
+        assert len(sec_cmdb.instances("bk_switch")) == 1 + stored
         settled = client.reconcile("bk_switch", switches(2, "ka-" + fault), result)
         assert len(settled.created) == stored and len(settled.not_created) == 2 - stored

@@ -10,7 +10,7 @@ import pytest
 
 import bkcc
 
-from .security_support import run_cli, start_emulator, switches
+from .security_support import Emulator, run_cli, switches
 
 APP_SECRET = "S3CRET-app-q7Zx91"
 TOKEN = "S3CRET-token-Kp4m22"
@@ -29,9 +29,8 @@ def assert_clean(*texts, where=""):
 
 @pytest.fixture(scope="module")
 def emu():
-    cmdb = start_emulator("--app-secret", APP_SECRET)   # this emulator's valid secret is the distinctive one
-    yield cmdb
-    cmdb.stop()
+    with Emulator("--app-secret", APP_SECRET) as cmdb:   # this emulator's valid secret is the distinctive one
+        yield cmdb
 
 
 @pytest.fixture
@@ -138,7 +137,7 @@ def test_the_secret_did_reach_the_server_so_the_check_means_something(world):
     done = run_cli("batch-create-inst", "--obj", "bk_switch", "--no-progress", "--config",
                    world["configs"]["esb"], world["rows"])
     assert done.returncode == 0, done.stdout + done.stderr
-    assert len(world["emu"].instances()) == 450
+    assert len(world["emu"].instances("bk_switch")) == 450
 
 
 BAD_CONFIGS = [

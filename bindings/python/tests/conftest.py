@@ -2,37 +2,13 @@
 
 import pytest
 
-from .bkcc_test_support import start_emulator
+from . import bkcc_test_support  # noqa: F401  (puts the package and Tests/Emulator on sys.path)
+from emulator_fixtures import reset_emulator_fixtures, spawn_fixture
 
-
-@pytest.fixture(scope="session")
-def cmdb_session():
-    cmdb = start_emulator()
-    yield cmdb
-    cmdb.stop()
-
-
-@pytest.fixture
-def cmdb(cmdb_session):
-    """The session's emulator, reset (no instances, faults or counters; ids from 1001) before each test."""
-    cmdb_session.reset()
-    yield cmdb_session
-    assert cmdb_session.proc.poll() is None, "the emulator died"
-
-
-@pytest.fixture
-def spawn_cmdb():
-    """Start emulators with their own flags; all are stopped at the end of the test."""
-    started = []
-
-    def _spawn_cmdb(*args):
-        cmdb = start_emulator(*args)
-        started.append(cmdb)
-        return cmdb
-
-    yield _spawn_cmdb
-    for cmdb in started:
-        cmdb.stop()
+# The session's emulator (cmdb_session), reset (no instances, faults or counters; ids from 1001) before each test
+# (cmdb); spawn_cmdb(*args) starts emulators with their own flags, all stopped at the end of the test.
+cmdb_session, cmdb = reset_emulator_fixtures("cmdb_session", "cmdb")
+spawn_cmdb = spawn_fixture("spawn_cmdb")
 
 
 @pytest.fixture

@@ -87,7 +87,7 @@ def test_sending_again_creates_nothing_twice(cmdb, client):
     assert isinstance(again.error, bkcc.Error) and again.error.status == again.status
     with pytest.raises(bkcc.Error):
         again.raise_for_status()
-    assert len(cmdb.instances()) == 3
+    assert len(cmdb.instances("bk_switch")) == 3
 
 
 def test_some_created_is_partial(cmdb, client):
@@ -115,7 +115,7 @@ def test_invalid_details_skip_sends_the_valid_ones(cmdb, client):
     assert sorted(result.created) == [0, 2]
     assert list(result.failed) == [1] and "bk_asset_id" in result.failed[1]
     assert result.status == bkcc.Status.EPARTIAL
-    assert len(cmdb.instances()) == 2
+    assert len(cmdb.instances("bk_switch")) == 2
 
 
 def test_skip_with_every_detail_invalid_returns_a_result_with_validation_status(cmdb, client):
@@ -151,7 +151,7 @@ def test_wrong_secret_is_an_api_error_and_the_rest_is_skipped(cmdb):
     assert result.failed[0].startswith("[1306000] ")
     assert sorted(result.skipped) == list(range(200, 450))
     assert_every_index_once(result, 450)
-    assert cmdb.instances() == []
+    assert cmdb.instances("bk_switch") == []
     text = json.dumps(result.data) + str(error)
     assert "wrong-secret" not in text and APP_SECRET not in text
     with pytest.raises(bkcc.APIError):
@@ -186,7 +186,7 @@ def test_not_json_is_a_protocol_error_and_the_items_are_unknown(cmdb, client):
     assert result.status == bkcc.Status.EPROTOCOL
     assert isinstance(result.error, bkcc.ProtocolError)
     assert sorted(result.unknown) == [0, 1, 2]
-    assert cmdb.instances() == []
+    assert cmdb.instances("bk_switch") == []
 
 
 def test_html_502_is_an_http_error_and_the_items_are_unknown(cmdb, client):
@@ -222,7 +222,7 @@ def test_dropped_requests_reconcile_to_not_created_and_can_be_sent_again(cmdb, c
     assert reconciled.summary["not_created"] == 4
     assert not reconciled.ok
     again = client.batch_create_inst("bk_switch", [details[i] for i in sorted(reconciled.not_created)])
-    assert again.ok and len(cmdb.instances()) == 4
+    assert again.ok and len(cmdb.instances("bk_switch")) == 4
 
 
 def test_audit_failure_is_unknown_and_reconciles_to_created(cmdb, client):
@@ -230,7 +230,7 @@ def test_audit_failure_is_unknown_and_reconciles_to_created(cmdb, client):
     cmdb.set_faults([{"name": "audit_fail", "count": 1}])
     result = client.batch_create_inst("bk_switch", details)
     assert sorted(result.unknown) == [0, 1, 2]
-    assert len(cmdb.instances()) == 3
+    assert len(cmdb.instances("bk_switch")) == 3
     reconciled = client.reconcile("bk_switch", details, result, unique_field="bk_asset_id")
     assert reconciled.ok and sorted(reconciled.created) == [0, 1, 2]
 
@@ -278,7 +278,7 @@ def test_returning_false_cancels_the_rest(cmdb):
     assert sorted(result.created) == list(range(200))
     assert sorted(result.skipped) == list(range(200, 600))
     assert result.status == bkcc.Status.EPARTIAL
-    assert len(cmdb.instances()) == 200
+    assert len(cmdb.instances("bk_switch")) == 200
 
 
 def test_cancelled_with_nothing_created_is_cancelled(cmdb):
@@ -315,7 +315,7 @@ def test_an_exception_in_progress_cancels_and_is_re_raised(cmdb, exception_type)
         partial = info.value.bkcc_result
         assert sorted(partial.created) == list(range(200))
         assert sorted(partial.skipped) == list(range(200, 600))
-        assert len(cmdb.instances()) == 200
+        assert len(cmdb.instances("bk_switch")) == 200
         # the client is fine afterwards, and the next call has no progress callback left over
         after = client.batch_create_inst("bk_switch", switches(3, prefix="after"))
         assert after.ok
@@ -365,4 +365,4 @@ assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     created, skipped, total = map(int, words[1:])
     assert total == 2000 and created + skipped == 2000 and 0 < created < 2000
     assert created % 200 == 0
-    assert len(cmdb.instances()) == created
+    assert len(cmdb.instances("bk_switch")) == created

@@ -1,0 +1,83 @@
+"""The batch_create_inst handler (README "batch_create_inst"): the whole-request checks, then each item in index
+order: validated, checked for uniqueness and inserted under the store lock."""
+
+from .envelopes import fail, ok
+from .models import BUILTIN_MODELS
+
+MAX_DETAILS = 200           # per write call (hard-coded in CMDB)
+
+
+def batch_create_inst(emu, ctx, obj_id, body):
+    """batch_create_inst: whole-request checks in CMDB's order, then each item in index order."""
+    details = body.get("details")
+    # 1. JSON shape: details must be an array of objects (a null element decodes as a nil map)
+    if details is not None and not isinstance(details, list):
+        return fail(emu, ctx, "json")
+    details = details or []
+    if any(d is not None and not isinstance(d, dict) for d in details):
+        return fail(emu, ctx, "json")
+    # 2-4. the model
+    if obj_id in BUILTIN_MODELS:
+        return fail(emu, ctx, "inner_model")
+    model = emu.models.get(obj_id)
+    if model is not None and model.mainline:
+        return fail(emu, ctx, "mainline_model")
+    if model is None:
+        return fail(emu, ctx, "model_not_found", obj_id)
+    # 5-6. the count
+    if not details:
+        return fail(emu, ctx, "need_data", "details")
+    if len(details) > MAX_DETAILS:
+        return fail(emu, ctx, "exceed_limit", "details", MAX_DETAILS)
+    # 7. null elements, bk_biz_id
+    for d in details:
+        if d is None:
+            return fail(emu, ctx, "http_failed")
+        if "bk_biz_id" in d:
+            biz = d["bk_biz_id"]
+            if isinstance(biz, float) and biz.is_integer():
+                biz = int(biz)
+            if isinstance(biz, bool) or not isinstance(biz, int) or biz not in emu.businesses:
+                return fail(emu, ctx, "param_invalid", "bk_biz_id")
+    # per item: validate (pure), then uniqueness and insert under the store lock, in index order
+    checked = [validate_item(ctx, model, d) for d in details]
+    success, errors = {}, {}
+    with emu.store.lock:
+        for idx, (clean, error) in enumerate(checked):
+            if error is not None:
+                errors[str(idx)] = error
+                continue
+            fields = emu.store.duplicate_fields_locked(obj_id, clean)
+            if fields is not None:
+                errors[str(idx)] = ctx.m("duplicated", ",".join(fields))
+                continue
+            success[str(idx)] = emu.store.insert_locked(obj_id, clean)
+    if success:
+        emu.stats.add("items_created", len(success))
+        emu.save_state()
+    return ok(emu, ctx, {"success_created": success, "error_msg": errors}, created=True)
+
+
+def validate_item(ctx, model, detail):
+    """(clean item, None) or (None, the item's error message)."""
+    clean = {}
+    for key, value in detail.items():
+        if key == "bk_biz_id":
+            clean[key] = int(value)
+            continue
+        if key not in model.attrs:
+            continue  # unknown attributes (bk_obj_id, bk_inst_id, ...) are dropped
+        if isinstance(value, str):
+            value = value.strip()
+        if value is None:
+            continue
+        clean[key] = value
+    for attr in model.attr_list:
+        if attr.required and clean.get(attr.id) in (None, ""):
+            return None, ctx.m("param_invalid", ctx.m("unassigned", attr.id))
+    for attr in model.attr_list:
+        if attr.id in clean:
+            error = attr.check(clean[attr.id], ctx.lang)
+            if error is not None:
+                return None, ctx.m("param_invalid", error)
+    return clean, None

@@ -1,0 +1,134 @@
+"""One API request (Ctx) and one answer (Answer); JSON in and out; the envelopes every answer is built in, and the
+error answers of CMDB, the ESB and the gateway.
+
+The functions take `emu` (app.Emulator) for what they read of its state: the envelope mode
+(--envelope / POST /_emulator/config), the models (permission objects) and the stats (rate limits)."""
+
+import json
+import re
+import uuid
+
+from .messages import CODES, ESB_RATE_LIMITED, GW_RATE_LIMITED, msg
+
+SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+
+
+def _reject_constant(name):
+    raise ValueError("not JSON: %s" % name)
+
+
+def parse_json(body):
+    """(value, True) for a JSON text in UTF-8 (as Go's decoder would accept it), else (None, False)."""
+    try:
+        text = body.decode("utf-8")
+        if not text.strip():
+            return None, False
+        return json.loads(text, parse_constant=_reject_constant), True
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None, False
+
+
+def dump_json(obj):
+    try:
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from a \ud800 escape: fall back to ASCII escapes
+        return json.dumps(obj, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
+class Ctx:
+    """One API request: its route (routes.Route), "esb" or "apigw", the bk_obj_id of a gateway path."""
+
+    def __init__(self, route, api, obj_id, headers, body):
+        self.route = route
+        self.api = api
+        self.op = route.op
+        self.path_obj_id = obj_id
+        self.headers = headers
+        self.body = body
+        self.json, self.json_ok = parse_json(body)
+        lang_header = "Blueking-Language" if api == "esb" else "X-Bkcmdb-Language"
+        self.lang = "zh" if (headers.get(lang_header) or "").strip().lower().startswith("zh") else "en"
+        client_id = (headers.get("X-Request-Id") or "").strip()
+        self.client_request_id = client_id if SAFE_REQUEST_ID.match(client_id) else None
+        if api == "apigw" and self.client_request_id:
+            self.rid = self.client_request_id
+        else:
+            self.rid = uuid.uuid4().hex
+        details = self.json.get("details") if isinstance(self.json, dict) else None
+        self.n_details = len(details) if isinstance(details, list) else 0
+
+    def m(self, key, *args):
+        return msg(self.lang, key, *args)
+
+
+class Answer:
+    def __init__(self, status, obj, headers=None, created=False):
+        self.status = status
+        self.obj = obj
+        self.headers = headers or {}
+        self.created = created  # a batch create that reached the inserts and answered result:true
+
+
+# ----- envelopes -------------------------------------------------------------------------------------
+
+def envelope_obj(emu, ctx, ok, code, message, data, permission=None):
+    out = {"result": ok}
+    if emu.envelope == "native":
+        out["bk_error_code"] = code
+        out["bk_error_msg"] = message
+    else:
+        out["code"] = code
+        out["message"] = message
+    out["permission"] = permission
+    out["request_id"] = ctx.rid
+    out["data"] = data
+    return out
+
+
+def fail(emu, ctx, key, *args, code=None, status=200, permission=None):
+    return Answer(status, envelope_obj(emu, ctx, False, code or CODES[key], ctx.m(key, *args), None, permission))
+
+
+def ok(emu, ctx, data, created=False):
+    message = "" if (ctx.api == "esb" and emu.envelope != "native") else "success"
+    return Answer(200, envelope_obj(emu, ctx, True, 0, message, data), created=created)
+
+
+def esb_fail(emu, ctx, code, key, *args):
+    return Answer(200, envelope_obj(emu, ctx, False, code, ctx.m(key, *args), None))
+
+
+def gw_fail(ctx, status, code, code_name, message, extra_headers=None):
+    headers = {"X-Bkapi-Error-Code": str(code), "X-Bkapi-Error-Message": message}
+    if extra_headers:
+        headers.update(extra_headers)
+    return Answer(status, {"code_name": code_name, "code": code, "message": message,
+                           "result": False, "data": None}, headers)
+
+
+def rate_limited(emu, ctx, retry_after):
+    emu.stats.add("rate_limited")
+    if ctx.api == "esb":
+        return esb_fail(emu, ctx, ESB_RATE_LIMITED, "esb_rate")
+    return gw_fail(ctx, 429, GW_RATE_LIMITED, "RATE_LIMIT_RESTRICTION",
+                   "API rate limit exceeded by the resource strategy, please try again later",
+                   {"Retry-After": str(retry_after)})
+
+
+def permission_obj(emu, ctx, obj_id):
+    model = emu.models.get(obj_id)
+    name = model.name if model else obj_id
+    return {
+        "system_id": "bk_cmdb", "system_name": "配置平台",
+        "actions": [{
+            "id": "create_sys_instance" if ctx.op == "batch_create_inst" else "find_sys_instance",
+            "name": "创建实例" if ctx.op == "batch_create_inst" else "查询实例",
+            "related_resource_types": [{
+                "system_id": "bk_cmdb", "system_name": "配置平台", "type": "sys_instance_model",
+                "type_name": "实例模型",
+                "instances": [[{"type": "sys_instance_model", "type_name": "实例模型",
+                                "id": obj_id, "name": name}]],
+            }],
+        }],
+    }
+

@@ -1,0 +1,65 @@
+"""THE route table of the API: one entry per CMDB operation the emulator answers.
+
+Each entry gives the HTTP method, the path on the ESB, the path on the API gateway (a template: `{stage}` and
+`{bk_obj_id}` each match one path segment; the object id is URL-decoded) and the handler. A trailing slash is
+optional on every path. Everything else follows from the table: the operations that faults may be limited to
+(`"only"`) and that /_emulator/stats counts (OPS), the 404 / 405 answers for other paths and methods, and the
+steps every API request goes through before its handler (app.Emulator.handle_api: credentials, --rate, a JSON
+object body, bk_obj_id from the ESB body or from the gateway path).
+
+A handler is `handler(emu, ctx, obj_id, body) -> envelopes.Answer`: emu the app.Emulator, ctx the
+envelopes.Ctx, obj_id the model, body the request's JSON object. To add a route: one entry here, one handler.
+"""
+
+import re
+from collections import namedtuple
+from urllib.parse import unquote
+
+from .create import batch_create_inst
+from .search import search_inst
+
+Route = namedtuple("Route", "method op esb gateway handler")
+
+ROUTES = (
+    Route("POST", "batch_create_inst",
+          esb="/api/c/compapi/v2/cc/batch_create_inst/",
+          gateway="/api/bk-cmdb/{stage}/api/v3/createmany/instance/object/{bk_obj_id}",
+          handler=batch_create_inst),
+    Route("POST", "search_inst",
+          esb="/api/c/compapi/v2/cc/search_inst/",
+          gateway="/api/bk-cmdb/{stage}/api/v3/find/instassociation/object/{bk_obj_id}",
+          handler=search_inst),
+)
+
+OPS = tuple(dict.fromkeys(route.op for route in ROUTES))   # the operations, in table order
+
+_PLACEHOLDER = re.compile(r"\{(stage|bk_obj_id)\}")
+
+
+def path_pattern(template):
+    """The regex of a path template: placeholders match one segment, the trailing slash is optional."""
+    pattern, at = "", 0
+    template = template.rstrip("/")
+    for m in _PLACEHOLDER.finditer(template):
+        pattern += re.escape(template[at:m.start()]) + "(?P<%s>[^/]+)" % m.group(1)
+        at = m.end()
+    return re.compile("^" + pattern + re.escape(template[at:]) + "/?$")
+
+
+_PATTERNS = [(route, api, path_pattern(path)) for route in ROUTES
+             for api, path in (("esb", route.esb), ("apigw", route.gateway)) if path]
+
+
+def match(method, path):
+    """(route, "esb" | "apigw", bk_obj_id of the path or None) for a path of the table (a route of that method
+    first, else one of another method: the caller answers 404 / 405), or None."""
+    found = None
+    for route, api, pattern in _PATTERNS:
+        m = pattern.match(path)
+        if m:
+            obj_id = m.group("bk_obj_id") if "bk_obj_id" in pattern.groupindex else None
+            hit = (route, api, None if obj_id is None else unquote(obj_id))
+            if route.method == method:
+                return hit
+            found = found or hit
+    return found
