@@ -30,13 +30,15 @@ let package = Package(
                 .unsafeFlags(["-use-ld=lld", "-Xlinker", "-soname=libbkcc.so.0", "-Xlinker", "--version-script=\(exportsMap)"]),
             ]
         ),
-        .testTarget(name: "BKCCTests", dependencies: ["BKCC", "CJansson"]),
+        // Helpers every Swift test suite shares: the emulator launcher, fixtures, error capture.
+        .target(name: "BKCCTestSupport", dependencies: ["BKCC"], path: "Tests/BKCCTestSupport"),
+        .testTarget(name: "BKCCTests", dependencies: ["BKCC", "BKCCTestSupport", "CJansson"]),
         // The command-line tool: everything testable in BKCCCLI, argument parsing only in bkcc-cli.
         .target(name: "BKCCCLI", dependencies: ["BKCC", "CJansson", "CCurl"]),
         .executableTarget(
             name: "bkcc-cli",
             dependencies: ["BKCCCLI", "BKCC", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "BKCCCLITests", dependencies: ["BKCCCLI", "BKCC", "CJansson"], exclude: ["Fixtures"]),
+        .testTarget(name: "BKCCCLITests", dependencies: ["BKCCCLI", "BKCC", "BKCCTestSupport", "CJansson"], exclude: ["Fixtures"]),
     ]
 )

@@ -109,7 +109,10 @@ import Testing
 
     @Test func testSniff() throws {
         // As the check pass sniffs: the source's first chunk, after the byte-order mark (dropped by ByteSource).
-        func sniff(_ text: String) throws -> InputFormat { InputFormat.sniff(try ByteSource(path: temporaryFile(text)).peek()) }
+        func sniff(_ text: String) throws -> InputFormat {
+            let source = try ByteSource(path: temporaryFile(text))
+            return withExtendedLifetime(source) { InputFormat.sniff((try? source.peek()) ?? UnsafeRawBufferPointer(start: nil, count: 0)) }
+        }
         #expect(try sniff("\u{FEFF}\n [") == .json)
         #expect(try sniff("  {\"a\":1}") == .jsonl)
         #expect(try sniff("a,b") == .csv)

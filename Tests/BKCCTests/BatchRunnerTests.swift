@@ -213,7 +213,7 @@ func client(concurrency: Int = 1, retries: Int = 3) throws(BKCCError) -> Client 
         let details = switches(3)
         try details[1]!.set("bk_asset_id", "")
         let server = ScriptedServer { server, _, details in server.createAll(details) }
-        let aborted = error { () throws(BKCCError) in
+        let aborted = thrown { () throws(BKCCError) in
             try client().batchCreateInstances(objectID: "bk_switch", details: details, transport: server.transport)
         }
         #expect(aborted?.status == .validation)

@@ -20,7 +20,7 @@ import Testing
     @Test func gatewayDefaultsToHeaderCredentials() throws {
         let config = try Configuration(json: json(#"{"url": "https://gw", "api": "apigw", "app_code": "a", "app_secret": "s", "access_token": "t"}"#))
         #expect(config.auth == .header)
-        let bodyAuth = error { () throws(BKCCError) in
+        let bodyAuth = thrown { () throws(BKCCError) in
             try Configuration(json: json(#"{"url": "https://gw", "api": "apigw", "auth": "body", "app_code": "a", "app_secret": "s", "username": "u"}"#))
         }
         #expect(bodyAuth?.message.contains("header only") == true)
@@ -45,7 +45,7 @@ import Testing
     func invalidKeysAreNamed(change: String, message: String) throws {
         let config = json(minimal)
         for (key, value) in json(change).entries { try config.set(key, value) }
-        let failure = error { () throws(BKCCError) in try Configuration(json: config) }
+        let failure = thrown { () throws(BKCCError) in try Configuration(json: config) }
         #expect(failure?.status == .invalidArgument)
         #expect(failure?.message.contains(message) == true, "\(failure?.message ?? "")")
         #expect(failure?.message.contains("S3CRET") == false)

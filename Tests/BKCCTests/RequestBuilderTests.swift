@@ -48,9 +48,9 @@ import Testing
         let builder = RequestBuilder(configuration: esbConfig)
         let many = try JSON.array()
         for _ in 0..<201 { try many.append(details[0]!) }
-        #expect(error { () throws(BKCCError) in try builder.batchCreate(objectID: "bk_switch", details: many) }?.message.contains("1 to 200") == true)
-        #expect(error { () throws(BKCCError) in try builder.batchCreate(objectID: "bk_switch", details: json("[]")) }?.status == .invalidArgument)
-        #expect(error { () throws(BKCCError) in try builder.batchCreate(objectID: "../x", details: details) }?.status == .invalidArgument)
+        #expect(thrown { () throws(BKCCError) in try builder.batchCreate(objectID: "bk_switch", details: many) }?.message.contains("1 to 200") == true)
+        #expect(thrown { () throws(BKCCError) in try builder.batchCreate(objectID: "bk_switch", details: json("[]")) }?.status == .invalidArgument)
+        #expect(thrown { () throws(BKCCError) in try builder.batchCreate(objectID: "../x", details: details) }?.status == .invalidArgument)
     }
 
     @Test func searchRequest() throws {

@@ -9,7 +9,7 @@ import Testing
 
     @Test(arguments: ["biz", "set", "module", "host", "process", "plat", "bk_biz_set_obj", "bk_project", "", "1abc", "a-b", "a/b", "交换机"])
     func refusedModels(id: String) {
-        #expect(error { () throws(BKCCError) in try Validation.checkObjectID(id) }?.status == .validation)
+        #expect(thrown { () throws(BKCCError) in try Validation.checkObjectID(id) }?.status == .validation)
     }
 
     @Test func everyProblemIsReportedPerIndex() throws {
@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test func wrongShapes() {
-        #expect(error { () throws(BKCCError) in try Validation.problems(in: json("{}")) }?.status == .invalidArgument)
-        #expect(error { () throws(BKCCError) in try Validation.problems(in: json("[]")) }?.status == .validation)
+        #expect(thrown { () throws(BKCCError) in try Validation.problems(in: json("{}")) }?.status == .invalidArgument)
+        #expect(thrown { () throws(BKCCError) in try Validation.problems(in: json("[]")) }?.status == .validation)
     }
 }

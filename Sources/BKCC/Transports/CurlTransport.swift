@@ -76,6 +76,23 @@ final class CurlTransport: Transport, @unchecked Sendable {
         }
         // A POST body over 1 KiB would otherwise wait for "100 Continue", a round trip per request.
         transfer.headerList = curl_slist_append(transfer.headerList, "Expect:")
+        let status = configure(handle, for: request, body: body, transfer: transfer)
+        guard status == CURLE_OK else {
+            idleHandles.append(handle)
+            let message = String(cString: curl_easy_strerror(status))
+            finished.append((tag, .notSent(BKCCError(.invalidArgument, "cannot set up the request: \(message)"), retryable: false)))
+            return
+        }
+        guard curl_multi_add_handle(multi, handle) == CURLM_OK else {
+            idleHandles.append(handle)
+            finished.append((tag, .notSent(BKCCError(.noMemory, "curl_multi_add_handle failed"), retryable: false)))
+            return
+        }
+        active[handle] = transfer
+    }
+
+    /// Sets every option of one transfer; the first failure, if any.
+    private func configure(_ handle: UnsafeMutableRawPointer, for request: HTTPRequest, body: [UInt8], transfer: Transfer) -> CURLcode {
         let config = configuration
         let user = Unmanaged.passUnretained(transfer).toOpaque()
         var status = CURLE_OK
@@ -110,18 +127,7 @@ final class CurlTransport: Transport, @unchecked Sendable {
         check(bkcc_curl_set_long(handle, CURLOPT_SSL_VERIFYHOST, config.verifyTLS ? 2 : 0))
         if let caFile = config.caFile { check(bkcc_curl_set_ptr(handle, CURLOPT_CAINFO, caFile)) }
         if let proxy = config.proxy { check(bkcc_curl_set_ptr(handle, CURLOPT_PROXY, proxy)) }
-        guard status == CURLE_OK else {
-            idleHandles.append(handle)
-            let message = String(cString: curl_easy_strerror(status))
-            finished.append((tag, .notSent(BKCCError(.invalidArgument, "cannot set up the request: \(message)"), retryable: false)))
-            return
-        }
-        guard curl_multi_add_handle(multi, handle) == CURLM_OK else {
-            idleHandles.append(handle)
-            finished.append((tag, .notSent(BKCCError(.noMemory, "curl_multi_add_handle failed"), retryable: false)))
-            return
-        }
-        active[handle] = transfer
+        return status
     }
 
     func poll(timeoutMs: Int) -> [(tag: Int, outcome: TransportOutcome)] {
