@@ -64,7 +64,7 @@ $(BUILD)/test_abi: Tests/C/test_abi.c Tests/C/check.h $(DIST)/include/bkcc.h $(D
 	@mkdir -p $(BUILD)
 	$(CC) $(CTEST_FLAGS) -I$(DIST)/include $< -o $@ -L$(DIST)/lib -lbkcc -ljansson
 
-$(BUILD)/test_batch: Tests/C/test_batch.c Tests/C/check.h $(DIST)/include/bkcc.h $(DIST)/lib/libbkcc.so.0
+$(BUILD)/test_batch: Tests/C/test_batch.c Tests/C/check.h Tests/C/emulator.h $(DIST)/include/bkcc.h $(DIST)/lib/libbkcc.so.0
 	@mkdir -p $(BUILD)
 	$(CC) $(CTEST_FLAGS) -I$(DIST)/include $< -o $@ -L$(DIST)/lib -lbkcc -ljansson -lcurl -lpthread
 
@@ -132,7 +132,7 @@ $(BUILD)/asan/test_abi: Tests/C/test_abi.c Tests/C/check.h $(DIST)/include/bkcc.
 	@mkdir -p $(BUILD)/asan
 	$(CC) $(CTEST_FLAGS) -fsanitize=address,undefined -fno-omit-frame-pointer -I$(DIST)/include $< -o $@ -L$(DIST)/lib -lbkcc -ljansson
 
-$(BUILD)/asan/test_batch: Tests/C/test_batch.c Tests/C/check.h $(DIST)/include/bkcc.h $(DIST)/lib/libbkcc.so.0
+$(BUILD)/asan/test_batch: Tests/C/test_batch.c Tests/C/check.h Tests/C/emulator.h $(DIST)/include/bkcc.h $(DIST)/lib/libbkcc.so.0
 	@mkdir -p $(BUILD)/asan
 	$(CC) $(CTEST_FLAGS) -fsanitize=address,undefined -fno-omit-frame-pointer -I$(DIST)/include $< -o $@ -L$(DIST)/lib -lbkcc -ljansson -lcurl -lpthread
 

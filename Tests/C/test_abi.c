@@ -3,6 +3,7 @@
  * Run under valgrind by `make test`. Prints "N passed, N failed" and exits non-zero on any failure. */
 #include <bkcc.h>
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +68,211 @@ static void test_version_and_names(void) {
   bkcc_client_free(NULL);
   bkcc_client_set_transport(NULL, NULL, NULL);
   bkcc_client_set_progress(NULL, NULL, NULL);
+}
+
+static void test_status_text(void) {
+  const char *texts[BKCC_ENOMEM + 1];
+  for (int status = BKCC_OK; status <= BKCC_ENOMEM; status++) {
+    const char *text = bkcc_status_text(status);
+    texts[status] = text;
+    int ok = text != NULL && strlen(text) >= 8 && strlen(text) < 200 && text[strlen(text) - 1] == '.' &&
+             valid_utf8(text) && strcmp(text, bkcc_status_name(status)) != 0 && strstr(text, "BKCC_") == NULL;
+    if (!ok) fprintf(stderr, "bkcc_status_text(%d) = \"%s\"\n", status, text ? text : "NULL");
+    CHECK(ok);
+    CHECK(bkcc_status_text(status) == text); /* static: the same string every time, nothing to free */
+    for (int other = BKCC_OK; text && other < status; other++) CHECK(strcmp(texts[other], text) != 0);
+  }
+  CHECK(contains(texts[BKCC_EAPI], "result:false"));
+  CHECK(contains(texts[BKCC_OK], "uccess"));
+  CHECK(contains(texts[BKCC_ENOMEM], "memory"));
+  CHECK(contains(texts[BKCC_EVALIDATION], "nothing was sent"));
+  /* Unknown values get a sentence too: one that names no known status. */
+  const int unknown[] = {-1, BKCC_ENOMEM + 1, 1000, INT_MAX, INT_MIN};
+  for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
+    const char *text = bkcc_status_text(unknown[i]);
+    CHECK(text != NULL && strlen(text) >= 8 && text[strlen(text) - 1] == '.' && strcmp(text, "BKCC_UNKNOWN") != 0);
+    for (int status = BKCC_OK; text && status <= BKCC_ENOMEM; status++) CHECK(strcmp(texts[status], text) != 0);
+  }
+}
+
+/* 1 when value is the JSON that text spells. */
+static int is_json(const json_t *value, const char *text) {
+  json_t *expected = load(text);
+  int same = json_equal(value, expected);
+  json_decref(expected);
+  return same;
+}
+
+static int in_strings(const json_t *array, const char *s) {
+  size_t i;
+  json_t *value;
+  json_array_foreach(array, i, value) {
+    if (json_is_string(value) && strcmp(json_string_value(value), s) == 0) return 1;
+  }
+  return 0;
+}
+
+/* ESB_CONFIG with key set to value (stolen); 1 when bkcc_client_new accepts it. */
+static int config_accepted(const char *key, json_t *value) {
+  json_t *config = load(ESB_CONFIG);
+  json_object_set_new(config, key, value);
+  bkcc_error err;
+  bkcc_client *client = bkcc_client_new(config, &err);
+  bkcc_client_free(client);
+  json_decref(config);
+  return client != NULL;
+}
+
+/* The configuration keys bkcc.h documents (bkcc_client_new), in its order. */
+static const char *const CONFIG_KEYS[] = {
+    "url",      "api",        "stage",      "app_code",           "app_secret", "username",    "token",
+    "access_token", "auth",   "language",   "timeout_ms",         "connect_timeout_ms", "verify_tls", "ca_file",
+    "proxy",    "concurrency", "max_requests_per_second", "retries", "user_agent", "headers"};
+#define CONFIG_KEY_COUNT (sizeof CONFIG_KEYS / sizeof CONFIG_KEYS[0])
+
+/* One entry of the schema: its fields' types, and what bkcc_client_new does with its default, range and choices. */
+static void check_schema_entry(const json_t *entry, const char *key) {
+  const char *type = json_string_value(json_object_get(entry, "type"));
+  const json_t *def = json_object_get(entry, "default");
+  const json_t *range = json_object_get(entry, "range");
+  const json_t *choices = json_object_get(entry, "choices");
+  const json_t *environment = json_object_get(entry, "environment");
+  int numeric = type && (strcmp(type, "integer") == 0 || strcmp(type, "number") == 0);
+  int ok = type && (numeric || strcmp(type, "string") == 0 || strcmp(type, "boolean") == 0 || strcmp(type, "object") == 0) &&
+           json_is_boolean(json_object_get(entry, "required")) && json_is_boolean(json_object_get(entry, "secret")) &&
+           json_string_length(json_object_get(entry, "help")) > 0 && (json_is_null(def) || json_is_string(def)) &&
+           json_is_array(environment) && (!choices || json_is_array(choices)) && (numeric || !range);
+  if (!ok) fprintf(stderr, "schema entry %s: bad fields\n", key);
+  CHECK(ok);
+  size_t i;
+  json_t *name;
+  json_array_foreach(environment, i, name) {
+    const char *s = json_string_value(name);
+    CHECK(s && s[0] && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == strlen(s));
+  }
+  /* The default is JSON text of the key's type, and bkcc_client_new accepts it. */
+  if (json_is_string(def)) {
+    json_t *value = json_loads(json_string_value(def), JSON_DECODE_ANY, NULL);
+    int typed = value && ((strcmp(type, "string") == 0 && json_is_string(value)) ||
+                          (strcmp(type, "integer") == 0 && json_is_integer(value)) ||
+                          (strcmp(type, "number") == 0 && json_is_number(value)) ||
+                          (strcmp(type, "boolean") == 0 && json_is_boolean(value)) ||
+                          (strcmp(type, "object") == 0 && json_is_object(value)));
+    if (!typed) fprintf(stderr, "schema entry %s: default %s is not JSON text of type %s\n", key, json_string_value(def), type);
+    CHECK(typed);
+    if (typed) CHECK(config_accepted(key, json_incref(value)));
+    json_decref(value);
+  }
+  /* The range's ends are accepted and what is just outside them is refused. */
+  if (numeric) {
+    int integer = strcmp(type, "integer") == 0;
+    const json_t *low = json_array_get(range, 0), *high = json_array_get(range, 1);
+    CHECK(json_is_array(range) && json_array_size(range) == 2 && json_is_number(low) && (json_is_number(high) || json_is_null(high)));
+    if (json_is_number(low)) {
+      double l = json_number_value(low);
+      CHECK(config_accepted(key, integer ? json_integer((json_int_t)l) : json_real(l)));
+      CHECK(!config_accepted(key, integer ? json_integer((json_int_t)l - 1) : json_real(l - 0.5)));
+    }
+    if (json_is_number(high)) {
+      double h = json_number_value(high);
+      CHECK(!json_is_number(low) || json_number_value(low) <= h);
+      CHECK(config_accepted(key, integer ? json_integer((json_int_t)h) : json_real(h)));
+      CHECK(!config_accepted(key, integer ? json_integer((json_int_t)h + 1) : json_real(h + 0.5)));
+    }
+  }
+  /* Every choice is accepted, and a string that is not one is refused. */
+  if (json_array_size(choices) > 0) {
+    json_t *choice;
+    json_array_foreach(choices, i, choice) {
+      CHECK(json_is_string(choice) && config_accepted(key, json_incref(choice)));
+    }
+    CHECK(!config_accepted(key, json_string("not-a-choice")));
+  }
+  /* A required key cannot be left out. */
+  if (json_is_true(json_object_get(entry, "required"))) {
+    json_t *config = load(ESB_CONFIG);
+    json_object_del(config, key);
+    bkcc_error err;
+    bkcc_client *client = bkcc_client_new(config, &err);
+    CHECK(client == NULL && err.status == BKCC_EINVAL && contains(err.message, key));
+    bkcc_client_free(client);
+    json_decref(config);
+  }
+}
+
+static void test_config_schema(void) {
+  const char *text = bkcc_config_schema();
+  CHECK(text != NULL && bkcc_config_schema() == text); /* static */
+  json_error_t error;
+  json_t *schema = text ? json_loads(text, JSON_REJECT_DUPLICATES, &error) : NULL;
+  if (text && !schema) fprintf(stderr, "bkcc_config_schema: not JSON: %s\n", error.text);
+  CHECK(json_is_array(schema) && json_array_size(schema) == CONFIG_KEY_COUNT);
+  /* Each documented key once, in the header's order, and nothing else. */
+  for (size_t k = 0; k < CONFIG_KEY_COUNT; k++) {
+    json_t *entry = json_array_get(schema, k);
+    const char *key = json_string_value(json_object_get(entry, "key"));
+    if (!key || strcmp(key, CONFIG_KEYS[k]) != 0) {
+      fprintf(stderr, "bkcc_config_schema()[%zu]: key %s, expected %s\n", k, key ? key : "NULL", CONFIG_KEYS[k]);
+    }
+    CHECK(json_is_object(entry) && key && strcmp(key, CONFIG_KEYS[k]) == 0);
+    if (json_is_object(entry)) check_schema_entry(entry, CONFIG_KEYS[k]);
+  }
+  /* No environment variable serves two keys. */
+  size_t i, j;
+  json_t *entry, *other;
+  json_array_foreach(schema, i, entry) {
+    json_array_foreach(schema, j, other) {
+      size_t e;
+      json_t *name;
+      json_array_foreach(json_object_get(entry, "environment"), e, name) {
+        if (j != i) CHECK(!in_strings(json_object_get(other, "environment"), json_string_value(name)));
+      }
+    }
+  }
+  /* What the header says of particular keys. */
+  json_t *by_key = json_object();
+  json_array_foreach(schema, i, entry) {
+    if (json_is_string(json_object_get(entry, "key"))) json_object_set(by_key, json_string_value(json_object_get(entry, "key")), entry);
+  }
+  json_t *url = json_object_get(by_key, "url");
+  CHECK(json_is_true(json_object_get(url, "required")) && json_is_false(json_object_get(url, "secret")));
+  CHECK(strcmp(json_string_value(json_object_get(url, "type")), "string") == 0);
+  CHECK(is_json(json_object_get(url, "environment"), "[\"BK_COMPONENT_API_URL\"]"));
+  for (size_t k = 0; k < CONFIG_KEY_COUNT; k++) {
+    const char *key = CONFIG_KEYS[k];
+    int secret = strcmp(key, "app_secret") == 0 || strcmp(key, "token") == 0 || strcmp(key, "access_token") == 0;
+    int required = strcmp(key, "url") == 0 || strcmp(key, "app_code") == 0 || strcmp(key, "app_secret") == 0;
+    CHECK(json_is_boolean(json_object_get(json_object_get(by_key, key), "secret")) &&
+          json_is_true(json_object_get(json_object_get(by_key, key), "secret")) == secret);
+    if (json_is_true(json_object_get(json_object_get(by_key, key), "required")) != required) {
+      fprintf(stderr, "bkcc_config_schema: %s required is not %d\n", key, required);
+    }
+    CHECK(json_is_true(json_object_get(json_object_get(by_key, key), "required")) == required);
+  }
+  CHECK(in_strings(json_object_get(json_object_get(by_key, "app_code"), "environment"), "BK_APP_CODE"));
+  CHECK(in_strings(json_object_get(json_object_get(by_key, "app_secret"), "environment"), "BK_APP_SECRET"));
+  CHECK(in_strings(json_object_get(json_object_get(by_key, "username"), "environment"), "BK_USERNAME"));
+  json_t *concurrency = json_object_get(by_key, "concurrency");
+  CHECK(strcmp(json_string_value(json_object_get(concurrency, "type")), "integer") == 0);
+  CHECK(json_number_value(json_array_get(json_object_get(concurrency, "range"), 0)) == 1 &&
+        json_number_value(json_array_get(json_object_get(concurrency, "range"), 1)) == 64);
+  CHECK(strcmp(json_string_value(json_object_get(concurrency, "default")), "4") == 0);
+  json_t *retries = json_object_get(by_key, "retries");
+  CHECK(json_number_value(json_array_get(json_object_get(retries, "range"), 0)) == 0 &&
+        json_number_value(json_array_get(json_object_get(retries, "range"), 1)) == 10);
+  CHECK(strcmp(json_string_value(json_object_get(retries, "default")), "3") == 0);
+  CHECK(strcmp(json_string_value(json_object_get(json_object_get(by_key, "timeout_ms"), "default")), "60000") == 0);
+  CHECK(strcmp(json_string_value(json_object_get(json_object_get(by_key, "connect_timeout_ms"), "default")), "10000") == 0);
+  CHECK(strcmp(json_string_value(json_object_get(json_object_get(by_key, "verify_tls"), "default")), "true") == 0);
+  CHECK(strcmp(json_string_value(json_object_get(json_object_get(by_key, "api"), "default")), "\"esb\"") == 0);
+  CHECK(strcmp(json_string_value(json_object_get(json_object_get(by_key, "stage"), "default")), "\"prod\"") == 0);
+  CHECK(strcmp(json_string_value(json_object_get(json_object_get(by_key, "auth"), "default")), "\"body\"") == 0);
+  CHECK(is_json(json_object_get(json_object_get(by_key, "api"), "choices"), "[\"esb\", \"apigw\"]"));
+  CHECK(is_json(json_object_get(json_object_get(by_key, "auth"), "choices"), "[\"body\", \"header\"]"));
+  CHECK(is_json(json_object_get(json_object_get(by_key, "language"), "choices"), "[\"en\", \"zh-cn\"]"));
+  CHECK(strcmp(json_string_value(json_object_get(json_object_get(by_key, "headers"), "type")), "object") == 0);
+  json_decref(by_key);
+  json_decref(schema);
 }
 
 static void test_client_new(void) {
@@ -217,23 +423,98 @@ static void test_validate(void) {
   CHECK_STATUS(err, BKCC_EINVAL);
 }
 
+static int request_id_ok(const char *id) { return id != NULL && strlen(id) == 32 && strspn(id, "0123456789abcdef") == 32; }
+
+/* 1 when a and b are the same request: method, url, body and headers, but for each request's own X-Request-Id. */
+static int same_request(const json_t *a, const json_t *b) {
+  json_t *ha = json_deep_copy(json_object_get(a, "headers"));
+  json_t *hb = json_deep_copy(json_object_get(b, "headers"));
+  int ok = request_id_ok(json_string_value(json_object_get(ha, "X-Request-Id"))) &&
+           request_id_ok(json_string_value(json_object_get(hb, "X-Request-Id")));
+  json_object_del(ha, "X-Request-Id");
+  json_object_del(hb, "X-Request-Id");
+  ok = ok && json_object_size(a) == 4 && json_object_size(b) == 4 && json_is_object(ha) && json_equal(ha, hb) &&
+       json_is_string(json_object_get(a, "method")) && json_equal(json_object_get(a, "method"), json_object_get(b, "method")) &&
+       json_is_string(json_object_get(a, "url")) && json_equal(json_object_get(a, "url"), json_object_get(b, "url")) &&
+       json_is_object(json_object_get(a, "body")) && json_equal(json_object_get(a, "body"), json_object_get(b, "body"));
+  json_decref(ha);
+  json_decref(hb);
+  return ok;
+}
+
+/* The request that a client made from config_json builds for details with bkcc_build_request (a new reference, NULL on
+   failure), checked to be the request bkcc_build_request_json builds from the same details as text. */
+static json_t *built(const char *config_json, const char *bk_obj_id, const json_t *details) {
+  bkcc_error err;
+  bkcc_client *client = bkcc_client_new_json(config_json, &err);
+  CHECK(client != NULL);
+  json_t *request = bkcc_build_request(client, bk_obj_id, details, &err);
+  CHECK_STATUS(err, BKCC_OK);
+  char *details_text = json_dumps(details, JSON_COMPACT);
+  memset(&err, 0x55, sizeof err);
+  char *text = bkcc_build_request_json(client, bk_obj_id, details_text, &err);
+  CHECK_STATUS(err, BKCC_OK);
+  CHECK(err.message[0] == '\0');
+  json_t *from_text = text ? json_loads(text, JSON_REJECT_DUPLICATES, NULL) : NULL;
+  int same = request && from_text && same_request(request, from_text) && strchr(text, '\n') == NULL;
+  if (!same) fprintf(stderr, "bkcc_build_request_json: %s\n", text ? text : "NULL");
+  CHECK(same);
+  json_decref(from_text);
+  bkcc_free(text);
+  free(details_text);
+  bkcc_client_free(client);
+  return request;
+}
+
+/* What bkcc_build_request_json refuses (NULL, BKCC_EINVAL). */
+static void test_build_request_json_refuses(const bkcc_client *client, const json_t *details) {
+  char *good = json_dumps(details, JSON_COMPACT);
+  json_t *many = json_array();
+  for (int i = 0; i < BKCC_MAX_BATCH; i++) json_array_append(many, json_array_get(details, 0));
+  char *most = json_dumps(many, JSON_COMPACT);
+  json_array_append(many, json_array_get(details, 0));
+  char *too_many = json_dumps(many, JSON_COMPACT);
+  json_decref(many);
+  bkcc_error err;
+  char *text = bkcc_build_request_json(client, "bk_switch", most, &err); /* BKCC_MAX_BATCH is allowed */
+  CHECK_STATUS(err, BKCC_OK);
+  CHECK(text != NULL);
+  bkcc_free(text);
+  const struct {
+    const bkcc_client *client;
+    const char *obj, *details;
+  } bad[] = {
+      {NULL, "bk_switch", good},      {client, NULL, good},          {client, "bk_switch", NULL},
+      {client, "bk_switch", ""},      {client, "bk_switch", "[{"},   {client, "bk_switch", "{}"},
+      {client, "bk_switch", "[]"},    {client, "bk_switch", "7"},    {client, "bk_switch", too_many},
+      {client, "bk_switch", "[{\"bk_inst_name\": \"a\xff\"}]"},      {client, "bk_sw\xc3", good},
+      {client, "bk_switch/../x", good},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    text = bkcc_build_request_json(bad[i].client, bad[i].obj, bad[i].details, &err);
+    if (text || err.status != BKCC_EINVAL) fprintf(stderr, "build_request_json bad[%zu]: %s\n", i, bkcc_status_name(err.status));
+    CHECK(text == NULL);
+    CHECK_STATUS(err, BKCC_EINVAL);
+    bkcc_free(text);
+  }
+  CHECK(bkcc_build_request_json(client, "bk_switch", too_many, &err) == NULL && contains(err.message, "1 to 200"));
+  CHECK(bkcc_build_request_json(client, "bk_switch", NULL, NULL) == NULL); /* err may be NULL */
+  free(too_many);
+  free(most);
+  free(good);
+}
+
 static void test_build_request(void) {
   bkcc_error err;
   json_t *details = load(THREE_DETAILS);
-  bkcc_client *client = bkcc_client_new_json(ESB_CONFIG, &err);
-  CHECK(client != NULL);
-
-  json_t *request = bkcc_build_request(client, "bk_switch", details, &err);
-  CHECK_STATUS(err, BKCC_OK);
-  CHECK(request != NULL);
+  json_t *request = built(ESB_CONFIG, "bk_switch", details);
   if (request) {
     CHECK(strcmp(json_string_value(json_object_get(request, "method")), "POST") == 0);
     CHECK(strcmp(json_string_value(json_object_get(request, "url")),
                  "http://127.0.0.1:9/api/c/compapi/v2/cc/batch_create_inst/") == 0);
     json_t *headers = json_object_get(request, "headers");
     CHECK(strcmp(json_string_value(json_object_get(headers, "Content-Type")), "application/json") == 0);
-    const char *id = json_string_value(json_object_get(headers, "X-Request-Id"));
-    CHECK(id != NULL && strlen(id) == 32 && strspn(id, "0123456789abcdef") == 32);
+    CHECK(request_id_ok(json_string_value(json_object_get(headers, "X-Request-Id"))));
     CHECK(json_object_get(headers, "X-Bkapi-Authorization") == NULL);
     json_t *body = json_object_get(request, "body");
     CHECK(strcmp(json_string_value(json_object_get(body, "bk_app_code")), "app") == 0);
@@ -244,6 +525,15 @@ static void test_build_request(void) {
   }
   json_decref(request);
 
+  /* Text that is not ASCII, and escapes, come through the JSON variant unchanged. */
+  json_t *unicode = load("[{\"bk_inst_name\": \"\xe4\xba\xa4\xe6\x8d\xa2\xe6\x9c\xba-\\u00e9\", \"bk_asset_id\": \"q\\\"\\\\/\\t1\"}]");
+  request = built(ESB_CONFIG, "bk_switch", unicode);
+  CHECK(request && json_equal(json_object_get(json_object_get(request, "body"), "details"), unicode));
+  json_decref(request);
+  json_decref(unicode);
+
+  bkcc_client *client = bkcc_client_new_json(ESB_CONFIG, &err);
+  CHECK(client != NULL);
   CHECK(bkcc_build_request(NULL, "bk_switch", details, &err) == NULL);
   CHECK_STATUS(err, BKCC_EINVAL);
   CHECK(bkcc_build_request(client, NULL, details, &err) == NULL);
@@ -262,13 +552,12 @@ static void test_build_request(void) {
   CHECK_STATUS(err, BKCC_OK);
   json_decref(request);
   json_decref(many);
+  test_build_request_json_refuses(client, details);
   bkcc_client_free(client);
 
   /* Header credentials on the ESB; the gateway's route, stage and language header. */
-  client = bkcc_client_new_json("{\"url\": \"http://cmdb.example/\", \"app_code\": \"app\", \"app_secret\": \"S\","
-                                " \"token\": \"TOK\", \"auth\": \"header\", \"language\": \"zh-cn\"}", &err);
-  CHECK(client != NULL);
-  request = bkcc_build_request(client, "bk_router", details, &err);
+  request = built("{\"url\": \"http://cmdb.example/\", \"app_code\": \"app\", \"app_secret\": \"S\","
+                  " \"token\": \"TOK\", \"auth\": \"header\", \"language\": \"zh-cn\"}", "bk_router", details);
   if (request) {
     json_t *headers = json_object_get(request, "headers");
     json_t *auth = load(json_string_value(json_object_get(headers, "X-Bkapi-Authorization")));
@@ -279,12 +568,9 @@ static void test_build_request(void) {
     CHECK(json_object_get(json_object_get(request, "body"), "bk_app_secret") == NULL);
   }
   json_decref(request);
-  bkcc_client_free(client);
 
-  client = bkcc_client_new_json("{\"url\": \"https://gw.example\", \"api\": \"apigw\", \"stage\": \"stag\","
-                                " \"app_code\": \"app\", \"app_secret\": \"S\", \"access_token\": \"AT\"}", &err);
-  CHECK(client != NULL);
-  request = bkcc_build_request(client, "bk_router", details, &err);
+  request = built("{\"url\": \"https://gw.example\", \"api\": \"apigw\", \"stage\": \"stag\","
+                  " \"app_code\": \"app\", \"app_secret\": \"S\", \"access_token\": \"AT\"}", "bk_router", details);
   if (request) {
     CHECK(strcmp(json_string_value(json_object_get(request, "url")),
                  "https://gw.example/api/bk-cmdb/stag/api/v3/createmany/instance/object/bk_router") == 0);
@@ -294,7 +580,6 @@ static void test_build_request(void) {
                    "\"access_token\":\"AT\""));
   }
   json_decref(request);
-  bkcc_client_free(client);
   json_decref(details);
 }
 
@@ -425,6 +710,8 @@ static void test_parse_response(void) {
 
 int main(void) {
   test_version_and_names();
+  test_status_text();
+  test_config_schema();
   test_client_new();
   test_validate();
   test_build_request();

@@ -1,5 +1,6 @@
 /* The batch runner through the C ABI, against the CMDB emulator (started here on a free loopback port):
- * exact stored sets, faults, threads, callbacks, a server killed mid-import, reconciliation.
+ * exact stored sets, faults, threads, callbacks, a server killed mid-import, reconciliation (also as JSON text).
+ * The emulator is started and driven through emulator.h.
  * Prints "N passed, N failed". */
 #define _POSIX_C_SOURCE 200809L
 #include <bkcc.h>
@@ -10,90 +11,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/types.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "check.h"
+#include "emulator.h"
 
-/* ---- the emulator ---------------------------------------------------------------------------------- */
-
-typedef struct {
-  pid_t pid;
-  char url[128];
-} emulator;
-
-static int emulator_start(emulator *em, const char *extra) {
-  int fds[2];
-  if (pipe(fds) != 0) return -1;
-  em->pid = fork();
-  if (em->pid == 0) {
-    dup2(fds[1], 1);
-    close(fds[0]);
-    close(fds[1]);
-    char command[512];
-    snprintf(command, sizeof command, "exec python3 Tests/Emulator/emulator.py --port 0 %s", extra ? extra : "");
-    execl("/bin/sh", "sh", "-c", command, (char *)NULL);
-    _exit(127);
-  }
-  close(fds[1]);
-  FILE *out = fdopen(fds[0], "r");
-  if (!out || !fgets(em->url, sizeof em->url, out)) return -1;
-  em->url[strcspn(em->url, "\r\n")] = '\0';
-  fclose(out);
-  return strncmp(em->url, "http://127.0.0.1:", 17) == 0 ? 0 : -1;
-}
-
-static void emulator_stop(emulator *em, int sig) {
-  if (em->pid > 0) {
-    kill(em->pid, sig);
-    waitpid(em->pid, NULL, 0);
-    em->pid = 0;
-  }
-}
-
-typedef struct {
-  char *data;
-  size_t size;
-} buffer;
-
-static size_t collect(char *data, size_t size, size_t count, void *user) {
-  buffer *b = user;
-  char *grown = realloc(b->data, b->size + size * count + 1);
-  if (!grown) return 0;
-  b->data = grown;
-  memcpy(b->data + b->size, data, size * count);
-  b->size += size * count;
-  b->data[b->size] = '\0';
-  return size * count;
-}
-
-/* GET (body NULL) or POST a control request; returns the parsed JSON answer (new reference). */
-static json_t *control(const emulator *em, const char *path, const char *body) {
-  char url[256];
-  snprintf(url, sizeof url, "%s%s", em->url, path);
-  buffer b = {NULL, 0};
-  CURL *curl = curl_easy_init();
-  curl_easy_setopt(curl, CURLOPT_URL, url);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
-  if (body) curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-  CURLcode rc = curl_easy_perform(curl);
-  curl_easy_cleanup(curl);
-  json_t *json = rc == CURLE_OK && b.data ? json_loads(b.data, 0, NULL) : NULL;
-  free(b.data);
-  return json;
-}
-
-static void set_faults(const emulator *em, const char *faults) { json_decref(control(em, "/_emulator/faults", faults)); }
+/* ---- what the emulator stores -------------------------------------------------------------------- */
 
 /* asset id -> bk_inst_id of what the emulator stores, as an object. */
 static json_t *stored(const emulator *em, const char *obj) {
-  char path[128];
-  snprintf(path, sizeof path, "/_emulator/instances?bk_obj_id=%s", obj);
-  json_t *list = control(em, path, NULL);
+  json_t *list = emulator_instances(em, obj);
   json_t *map = json_object();
   size_t i;
   json_t *row;
@@ -162,6 +89,15 @@ static int ids_match(const json_t *result, const json_t *details, const json_t *
   return 1;
 }
 
+/* What the emulator stores of bk_switch is `count` instances, and every created index's id is the stored one. */
+static int stored_matches(const emulator *em, const json_t *result, const json_t *details, size_t count) {
+  json_t *store = stored(em, "bk_switch");
+  int ok = json_object_size(store) == count && result && ids_match(result, details, store);
+  if (json_object_size(store) != count) fprintf(stderr, "stored %zu, expected %zu\n", json_object_size(store), count);
+  json_decref(store);
+  return ok;
+}
+
 /* ---- tests ---------------------------------------------------------------------------------------- */
 
 static void test_ten_thousand(const emulator *em) {
@@ -172,10 +108,7 @@ static void test_ten_thousand(const emulator *em) {
   CHECK(err.status == BKCC_OK);
   CHECK(result && map_size(result, "success_created") == 10000);
   CHECK(result && json_array_size(json_object_get(result, "requests")) == 50);
-  json_t *store = stored(em, "bk_switch");
-  CHECK(json_object_size(store) == 10000);
-  CHECK(result && ids_match(result, details, store) && accounted(result, 10000));
-  json_decref(store);
+  CHECK(stored_matches(em, result, details, 10000) && accounted(result, 10000));
   json_decref(result);
   json_decref(details);
   bkcc_client_free(client);
@@ -201,10 +134,7 @@ static void test_duplicates(const emulator *em) {
   CHECK(result && map_size(result, "success_created") == 890 && map_size(result, "error_msg") == 110);
   CHECK(result && strstr(json_string_value(json_object_get(json_object_get(result, "error_msg"), "5")), "duplicated") != NULL);
   CHECK(result && strstr(json_string_value(json_object_get(json_object_get(result, "error_msg"), "995")), "repeats details[985]") != NULL);
-  json_t *store = stored(em, "bk_switch");
-  CHECK(json_object_size(store) == 990);
-  CHECK(result && ids_match(result, details, store) && accounted(result, 1000));
-  json_decref(store);
+  CHECK(stored_matches(em, result, details, 990) && accounted(result, 1000));
   json_decref(result);
   json_decref(options);
   json_decref(details);
@@ -216,30 +146,28 @@ static void test_duplicates(const emulator *em) {
    stores is exactly what was created plus, for faults that strike after the inserts, the unknown items, once. */
 static void fault_case(const emulator *em, const char *fault, const char *kind, int stored_unknown, int expected_status,
                        int expected_requests) {
-  json_decref(control(em, "/_emulator/reset", "{}"));
+  CHECK(emulator_reset(em) == 0);
   bkcc_client *client = client_for(em, ", \"concurrency\": 1, \"timeout_ms\": 1500");
   json_t *details = switches(0, 600, "FA");
   char faults[256];
   /* "name:arg" as a string, limited to the next request */
   snprintf(faults, sizeof faults, "[{\"name\": \"%.*s\", \"arg\": %s, \"count\": 1}]", (int)strcspn(fault, ":"), fault,
            strchr(fault, ':') ? strchr(fault, ':') + 1 : "null");
-  set_faults(em, faults);
+  CHECK(emulator_set_faults(em, faults) == 0);
   bkcc_error err;
   json_t *result = bkcc_batch_create_inst(client, "bk_switch", details, NULL, &err);
   json_t *store = stored(em, "bk_switch");
-  json_t *stats = control(em, "/_emulator/stats", NULL);
-  int requests = (int)json_integer_value(json_object_get(json_object_get(stats, "requests"), "batch_create_inst"));
+  long requests = emulator_creates(em);
   int ok = result != NULL && accounted(result, 600) && err.status == expected_status &&
            map_size(result, kind) == 200 && json_object_get(json_object_get(result, kind), "0") != NULL &&
            map_size(result, "success_created") == 400 && json_object_size(store) == 400 + (size_t)stored_unknown &&
            ids_match(result, details, store) && requests == expected_requests;
   if (!ok) {
-    fprintf(stderr, "fault %s: status %s (%s), %s=%zu created=%zu stored=%zu requests=%d\n", fault,
+    fprintf(stderr, "fault %s: status %s (%s), %s=%zu created=%zu stored=%zu requests=%ld\n", fault,
             bkcc_status_name(err.status), err.message, kind, result ? map_size(result, kind) : 0,
             result ? map_size(result, "success_created") : 0, json_object_size(store), requests);
   }
   CHECK(ok);
-  json_decref(stats);
   json_decref(store);
   json_decref(result);
   json_decref(details);
@@ -255,41 +183,96 @@ static void test_faults(const emulator *em) {
   fault_case(em, "not_json", "unknown", 0, BKCC_EPARTIAL, 3);
   fault_case(em, "audit_fail", "unknown", 200, BKCC_EPARTIAL, 3);
   /* Rate limited: nothing was done, so the request is sent again and everything is created. */
-  json_decref(control(em, "/_emulator/reset", "{}"));
+  CHECK(emulator_reset(em) == 0);
   bkcc_client *client = client_for(em, ", \"concurrency\": 1");
   json_t *details = switches(0, 600, "RL");
-  set_faults(em, "[{\"name\": \"rate_limit\", \"count\": 2}]");
+  CHECK(emulator_set_faults(em, "[{\"name\": \"rate_limit\", \"count\": 2}]") == 0);
   bkcc_error err;
   json_t *result = bkcc_batch_create_inst(client, "bk_switch", details, NULL, &err);
-  json_t *stats = control(em, "/_emulator/stats", NULL);
   CHECK(err.status == BKCC_OK && result && map_size(result, "success_created") == 600);
-  CHECK(json_integer_value(json_object_get(json_object_get(stats, "requests"), "batch_create_inst")) == 5);
-  json_decref(stats);
+  CHECK(emulator_creates(em) == 5);
   json_decref(result);
   json_decref(details);
   bkcc_client_free(client);
 }
 
+/* bkcc_reconcile_json with the same arguments as JSON text gives the same result as bkcc_reconcile (`expected`, with
+   `expected_status`). */
+static int reconcile_json_agrees(bkcc_client *client, const json_t *details, const json_t *result, const char *options_json,
+                                 const json_t *expected, int expected_status) {
+  char *details_text = json_dumps(details, JSON_COMPACT);
+  char *result_text = json_dumps(result, JSON_COMPACT);
+  bkcc_error err;
+  char *text = bkcc_reconcile_json(client, "bk_switch", details_text, result_text, options_json, &err);
+  json_t *got = text ? json_loads(text, 0, NULL) : NULL;
+  int ok = got && json_equal(got, expected) && err.status == expected_status && strchr(text, '\n') == NULL;
+  if (!ok) {
+    fprintf(stderr, "bkcc_reconcile_json (options %s): %s (%s), expected %s; %.300s\n", options_json ? options_json : "NULL",
+            bkcc_status_name(err.status), err.message, bkcc_status_name(expected_status), text ? text : "NULL");
+  }
+  json_decref(got);
+  bkcc_free(text);
+  free(result_text);
+  free(details_text);
+  return ok;
+}
+
+/* What bkcc_reconcile_json refuses (NULL, BKCC_EINVAL): NULL arguments, bad JSON text, bad options. */
+static void reconcile_json_refuses(bkcc_client *client, const json_t *details, const json_t *result) {
+  char *d = json_dumps(details, JSON_COMPACT);
+  char *r = json_dumps(result, JSON_COMPACT);
+  bkcc_error err;
+  const char *bad_options[] = {"{\"bad\": 1}", "{\"unique_field\": 7}", "{\"unique_field\": \"\"}", "[]", "{", "",
+                               "{\"unique_field\": \"bk_asset_id\xff\"}"};
+  for (size_t i = 0; i < sizeof bad_options / sizeof bad_options[0]; i++) {
+    char *text = bkcc_reconcile_json(client, "bk_switch", d, r, bad_options[i], &err);
+    if (text || err.status != BKCC_EINVAL) fprintf(stderr, "bad_options[%zu]: %s\n", i, bkcc_status_name(err.status));
+    CHECK(text == NULL && err.status == BKCC_EINVAL);
+    bkcc_free(text);
+  }
+  const struct {
+    bkcc_client *client;
+    const char *obj, *details, *result;
+  } bad[] = {
+      {NULL, "bk_switch", d, r},          {client, NULL, d, r},          {client, "bk_switch", NULL, r},
+      {client, "bk_switch", d, NULL},     {client, "bk_switch", "[", r}, {client, "bk_switch", d, "{\"unknown\": "},
+      {client, "bk_switch", "{}", r},     {client, "bk_switch", d, "[]"}, {client, "bk_switch", "[\"\xc3\"]", r},
+      {client, "bk_sw\xc3", d, r},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    char *text = bkcc_reconcile_json(bad[i].client, bad[i].obj, bad[i].details, bad[i].result, NULL, &err);
+    if (text || err.status != BKCC_EINVAL) fprintf(stderr, "bad[%zu]: %s %s\n", i, bkcc_status_name(err.status), err.message);
+    CHECK(text == NULL && err.status == BKCC_EINVAL);
+    bkcc_free(text);
+  }
+  CHECK(bkcc_reconcile_json(NULL, "bk_switch", d, r, NULL, NULL) == NULL); /* err may be NULL */
+  free(r);
+  free(d);
+}
+
 static void test_reconcile(const emulator *em) {
-  json_decref(control(em, "/_emulator/reset", "{}"));
+  CHECK(emulator_reset(em) == 0);
   bkcc_client *client = client_for(em, ", \"concurrency\": 1");
   json_t *details = switches(0, 400, "RC");
-  set_faults(em, "[{\"name\": \"reset\", \"count\": 1}]");  /* the first 200 are stored, their answer lost */
+  CHECK(emulator_set_faults(em, "[{\"name\": \"reset\", \"count\": 1}]") == 0);  /* the first 200 are stored, their answer lost */
   bkcc_error err;
   json_t *result = bkcc_batch_create_inst(client, "bk_switch", details, NULL, &err);
   CHECK(result && map_size(result, "unknown") == 200);
   json_t *settled = bkcc_reconcile(client, "bk_switch", details, result, NULL, &err);
   CHECK(err.status == BKCC_OK);
   CHECK(settled && map_size(settled, "success_created") == 400 && map_size(settled, "unknown") == 0);
-  json_t *store = stored(em, "bk_switch");
-  CHECK(settled && ids_match(settled, details, store));
+  CHECK(stored_matches(em, settled, details, 400));
   CHECK(json_array_size(json_object_get(settled, "requests")) == 2);
+  CHECK(reconcile_json_agrees(client, details, result, NULL, settled, BKCC_OK));
+  CHECK(reconcile_json_agrees(client, details, result, "{\"unique_field\": \"bk_asset_id\"}", settled, BKCC_OK));
   /* Unknown items that were never stored come back not_created. */
   json_t *fake = json_pack("{s:{}, s:{}, s:{s:s, s:s}, s:{}}", "success_created", "error_msg", "unknown", "0", "x", "1", "y",
                            "skipped");
   json_t *missing = switches(0, 2, "NOPE");
   json_t *again = bkcc_reconcile(client, "bk_switch", missing, fake, NULL, &err);
   CHECK(again && map_size(again, "not_created") == 2 && err.status != BKCC_OK);
+  CHECK(again && reconcile_json_agrees(client, missing, fake, NULL, again, err.status));
+  reconcile_json_refuses(client, missing, fake);
   json_t *bad_options = json_pack("{s:i}", "bad", 1);
   CHECK(bkcc_reconcile(client, "bk_switch", missing, fake, bad_options, &err) == NULL && err.status == BKCC_EINVAL);
   json_decref(bad_options);
@@ -298,7 +281,6 @@ static void test_reconcile(const emulator *em) {
   json_decref(again);
   json_decref(missing);
   json_decref(fake);
-  json_decref(store);
   json_decref(settled);
   json_decref(result);
   json_decref(details);
@@ -323,7 +305,7 @@ static void *import_thread(void *arg) {
 }
 
 static void test_threads(const emulator *em) {
-  json_decref(control(em, "/_emulator/reset", "{}"));
+  CHECK(emulator_reset(em) == 0);
   bkcc_client *client = client_for(em, ", \"concurrency\": 2");
   pthread_t threads[8];
   thread_job jobs[8];
@@ -356,12 +338,12 @@ static int host_transport(const json_t *request, json_t **response, void *user) 
     snprintf(line, sizeof line, "%s: %s", name, json_string_value(value));
     headers = curl_slist_append(headers, line);
   }
-  buffer b = {NULL, 0};
+  emulator_buffer b = {NULL, 0};
   CURL *curl = curl_easy_init();
   curl_easy_setopt(curl, CURLOPT_URL, json_string_value(json_object_get(request, "url")));
   curl_easy_setopt(curl, CURLOPT_POSTFIELDS, json_string_value(json_object_get(request, "body")));
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, emulator_collect);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
   CURLcode rc = curl_easy_perform(curl);
   long status = 0;
@@ -380,7 +362,7 @@ static int cancel_after_first(const json_t *event, void *user) {
 }
 
 static void test_callbacks(const emulator *em) {
-  json_decref(control(em, "/_emulator/reset", "{}"));
+  CHECK(emulator_reset(em) == 0);
   bkcc_client *client = client_for(em, NULL);
   json_t *details = switches(0, 300, "CB");
   int mode = 0;
@@ -431,7 +413,9 @@ static void *kill_import(void *arg) {
 
 static void test_killed_server(void) {
   emulator em;
-  CHECK(emulator_start(&em, "--fault latency:100") == 0);
+  int started = emulator_start(&em, (const char *[]){"--fault", "latency:100", NULL}) == 0;
+  CHECK(started);
+  if (!started) return;
   bkcc_client *client = client_for(&em, ", \"concurrency\": 2, \"retries\": 1");
   kill_job job = {client, switches(0, 6000, "KI"), NULL};
   pthread_t thread;
@@ -439,13 +423,13 @@ static void test_killed_server(void) {
   /* Kill it once a few requests went through (bounded: at most 10 s of polling). */
   struct timespec pause = {0, 20 * 1000 * 1000};
   for (int i = 0; i < 500; i++) {
-    json_t *stats = control(&em, "/_emulator/stats", NULL);
+    json_t *stats = emulator_stats(&em);
     json_int_t created = json_integer_value(json_object_get(stats, "items_created"));
     json_decref(stats);
     if (created >= 400) break;
     nanosleep(&pause, NULL);
   }
-  emulator_stop(&em, SIGKILL);
+  CHECK(emulator_stop(&em, SIGKILL) == 128 + SIGKILL);
   pthread_join(thread, NULL);
   CHECK(job.result && accounted(job.result, 6000));
   CHECK(job.result && map_size(job.result, "error_msg") == 0);
@@ -463,13 +447,15 @@ int main(void) {
     return 2;
   }
   test_ten_thousand(&em);
-  json_decref(control(&em, "/_emulator/reset", "{}"));
+  CHECK(emulator_reset(&em) == 0);
   test_duplicates(&em);
   test_faults(&em);
   test_reconcile(&em);
   test_threads(&em);
   test_callbacks(&em);
-  emulator_stop(&em, SIGTERM);
+  if (!emulator_alive(&em)) emulator_print_stderr(&em);
+  CHECK(emulator_alive(&em));
+  CHECK(emulator_stop(&em, SIGTERM) == 0); /* it stops cleanly on SIGTERM */
   test_killed_server();
   curl_global_cleanup();
   printf("%d passed, %d failed\n", passed, failed);
