@@ -244,7 +244,7 @@ BKCC_WARN_UNUSED char *bkcc_build_request_json(const bkcc_client *client, const 
  * for result:false err->status is BKCC_EAPI with api_code set. Anything else gives NULL with BKCC_EHTTP
  * (an HTTP error status without an envelope, e.g. a proxy's HTML page) or BKCC_EPROTOCOL (not JSON,
  * truncated, wrong types, an index outside 0..detail_count-1 or in both maps, an id that is not a
- * positive integer).
+ * positive integer, one id for two items, result:true with a non-zero code or an HTTP error status).
  */
 BKCC_WARN_UNUSED json_t *bkcc_parse_response(int http_status, const char *body, size_t length,
                                              size_t detail_count, bkcc_error *err);

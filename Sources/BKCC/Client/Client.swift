@@ -6,6 +6,8 @@ import Synchronization
 public final class Client: Sendable {
     public let configuration: Configuration
     public let builder: RequestBuilder
+    /// Takes this client's secrets out of every text that comes back.
+    public let redactor: Redactor
     /// Idle libcurl transports, so that a second call reuses the first one's connections.
     let curlPool = Mutex<[CurlTransport]>([])
 
@@ -14,5 +16,6 @@ public final class Client: Sendable {
         try configuration.validate()
         self.configuration = configuration
         self.builder = RequestBuilder(configuration: configuration)
+        self.redactor = Redactor(configuration: configuration)
     }
 }

@@ -152,8 +152,10 @@ final class BatchEngine {
     // MARK: Outcomes
 
     private func handle(_ outcome: TransportOutcome, for pending: Pending) {
+        let redact = client.redactor
         switch outcome {
-        case .notSent(let error, let retryable):
+        case .notSent(let unredacted, let retryable):
+            let error = redact(unredacted)
             if retryable, pending.attempts <= client.configuration.retries {
                 retry(pending, after: nil)
                 return
@@ -162,7 +164,8 @@ final class BatchEngine {
             report(pending, .skipped, message: "\(error.advised)\(attempts)", status: error.status, error: error)
             // The server cannot be reached: every other request would fail the same way.
             stop(because: "the server could not be reached: \(error.advised)", error)
-        case .noAnswer(let error):
+        case .noAnswer(let unredacted):
+            let error = redact(unredacted)
             if operation.isRepeatable, pending.attempts <= client.configuration.retries {
                 retry(pending, after: nil)
                 return
@@ -173,7 +176,7 @@ final class BatchEngine {
                 retry(pending, after: nil)
                 return
             }
-            handle(AnswerRule.verdict(for: response), response: response, for: pending)
+            handle(redacted(AnswerRule.verdict(for: response)), response: response, for: pending)
         }
     }
 
@@ -192,13 +195,27 @@ final class BatchEngine {
         case .accepted(let envelope):
             switch operation.read(envelope, items: pending.items) {
             case .failure(let error):
-                unreadable(pending, error: error, httpStatus: response.status, stopsAll: AnswerRule.stopsAllStatuses.contains(response.status))
-            case .success(let outcomes):
+                unreadable(pending, error: client.redactor(error), httpStatus: response.status,
+                           stopsAll: AnswerRule.stopsAllStatuses.contains(response.status))
+            case .success(let read):
+                let outcomes = read.map(client.redactor.callAsFunction)
                 deliver(RequestRecord(clientRequestID: pending.requestID, serverRequestID: envelope.requestID,
                                       httpStatus: response.status, code: envelope.code, message: envelope.message,
                                       elapsedMs: elapsed(pending), attempts: pending.attempts, status: .ok,
                                       permission: envelope.permission, error: nil, items: outcomes))
             }
+        }
+    }
+
+    /// The verdict with every text the server sent cleared of this client's secrets.
+    private func redacted(_ verdict: AnswerRule.Verdict) -> AnswerRule.Verdict {
+        let redact = client.redactor
+        switch verdict {
+        case .accepted(let envelope): return .accepted(redact(envelope))
+        case .rateLimited(let error, let retryAfter): return .rateLimited(redact(error), retryAfter: retryAfter)
+        case .refused(let error, let envelope, let stopsAll): return .refused(redact(error), redact(envelope), stopsAll: stopsAll)
+        case .mayHaveActed(let error, let envelope): return .mayHaveActed(redact(error), redact(envelope))
+        case .unreadable(let error, let stopsAll): return .unreadable(redact(error), stopsAll: stopsAll)
         }
     }
 

@@ -35,7 +35,8 @@ extension BatchResult {
                                                          ("not_created", .notCreated)]
         for (key, kind) in messageMaps {
             for (index, value) in try BatchResult.entries(json, key, below: detailCount) {
-                record(ItemOutcome(index: index, kind: kind, message: value.string ?? value.serialized() ?? ""))
+                // Not serialized: a caller's value may be nested deep enough to overflow jansson's recursion.
+                record(ItemOutcome(index: index, kind: kind, message: value.string ?? "(a \(value.kind.name), not a message)"))
             }
         }
     }

@@ -21,6 +21,9 @@ public struct Tally: Sendable {
     private var firstFailureIndex = Int.max
     /// The first message of a failed item, for a status message when nothing else explains it.
     private var failureSample: String?
+    /// The first request (by index) that was answered with items not created: what the status's request id and
+    /// HTTP status name when no request-level failure does (every item refused one by one, say).
+    private var firstRefusingRequest: (index: Int, requestID: String, httpStatus: Int)?
 
     public init() {}
 
@@ -44,6 +47,10 @@ public struct Tally: Sendable {
         for item in record.items {
             count(item.kind, message: item.message)
             if item.kind == .failed, record.status == .ok { itemFailures += 1 }
+        }
+        if record.wasSent, let first = record.items.first(where: { $0.kind != .created }),
+           first.index < firstRefusingRequest?.index ?? .max {
+            firstRefusingRequest = (first.index, record.requestID, record.httpStatus)
         }
         if let error = record.error, let first = record.items.first, first.index < firstFailureIndex {
             firstFailureIndex = first.index
@@ -89,6 +96,7 @@ public struct Tally: Sendable {
                 error.requestID = cause.requestID
                 error.hint = cause.hint
             }
+            naming(&error)
             return (.partial, error)
         }
         if invalid == total {
@@ -100,7 +108,16 @@ public struct Tally: Sendable {
             cause.message = "\(cause.message) (\(counts))"
             return (cause.status == .ok ? .api : cause.status, cause)
         }
-        return (.api, BKCCError(.api, "no instance created (\(counts))" + (failureSample.map { "; first failure: \($0)" } ?? "")))
+        var error = BKCCError(.api, "no instance created (\(counts))" + (failureSample.map { "; first failure: \($0)" } ?? ""))
+        naming(&error)
+        return (.api, error)
+    }
+
+    /// Names the first request that left items not created, when the error names none yet.
+    private func naming(_ error: inout BKCCError) {
+        guard let request = firstRefusingRequest else { return }
+        if error.requestID.isEmpty { error.requestID = request.requestID }
+        if error.httpStatus == 0 { error.httpStatus = request.httpStatus }
     }
 
     /// `{"total", "created", "failed", "unknown", "skipped", "not_created"?}`, the result's `summary`.

@@ -35,6 +35,7 @@ public struct RequestBuilder: Sendable {
         guard (1...BatchLimits.maxBatch).contains(details.count) else {
             throw .invalid("details: a request takes 1 to \(BatchLimits.maxBatch) instances, got \(details.count)")
         }
+        try Validation.checkShapes(details.elements.enumerated().map { ($0.offset, $0.element) })
         return try request(.batchCreateInst, objectID: objectID, members: [("details", details)], requestID: requestID)
     }
 

@@ -71,10 +71,12 @@ public enum ResponseParser {
                                httpStatus: httpStatus, requestID: envelope.requestID))
         }
         guard (200..<300).contains(httpStatus) else { return untrusted("result:true with HTTP \(httpStatus)") }
+        guard envelope.code == 0 else { return untrusted("result:true with code \(envelope.code)") }
         guard let data = envelope.data, data.isObject else {
             return untrusted("result:true without a \"data\" object")
         }
         var created: [Int: Int64] = [:]
+        var owners: [Int64: Int] = [:]  // each new instance belongs to one item
         var failed: [Int: String] = [:]
         if let map = data["success_created"], !map.isNull {
             guard map.isObject else { return untrusted("\"success_created\" is a \(map.kind.name), not an object") }
@@ -86,6 +88,9 @@ public enum ResponseParser {
                     return untrusted("success_created[\(index)] is \(value.kind.name == "integer" ? "not positive" : "a \(value.kind.name)"), not an instance id")
                 }
                 created[index] = id
+                guard owners.updateValue(index, forKey: id) == nil else {
+                    return untrusted("bk_inst_id \(id) is given for two items")
+                }
             }
         }
         if let map = data["error_msg"], !map.isNull {

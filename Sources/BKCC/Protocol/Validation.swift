@@ -34,7 +34,7 @@ public enum Validation {
         var firstIndexOfAssetID: [String: Int] = [:]  // trimmed, as the server compares
         for (index, detail) in details.elements.enumerated() {
             for problem in detailProblems(detail) {
-                problems[index, default: []].append("details[\(index)]" + (problem.hasPrefix("must be") ? ": " : ".") + problem)
+                problems[index, default: []].append(locate(problem, at: index))
             }
             if let assetID = detail["bk_asset_id"]?.string {
                 let key = String(assetID.trimmingSpace())
@@ -55,6 +55,8 @@ public enum Validation {
     /// `"bk_asset_id: required, must be a non-empty string"`, or `"must be an object, got string"`.
     public static func detailProblems(_ detail: JSON) -> [String] {
         guard detail.isObject else { return ["must be an object, got \(detail.kind.name)"] }
+        // First: nothing else may look inside a value that is too deep, cyclic or not UTF-8.
+        if let problem = JSONShape.problem(detail) { return [problem] }
         var problems: [String] = []
         for key in requiredStrings {
             guard let value = detail[key] else {
@@ -72,6 +74,19 @@ public enum Validation {
             if let value = detail[key], value.kind != .string { problems.append("\(key): must be a string, got \(value.kind.name)") }
         }
         return problems
+    }
+
+    /// Refuses details that cannot be serialized safely (`JSONShape`), naming the first by its index: checked again
+    /// before any request is built, whatever validation the caller did.
+    static func checkShapes(_ details: [(index: Int, detail: JSON)]) throws(BKCCError) {
+        for (index, detail) in details {
+            if let problem = JSONShape.problem(detail) { throw .invalid(locate(problem, at: index)) }
+        }
+    }
+
+    /// "details[3].bk_sn: …", or "details[3]: must …" for the detail as a whole.
+    static func locate(_ problem: String, at index: Int) -> String {
+        "details[\(index)]" + (problem.hasPrefix("must ") ? ": " : ".") + problem
     }
 
     /// The first problem in index order, as one error (for on_invalid "abort").

@@ -77,14 +77,20 @@ public final class Console {
     public let stderrIsTerminal: Bool
     /// Terminal width for the progress bar.
     public let columns: Int
+    /// Whether lines to stdout / stderr go to a terminal: then control characters in them (which may come from a
+    /// server: ESC[2J …) are shown escaped, never sent raw.
+    private let escapeOut: Bool
+    private let escapeErr: Bool
 
     public init(out: @escaping (String) -> Void, err: @escaping (String) -> Void, flush: @escaping () -> Void = {},
-                stderrIsTerminal: Bool = false, columns: Int = 80) {
+                stderrIsTerminal: Bool = false, columns: Int = 80, stdoutIsTerminal: Bool = false) {
         outWriter = out
         errWriter = err
         flushOut = flush
         self.stderrIsTerminal = stderrIsTerminal
         self.columns = columns
+        escapeOut = stdoutIsTerminal
+        escapeErr = stderrIsTerminal
     }
 
     /// The process's own stdout (buffered) and stderr (unbuffered).
@@ -99,16 +105,37 @@ public final class Console {
                            writer.write(text)
                        },
                        flush: { stdoutWriter.flush() },
-                       stderrIsTerminal: isatty(2) == 1, columns: columns)
+                       stderrIsTerminal: isatty(2) == 1, columns: columns, stdoutIsTerminal: isatty(1) == 1)
     }
 
     /// A line on stdout.
-    public func print(_ line: String, terminator: String = "\n") { outWriter(line + terminator) }
+    public func print(_ line: String, terminator: String = "\n") { outWriter((escapeOut ? terminalSafe(line) : line) + terminator) }
     /// A line on stderr.
-    public func note(_ line: String) { errWriter(line + "\n") }
+    public func note(_ line: String) { errWriter((escapeErr ? terminalSafe(line) : line) + "\n") }
     /// Raw text on stderr (the progress bar's redraws).
     public func rawError(_ text: String) { errWriter(text) }
     public func flush() { flushOut() }
+}
+
+/// `text` with every control character but tab and newline (C0, DEL, C1) written as `\xHH` / `\u{HHHH}`: what a
+/// terminal shows, not what it obeys.
+public func terminalSafe(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: isUnsafeOnTerminal) else { return text }
+    var result = ""
+    for scalar in text.unicodeScalars {
+        guard isUnsafeOnTerminal(scalar) else {
+            result.unicodeScalars.append(scalar)
+            continue
+        }
+        let hex = String(scalar.value, radix: 16)
+        result += scalar.value < 0x100 ? "\\x" + (hex.count < 2 ? "0" + hex : hex) : "\\u{\(hex)}"
+    }
+    return result
+}
+
+private func isUnsafeOnTerminal(_ scalar: Unicode.Scalar) -> Bool {
+    let value = scalar.value
+    return (value < 0x20 && value != 0x09 && value != 0x0A) || (0x7F...0x9F).contains(value)
 }
 
 /// 1234567 → "1,234,567".
