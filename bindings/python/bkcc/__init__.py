@@ -46,7 +46,11 @@ Progress: called after each request; returning False cancels what is not sent ye
 >>> len(done.created)
 500
 
-Failures the library reports are ``bkcc.Error`` subclasses carrying its status and detail:
+Failures the library reports are ``bkcc.Error`` subclasses carrying its status and detail; the library
+also words every status:
+
+>>> bkcc.status_text(bkcc.Status.EAPI)
+'The CMDB, the ESB or the API gateway answered result:false.'
 
 >>> try:
 ...     bkcc.Client(url="http://127.0.0.1:1", app_code="bkcc-demo", app_secret="s", usernme="admin")
@@ -65,50 +69,23 @@ checkout the package sits in, then the system loader (``bkcc.library_path`` tell
 
 from __future__ import annotations
 
-from typing import Union
-
+from . import client as _client
+from . import errors as _errors
 from ._ffi import lib as _lib
 from ._ffi import library_path
 from .client import Client, Details, ProgressCallback, Result, parse_response, validate
 from .errors import (APIError, CancelledError, Error, HTTPError, InvalidArgumentError, NoMemoryError,
-                     PartialError, ProtocolError, Status, TransportError, ValidationError, error_class)
+                     PartialError, ProtocolError, Status, TransportError, ValidationError, error_class,
+                     status_name, status_text)
 
-__all__ = [
-    "__version__",
-    "MAX_BATCH",
-    "library_path",
-    "Client",
-    "Result",
-    "Details",
-    "ProgressCallback",
-    "validate",
-    "parse_response",
-    "status_name",
-    "Status",
-    "Error",
-    "InvalidArgumentError",
-    "ValidationError",
-    "TransportError",
-    "HTTPError",
-    "ProtocolError",
-    "APIError",
-    "PartialError",
-    "CancelledError",
-    "NoMemoryError",
-    "error_class",
-]
+# Client, Result, validate… (bkcc.client); Status, status_name, status_text, Error and its subclasses,
+# error_class (bkcc.errors).
+__all__ = ["__version__", "MAX_BATCH", "library_path"]
+__all__ += _client.__all__
+__all__ += _errors.__all__
 
 #: The version of the loaded libbkcc (``bkcc_version()``), e.g. ``"0.1.0"``.
 __version__: str = _lib.bkcc_version().decode("utf-8")
 
 #: The most instances the CMDB accepts in one request (``BKCC_MAX_BATCH``); batch calls split for you.
 MAX_BATCH = 200
-
-
-def status_name(status: Union[int, Status]) -> str:
-    """The C name of a status (``"BKCC_EAPI"``), or ``"BKCC_UNKNOWN"`` (``bkcc_status_name``)."""
-    value = int(status)
-    if not -2**31 <= value < 2**31:
-        return "BKCC_UNKNOWN"
-    name: bytes = _lib.bkcc_status_name(value)
-    return name.decode("utf-8")

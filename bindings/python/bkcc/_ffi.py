@@ -11,8 +11,12 @@ Notes on ctypes (see also ``bkcc.h``):
 
 - Every ``char *`` that the library returns is declared ``c_void_p`` (``c_char_p`` would copy and leak it),
   read with ``string_at`` and released with ``bkcc_free``.
+- A ``const char *`` that the library returns is static: declared ``c_char_p``, which copies it.
 - The library is a ``CDLL``: ctypes releases the GIL for the duration of every call, so threads sharing a
   client run their imports in parallel; callbacks re-acquire the GIL.
+- JSON crosses as text (the ``_json`` twins of ``bkcc.h``), so the package needs no jansson type. The one
+  exception is the progress callback, which receives a borrowed ``const json_t *``: ``event_text`` writes it
+  with jansson's own ``json_dumps`` and frees the text with the C library's ``free`` (see there).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import os
 from ctypes import POINTER, c_char, c_char_p, c_int, c_longlong, c_size_t, c_void_p
 from typing import Any, List, Optional
 
-__all__ = ["lib", "library_path", "BkccError", "PROGRESS_FN", "TRANSPORT_FN", "take_text"]
+__all__ = ["lib", "library_path", "BkccError", "PROGRESS_FN", "TRANSPORT_FN", "take_text", "event_text"]
 
 SONAME = "libbkcc.so.0"
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -98,8 +102,10 @@ def _declare(name: str, restype: Any, argtypes: List[Any]) -> None:
     fn.argtypes = argtypes
 
 
-_declare("bkcc_version", c_char_p, [])  # static string: c_char_p copies it, nothing to free
+_declare("bkcc_version", c_char_p, [])  # static strings: c_char_p copies them, nothing to free
 _declare("bkcc_status_name", c_char_p, [c_int])
+_declare("bkcc_status_text", c_char_p, [c_int])
+_declare("bkcc_config_schema", c_char_p, [])
 _declare("bkcc_free", None, [c_void_p])
 _declare("bkcc_json_decref", None, [c_void_p])
 _declare("bkcc_client_new_json", c_void_p, [c_char_p, _ERR])
@@ -109,12 +115,36 @@ _declare("bkcc_client_set_progress", None, [c_void_p, PROGRESS_FN, c_void_p])
 _declare("bkcc_client_set_transport", None, [c_void_p, TRANSPORT_FN, c_void_p])
 _declare("bkcc_batch_create_inst_json", c_void_p, [c_void_p, c_char_p, c_char_p, c_char_p, _ERR])
 _declare("bkcc_batch_create_inst", c_void_p, [c_void_p, c_char_p, c_void_p, c_void_p, _ERR])
+_declare("bkcc_reconcile_json", c_void_p, [c_void_p, c_char_p, c_char_p, c_char_p, c_char_p, _ERR])
 _declare("bkcc_reconcile", c_void_p, [c_void_p, c_char_p, c_void_p, c_void_p, c_void_p, _ERR])
 _declare("bkcc_validate_json", c_void_p, [c_char_p, c_char_p, _ERR])
 _declare("bkcc_validate", c_void_p, [c_char_p, c_void_p, _ERR])
+_declare("bkcc_build_request_json", c_void_p, [c_void_p, c_char_p, c_char_p, _ERR])
 _declare("bkcc_build_request", c_void_p, [c_void_p, c_char_p, c_void_p, _ERR])
 _declare("bkcc_parse_response_json", c_void_p, [c_int, c_char_p, c_size_t, c_size_t, _ERR])
 _declare("bkcc_parse_response", c_void_p, [c_int, c_char_p, c_size_t, c_size_t, _ERR])
+
+# The progress event is a borrowed json_t. jansson's json_dumps (a plain exported function, unlike the inline
+# json_decref) writes it as text without this package knowing any jansson struct. It is looked up through
+# libbkcc's handle, which searches libbkcc's own dependencies: the very libjansson.so.4 that libbkcc uses.
+# char *json_dumps(const json_t *json, size_t flags);
+try:
+    _json_dumps = lib.json_dumps
+except AttributeError as _error:  # pragma: no cover - libbkcc is always linked with jansson
+    raise ImportError("bkcc: %s does not reach jansson's json_dumps (libjansson.so.4)" % library_path) \
+        from _error
+_json_dumps.restype = c_void_p  # char *, freed below: c_char_p would leak it
+_json_dumps.argtypes = [c_void_p, c_size_t]
+_JSON_COMPACT = 0x20      # jansson.h
+_JSON_ENCODE_ANY = 0x200  # jansson.h
+
+# json_dumps allocates its text with jansson's allocator, which is malloc/free unless someone calls
+# json_set_alloc_funcs; libbkcc never does (bkcc.h: the host and libbkcc share one jansson), so the text is
+# released with the C library's free. CDLL(None) is the process's global scope: the same free that jansson's
+# malloc calls are bound to (also under an LD_PRELOADed allocator).
+_c_free = ctypes.CDLL(None).free
+_c_free.restype = None
+_c_free.argtypes = [c_void_p]
 
 
 def take_text(pointer: Optional[int]) -> Optional[bytes]:
@@ -125,3 +155,17 @@ def take_text(pointer: Optional[int]) -> Optional[bytes]:
         return ctypes.string_at(pointer)
     finally:
         lib.bkcc_free(pointer)
+
+
+def event_text(event: Optional[int]) -> Optional[bytes]:
+    """The compact JSON text of a BORROWED ``const json_t *`` (a progress event); None for NULL, or when
+    jansson cannot write it (out of memory). The reference is left alone."""
+    if not event:
+        return None
+    text = _json_dumps(event, _JSON_COMPACT | _JSON_ENCODE_ANY)
+    if not text:
+        return None
+    try:
+        return ctypes.string_at(text)
+    finally:
+        _c_free(text)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import functools
 import json
 import os
+import re
 import signal
 import threading
 from collections.abc import Mapping
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union, cast
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union, cast
 
-from . import _ffi, _jansson
+from . import _ffi
 from ._ffi import BkccError, lib, take_text
-from .errors import Error, InvalidArgumentError, Status, as_status, error_class
+from .errors import Error, InvalidArgumentError, NoMemoryError, Status, as_status, error_class
 
 __all__ = ["Client", "Result", "validate", "parse_response", "ProgressCallback", "Details"]
 
@@ -48,12 +51,33 @@ def _cstring(value: object, what: str) -> bytes:
     return data
 
 
+# jansson holds an integer in a json_int_t (long long): what lies outside is refused before the library is
+# called. Only a run of 19 digits can be such an integer (2**63 has 19), so only such text is walked.
+_INT_RANGE = range(-2**63, 2**63)
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+
+
+def _check_integers(value: Any, what: str) -> None:
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            pending.extend(item)
+        elif isinstance(item, int) and not isinstance(item, bool) and item not in _INT_RANGE:
+            raise _invalid("%s: the integer %d does not fit jansson's json_int_t (64 bits)" % (what, item))
+
+
 def _dumps(value: Any, what: str) -> bytes:
     """JSON text (UTF-8) of a Python value, as the library reads it; bad values are InvalidArgumentError."""
     try:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
     except (TypeError, ValueError, RecursionError) as error:  # UnicodeEncodeError is a ValueError
         raise _invalid("%s: cannot be sent as JSON: %s" % (what, error)) from error
+    if _LONG_DIGITS.search(text):
+        _check_integers(value, what)
+    return text
 
 
 def _details(details: Any) -> Any:
@@ -69,6 +93,15 @@ def _details(details: Any) -> Any:
 
 def _loads(text: Optional[bytes]) -> Any:
     return None if text is None else json.loads(text)
+
+
+def _event(pointer: int) -> Dict[str, Any]:
+    """A progress event (a BORROWED ``const json_t *``) as a dict."""
+    text = _ffi.event_text(pointer)
+    if text is None:
+        raise NoMemoryError(Status.ENOMEM, "jansson could not write a progress event")
+    event: Dict[str, Any] = json.loads(text)
+    return event
 
 
 def _index_map(data: Mapping[str, Any], key: str) -> Dict[int, Any]:
@@ -114,7 +147,7 @@ def _on_progress(event: int, user: int) -> int:
             return 1
         if call.progress is None:
             return 0
-        return 1 if call.progress(_jansson.to_python(event)) is False else 0
+        return 1 if call.progress(_event(event)) is False else 0
     except BaseException as error:  # noqa: B036 — a C caller must never see a Python exception
         if call is not None and call.exception is None:
             call.exception = error
@@ -233,14 +266,13 @@ class Result:
 
 # ---- Client ---------------------------------------------------------------------------------------------
 
-_ENVIRONMENT = (
-    ("url", ("BK_COMPONENT_API_URL",)),
-    ("app_code", ("BK_APP_CODE", "BKPAAS_APP_ID", "APP_CODE")),
-    ("app_secret", ("BK_APP_SECRET", "BKPAAS_APP_SECRET")),
-    ("username", ("BK_USERNAME",)),
-    ("token", ("BK_TOKEN",)),
-    ("api", ("BKCC_API",)),
-)
+@functools.lru_cache(maxsize=None)
+def _environment() -> Tuple[Tuple[str, Tuple[str, ...]], ...]:
+    """``(key, (variable, …))`` for every configuration key that the library reads from the environment,
+    in the schema's order: taken from ``bkcc_config_schema()`` (static JSON text), parsed on first use."""
+    schema: List[Dict[str, Any]] = json.loads(lib.bkcc_config_schema())
+    return tuple((entry["key"], tuple(entry.get("environment") or ())) for entry in schema
+                 if entry.get("environment"))
 
 
 class Client:
@@ -283,18 +315,19 @@ class Client:
         key                   variables, first non-empty wins
         ====================  ==================================================
         ``url``               ``BK_COMPONENT_API_URL`` (the ESB base URL)
+        ``api``               ``BKCC_API``
         ``app_code``          ``BK_APP_CODE``, ``BKPAAS_APP_ID``, ``APP_CODE``
         ``app_secret``        ``BK_APP_SECRET``, ``BKPAAS_APP_SECRET``
         ``username``          ``BK_USERNAME``
         ``token``             ``BK_TOKEN``
-        ``api``               ``BKCC_API``
         ====================  ==================================================
 
+        The table is the library's: each key's ``"environment"`` in ``bkcc_config_schema()``.
         Keyword arguments override the environment (any configuration key; None removes a key).
         """
         env = os.environ if environ is None else environ
         config: Dict[str, Any] = {}
-        for key, names in _ENVIRONMENT:
+        for key, names in _environment():
             for name in names:
                 value = env.get(name)
                 if value:
@@ -320,6 +353,19 @@ class Client:
                 handle, self._handle = self._handle, None
         if handle:
             lib.bkcc_client_free(handle)
+
+    @contextlib.contextmanager
+    def _running(self, call: _Call) -> Iterator[int]:
+        """The handle, held for one batch-runner call (batch, reconcile) whose progress events reach
+        ``call`` (and no outer call's callback)."""
+        handle = self._enter()
+        stack = _calls()
+        stack.append(call)
+        try:
+            yield handle
+        finally:
+            stack.pop()
+            self._leave()
 
     def close(self) -> None:
         """Frees the client (at once, or when the last call still running on another thread returns).
@@ -393,15 +439,8 @@ class Client:
         options = _dumps({"on_invalid": on_invalid}, "options")
         err = BkccError()
         call = _Call(progress)
-        handle = self._enter()
-        stack = _calls()
-        stack.append(call)
-        try:
-            with _InterruptGuard(call):
-                pointer = lib.bkcc_batch_create_inst_json(handle, obj, text, options, ctypes.byref(err))
-        finally:
-            stack.pop()
-            self._leave()
+        with self._running(call) as handle, _InterruptGuard(call):
+            pointer = lib.bkcc_batch_create_inst_json(handle, obj, text, options, ctypes.byref(err))
         data = _loads(take_text(pointer))
         result = Result._from_call(data, err) if data is not None else None
         if call.exception is not None:
@@ -419,9 +458,9 @@ class Client:
     def reconcile(self, obj_id: str, details: Details, result: Union[Result, Mapping[str, Any]],
                   unique_field: str = "bk_asset_id") -> Result:
         """Looks up the ``unknown`` items of an earlier ``result`` on the server by ``unique_field``
-        (``bkcc_reconcile``) and returns a new ``Result`` in which each has moved to ``created`` (it exists,
-        with its ``bk_inst_id``) or to ``not_created`` (safe to send again). ``details`` must be the list
-        the result was made from. An unknown item without a unique value stays unknown.
+        (``bkcc_reconcile_json``) and returns a new ``Result`` in which each has moved to ``created`` (it
+        exists, with its ``bk_inst_id``) or to ``not_created`` (safe to send again). ``details`` must be the
+        list the result was made from. An unknown item without a unique value stays unknown.
 
         When the lookup itself fails the items stay unknown and ``Result.status`` / ``Result.error`` tell
         why. Raises ``InvalidArgumentError`` for bad arguments (and on a closed client).
@@ -432,40 +471,32 @@ class Client:
         result_text = _dumps(data, "result")
         options_text = _dumps({"unique_field": unique_field}, "options")
         err = BkccError()
-        with _jansson.JSONRef(details_text) as details_ref, _jansson.JSONRef(result_text) as result_ref, \
-                _jansson.JSONRef(options_text) as options_ref:
-            handle = self._enter()
-            stack = _calls()
-            stack.append(_Call(None))  # a progress event of this call reaches no outer call's callback
-            try:
-                pointer = lib.bkcc_reconcile(handle, obj, details_ref.pointer, result_ref.pointer,
-                                             options_ref.pointer, ctypes.byref(err))
-            finally:
-                stack.pop()
-                self._leave()
-        if not pointer:
+        with self._running(_Call(None)) as handle:
+            pointer = lib.bkcc_reconcile_json(handle, obj, details_text, result_text, options_text,
+                                              ctypes.byref(err))
+        reconciled = _loads(take_text(pointer))
+        if reconciled is None:
             raise _error(err)
-        return Result._from_call(_jansson.take(pointer), err)
+        return Result._from_call(reconciled, err)
 
     # -- sans-IO -------------------------------------------------------------------------------------------
 
     def build_request(self, obj_id: str, details: Details) -> Dict[str, Any]:
         """The request for at most 200 details exactly as this client would send it
-        (``bkcc_build_request``): ``{"method", "url", "headers", "body"}``. It holds the client's
+        (``bkcc_build_request_json``): ``{"method", "url", "headers", "body"}``. It holds the client's
         credentials: handle it like the configuration. Does not validate the details (see ``validate``).
         """
         obj = _cstring(obj_id, "bk_obj_id")
         text = _dumps(_details(details), "details")
         err = BkccError()
-        with _jansson.JSONRef(text) as ref:
-            handle = self._enter()
-            try:
-                pointer = lib.bkcc_build_request(handle, obj, ref.pointer, ctypes.byref(err))
-            finally:
-                self._leave()
-        if not pointer:
+        handle = self._enter()
+        try:
+            pointer = lib.bkcc_build_request_json(handle, obj, text, ctypes.byref(err))
+        finally:
+            self._leave()
+        request: Optional[Dict[str, Any]] = _loads(take_text(pointer))
+        if request is None:
             raise _error(err)
-        request: Dict[str, Any] = _jansson.take(pointer)
         return request
 
 

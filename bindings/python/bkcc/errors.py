@@ -20,6 +20,10 @@ status                   class                also a
 =======================  ===================  ===============================================
 
 A status outside this table (a newer library) gives a plain ``bkcc.Error``.
+
+The words for a status come from the library: ``status_name(s)`` (``bkcc_status_name``: ``"BKCC_EAPI"``) and
+``status_text(s)`` (``bkcc_status_text``: one sentence, ``"The CMDB, the ESB or the API gateway answered
+result:false."``), also as ``Status.EAPI.text``; both answer for unknown values too.
 """
 
 from __future__ import annotations
@@ -27,7 +31,11 @@ from __future__ import annotations
 import enum
 from typing import Any, Dict, Optional, Type, Union
 
+from ._ffi import lib
+
 __all__ = [
+    "status_name",
+    "status_text",
     "Status",
     "Error",
     "InvalidArgumentError",
@@ -60,6 +68,31 @@ class Status(enum.IntEnum):
     def __str__(self) -> str:
         return "BKCC_" + self.name
 
+    @property
+    def text(self) -> str:
+        """What the status means, in one sentence (``bkcc_status_text``)."""
+        return status_text(self)
+
+
+def _c_status(status: Union[int, Status]) -> int:
+    """A status as the C ``int`` the library takes; a value no C int holds is no status either (-1: the
+    enum starts at 0 and only grows), so the library answers for it as for any unknown value."""
+    value = int(status)
+    return value if -2**31 <= value < 2**31 else -1
+
+
+def status_name(status: Union[int, Status]) -> str:
+    """The C name of a status (``"BKCC_EAPI"``), or ``"BKCC_UNKNOWN"`` (``bkcc_status_name``)."""
+    name: bytes = lib.bkcc_status_name(_c_status(status))
+    return name.decode("utf-8")
+
+
+def status_text(status: Union[int, Status]) -> str:
+    """What a status means, in one sentence (``bkcc_status_text``, like ``curl_easy_strerror``); the library
+    has a sentence for an unknown value too."""
+    text: bytes = lib.bkcc_status_text(_c_status(status))
+    return text.decode("utf-8")
+
 
 def as_status(value: int) -> Union[Status, int]:
     """``Status(value)``, or the plain int for a status this package does not know (a newer library)."""
@@ -69,20 +102,15 @@ def as_status(value: int) -> Union[Status, int]:
         return int(value)
 
 
-def _status_name(value: int) -> str:
-    try:
-        return str(Status(value))
-    except ValueError:
-        return "BKCC_UNKNOWN"
-
-
 class Error(Exception):
     """Root of bkcc's exceptions: a failure reported by libbkcc (a ``bkcc_error``).
 
     Attributes:
         status: the ``bkcc.Status`` (an int; ``bkcc_status`` in C).
         status_name: its C name, e.g. ``"BKCC_EAPI"``.
-        message: the library's message (never holds a secret).
+        status_text: what the status means, in one sentence (``bkcc.status_text``).
+        message: the library's message (never holds a secret); ``str(error)`` shows ``status_text`` in
+            its place when it is empty.
         api_code: the CMDB / ESB / gateway code, 0 if none.
         http_status: the HTTP status, 0 if no HTTP answer.
         request_id: the server's request id of the failing call, ``""`` if none.
@@ -109,7 +137,11 @@ class Error(Exception):
 
     @property
     def status_name(self) -> str:
-        return _status_name(self.status)
+        return status_name(self.status)
+
+    @property
+    def status_text(self) -> str:
+        return status_text(self.status)
 
     def __str__(self) -> str:
         extra = [self.status_name]
@@ -119,7 +151,7 @@ class Error(Exception):
             extra.append("HTTP %d" % self.http_status)
         if self.request_id:
             extra.append("request_id %s" % self.request_id)
-        return "%s (%s)" % (self.message, ", ".join(extra))
+        return "%s (%s)" % (self.message or self.status_text, ", ".join(extra))
 
     def __repr__(self) -> str:
         return "%s(%s, %r, api_code=%d, http_status=%d, request_id=%r)" % (
