@@ -17,7 +17,7 @@ newer() {  # newer OUTPUT INPUT...: true when OUTPUT is missing or older than an
   return 1
 }
 
-core=(Sources/BKCC/*.swift)
+core=(Sources/BKCC/*/*.swift)
 if newer "$OUT/libBKCC.a" "${core[@]}" Fuzz/build.sh; then
   echo "fuzz: building the core (BKCC) with -sanitize=fuzzer,address"
   (cd "$OUT" && "$SWIFTC" "${FLAGS[@]}" -module-name BKCC -emit-module -emit-library -static \

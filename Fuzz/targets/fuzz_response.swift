@@ -22,9 +22,14 @@ public func fuzzResponse(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     case .failure(let error):
         checkMessage(error.message)
     }
-    switch ResponseParser.searchRows(httpStatus: status, body: body) {
-    case .success(let rows): _ = rows.count
-    case .failure(let error): checkMessage(error.message)
+    switch ResponseParser.envelope(httpStatus: status, body: body) {
+    case .success(let envelope):
+        switch ResponseParser.searchRows(envelope) {
+        case .success(let rows): _ = rows.count
+        case .failure(let error): checkMessage(error.message)
+        }
+    case .failure(let error):
+        checkMessage(error.message)
     }
     return 0
 }
