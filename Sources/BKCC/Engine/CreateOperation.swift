@@ -1,0 +1,30 @@
+/// `batch_create_inst`: up to 200 details a request; never sent twice unless the server provably did nothing.
+public struct CreateOperation: BatchOperation {
+    public init() {}
+
+    public var route: Route { .batchCreateInst }
+    public var itemsPerRequest: Int { BatchLimits.maxBatch }
+    public var isRepeatable: Bool { false }
+
+    public func members(objectID: String, items: [SourceItem]) throws(BKCCError) -> [(String, JSON)] {
+        // Whatever the caller checked: nothing too deep, cyclic or not UTF-8 reaches the serializer.
+        try Validation.checkShapes(items.map { ($0.index, $0.detail) })
+        let details = try JSON.array()
+        for item in items { try details.append(item.detail) }
+        return [("details", details)]
+    }
+
+    public func read(_ envelope: Envelope, items: [SourceItem]) -> Result<[ItemOutcome], BKCCError> {
+        let answer: BatchAnswer
+        switch ResponseParser.batchCreate(envelope, detailCount: items.count) {
+        case .success(let value): answer = value
+        case .failure(let error): return .failure(error)
+        }
+        return .success(items.enumerated().map { position, item in
+            if let id = answer.created[position] { return ItemOutcome(index: item.index, kind: .created, instanceID: id) }
+            if let message = answer.failed[position] { return ItemOutcome(index: item.index, kind: .failed, message: message) }
+            return ItemOutcome(index: item.index, kind: .unknown,
+                               message: "the answer does not mention this item; look it up before sending it again")
+        })
+    }
+}
