@@ -23,9 +23,11 @@
  *   - Strings are UTF-8 and NUL-terminated. Invalid UTF-8 is an error (BKCC_EINVAL), never a crash.
  *   - No call aborts, traps or exits the host process, whatever its arguments or whatever a server answers.
  *     NULL for any pointer that is not documented as optional gives BKCC_EINVAL.
- *   - Secrets (app_secret, token, access_token) never appear in a bkcc_error message, a result, or a
- *     progress event. bkcc_build_request is the one exception: it returns the request exactly as it would
- *     be sent, credentials included, because a host may send it itself.
+ *   - Secrets (app_secret, token, access_token, the X-Bkapi-Authorization value) never appear in a
+ *     bkcc_error message, a result, or a progress event, even when a server or a transport callback quotes
+ *     them: every such text has them replaced by "***" (values shorter than 4 bytes are not masked).
+ *     bkcc_build_request is the one exception: it returns the request exactly as it would be sent,
+ *     credentials included, because a host may send it itself.
  *
  * Threads: the sans-IO functions (bkcc_validate, bkcc_parse_response, bkcc_status_name, bkcc_status_text,
  * bkcc_config_schema, bkcc_version) may be called from any thread at any time. One bkcc_client may be used by several threads at once: each
@@ -212,8 +214,10 @@ BKCC_WARN_UNUSED char *bkcc_reconcile_json(bkcc_client *client, const char *bk_o
 /*
  * Checks bk_obj_id and details against the API's documented rules: bk_obj_id a non-empty identifier and
  * not a built-in or mainline model; details a non-empty array of objects, each with non-empty string
- * bk_inst_name and bk_asset_id, bk_sn and bk_operator strings when present, no bk_asset_id twice.
- * Returns a NEW object {"<index>": "problem; problem", …}, {} when every detail is valid.
+ * bk_inst_name and bk_asset_id, bk_sn and bk_operator strings when present, no bk_asset_id twice;
+ * each detail nested at most 8 levels deep, at most 100,000 values, not cyclic, every key and string valid
+ * UTF-8 (walked without recursion; the same check runs again before any request is built, so such a detail
+ * never reaches jansson's recursive serializer). Returns a NEW object {"<index>": "problem; problem", …}, {} when every detail is valid.
  * NULL with BKCC_EINVAL when an argument is NULL or details is not an array; NULL with BKCC_EVALIDATION
  * when bk_obj_id is unusable or details is empty.
  */
