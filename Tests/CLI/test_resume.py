@@ -152,6 +152,18 @@ def test_resume_refuses_what_is_not_a_report(bkcc, tmp_path):
     assert r.code == 2 and "r.jsonl:1: not a bkcc report line" in r.err, r
 
 
+@pytest.mark.parametrize("index", ["100000000000", "9223372036854775807", "2147483647"])
+def test_resume_refuses_an_index_beyond_any_row_without_crashing(bkcc, emulator, tmp_path, index):
+    """A crafted report line once made the CLI allocate 800 GB (exit 134) or trap (exit 132)."""
+    bad = tmp_path / "r.jsonl"
+    bad.write_text('{"index":%s,"line":2,"outcome":"failed","message":"x","request_id":""}\n' % index)
+    before = emulator.stats()["requests"].get("batch_create_inst", 0)
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", "--resume", bad, write_csv(tmp_path / "a.csv", switches(2)))
+    assert r.code == 2, r
+    assert "r.jsonl:1:" in r.err and "beyond any row" in r.err or "in range" in r.err, r
+    assert emulator.stats()["requests"].get("batch_create_inst", 0) == before
+
+
 def test_everything_created_already_is_exit_0_without_sending(bkcc, emulator, tmp_path):
     path = write_csv(tmp_path / "a.csv", switches(50))
     report = tmp_path / "r.jsonl"

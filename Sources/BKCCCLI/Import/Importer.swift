@@ -85,7 +85,10 @@ public final class Importer {
         }
         guard let resumePath = options.resumePath else { return nil }
         do throws(InputError) {
-            return try ResumeState(path: resumePath)
+            // A row takes at least one byte: a regular file's size bounds the indices its report may name.
+            var info = stat()
+            let bounded = options.input != "-" && stat(options.input, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+            return try ResumeState(path: resumePath, maxIndex: bounded ? Int(info.st_size) : ResumeState.defaultMaxIndex)
         } catch {
             throw Stop(.invalid, "--resume: \(error)")
         }

@@ -48,8 +48,9 @@ public struct ReportLine: Equatable, Sendable {
         case .failure(let error): return .failure(ReportError("column \(error.column): not valid JSON: \(error.text)"))
         }
         guard value.isObject else { return .failure(ReportError("not a JSON object")) }
-        guard let index = value["index"]?.integer, index >= 0, let line = value["line"]?.integer, line >= 1 else {
-            return .failure(ReportError("no \"index\" and \"line\" numbers"))
+        guard let index = value["index"]?.integer, index >= 0, let line = value["line"]?.integer, line >= 1,
+              index <= Int64(Int32.max), line <= Int64(UInt32.max) else {
+            return .failure(ReportError("no \"index\" and \"line\" numbers in range"))
         }
         guard let text = value["outcome"]?.string, let outcome = Outcome(rawValue: text), reportedOutcomes.contains(outcome) else {
             return .failure(ReportError("\"outcome\" must be one of created, failed, unknown, skipped"))
@@ -125,6 +126,9 @@ public struct ResumeState {
         case created(Int64)
     }
 
+    /// Row indices a report may name when the input's size is not known (12 bytes of tables a row).
+    public static let defaultMaxIndex = 100_000_000
+
     /// Per row index, the fate packed in one Int64: > 0 the created id, else one of the codes below.
     private var states: [Int64]
     private var lines: [UInt32]
@@ -135,15 +139,21 @@ public struct ResumeState {
         lines = []
     }
 
-    /// Reads a report file. A line that is not a report line is an error naming it.
-    public init(path: String) throws(InputError) {
+    /// Reads a report file. A line that is not a report line is an error naming it; so is a row index above
+    /// `maxIndex` (no input has that many rows: the tables would grow to it).
+    public init(path: String, maxIndex: Int = ResumeState.defaultMaxIndex) throws(InputError) {
         self.init()
         let source = try ByteSource(path: path)
         let splitter = LineSplitter(source: source, maxLineBytes: 1 << 20)
         while let line = try splitter.next() {
             if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
             switch ReportLine.parse(line.bytes) {
-            case .success(let entry): record(entry)
+            case .success(let entry):
+                guard entry.index <= maxIndex else {
+                    throw InputError(path: path, line: line.number,
+                                     "\"index\": \(entry.index) is beyond any row of the input (at most \(maxIndex))")
+                }
+                record(entry)
             case .failure(let error):
                 // A last line cut short (the run was killed while writing it) says nothing: its row is looked up.
                 if !line.terminated { break }
