@@ -76,7 +76,8 @@ def test_published_example_created_then_duplicated(emu):
     r = emu.post(ESB_CREATE, PUBLISHED_EXAMPLE)
     created, errors = items(r)
     assert created == {}
-    assert errors == {str(i): "duplicated instances exist, fields [bk_asset_id] duplicated" for i in range(3)}
+    assert errors == {str(i): 'duplicated instances exist, fields [ bk_asset_id: "test_00%d" ] duplicated' % (i + 1)
+                      for i in range(3)}
     stored = emu.instances("bk_switch")
     assert [i["bk_inst_id"] for i in stored] == [1001, 1002, 1003]
     assert stored[0]["bk_sn"] == "00000001" and stored[0]["bk_operator"] == "admin"
@@ -219,7 +220,8 @@ def test_whole_request_failures_in_order(emu, route):
                 body = dict(BODY_AUTH, bk_obj_id=obj_id, **body_or_raw)
                 return emu.post(ESB_CREATE, body)
             return emu.post(ESB_CREATE, body_or_raw, {"X-Bkapi-Authorization": HEADER_AUTH})
-        return emu.post(gw_create_path(obj_id), body_or_raw, {"X-Bkapi-Authorization": HEADER_AUTH})
+        return emu.post(gw_create_path(obj_id), body_or_raw,
+                        {"X-Bkapi-Authorization": HEADER_AUTH, "X-Bkcmdb-Language": "en"})
 
     def fails(r, code, message):
         assert r.status == 200, r.body
@@ -270,7 +272,9 @@ def test_whole_request_failures_in_chinese(emu):
     assert r.json()["message"] == " details 超过限制 200"
     # the ESB language header does not switch the gateway, and vice versa
     r = emu.post(gw_create_path("bk_switch"), {"details": []},
-                 {"X-Bkapi-Authorization": HEADER_AUTH, "Blueking-Language": "zh-cn"})
+                 {"X-Bkapi-Authorization": HEADER_AUTH, "Blueking-Language": "zh-cn", "X-Bkcmdb-Language": "en"})
+    assert r.json()["message"] == "need data details is null"
+    r = emu.esb_create("bk_switch", [], headers={"X-Bkcmdb-Language": "zh-cn"})
     assert r.json()["message"] == "need data details is null"
 
 
@@ -307,9 +311,9 @@ def test_per_item_failures_messages_and_partial_success(emu):
         "5": wrapped("'bk_port_count' parameters must be integral"),
         "6": wrapped("'bk_port_count' parameters must be integral"),
         "7": wrapped("'bk_sn' data out of bounds"),
-        "9": "duplicated instances exist, fields [bk_asset_id] duplicated",
-        "10": "duplicated instances exist, fields [bk_asset_id] duplicated",
-        "12": "duplicated instances exist, fields [bk_asset_id] duplicated",
+        "9": 'duplicated instances exist, fields [ bk_asset_id: "A0" ] duplicated',
+        "10": 'duplicated instances exist, fields [ bk_asset_id: "A8" ] duplicated',
+        "12": 'duplicated instances exist, fields [ bk_asset_id: "A11" ] duplicated',
         "15": wrapped("'bk_inst_name' must be a string type"),
     }
     assert set(created) | set(errors) == {str(i) for i in range(len(details))}
@@ -327,7 +331,7 @@ def test_per_item_failures_in_chinese(emu):
                        headers={"Blueking-Language": "zh-cn"})
     created, errors = items(r)
     assert errors == {"0": "''bk_asset_id' 未赋值' 参数无效或不存在",
-                      "1": "数据唯一性校验失败， [bk_asset_id] 重复",
+                      "1": '数据唯一性校验失败，  bk_asset_id: "Z"  重复',
                       "2": "''bk_sn' 必须为字符串类型' 参数无效或不存在"}
 
 
@@ -355,7 +359,7 @@ def test_uniqueness_is_per_model_and_custom_model_unique_name(emu):
         {"bk_inst_name": "rack-4", "bk_power_kw": "3"}, {"bk_inst_name": "rack-5", "bk_power_kw": 3.5,
                                                          "bk_in_use": True}]))
     assert created == {"0": 1003, "5": 1004}
-    assert errors == {"1": "duplicated instances exist, fields [bk_inst_name] duplicated",
+    assert errors == {"1": 'duplicated instances exist, fields [ bk_inst_name: "rack-1" ] duplicated',
                       "2": wrapped("'bk_u_count' data out of bounds"),
                       "3": wrapped("'bk_in_use' must be boolean"),
                       "4": wrapped("param 'bk_power_kw' should be a fload number")}
@@ -444,9 +448,10 @@ def test_native_envelope(spawn):
     body = r.json()
     assert body["result"] is True and body["bk_error_code"] == 0 and "code" not in body and "message" not in body
     assert body["data"]["success_created"] == {"0": 1001} and body["data"]["error_msg"] == {}
-    r = e.gw_create("bk_switch", [])
+    r = e.gw_create("bk_switch", [], headers={"X-Bkcmdb-Language": "en"})
     body = r.json()
     assert body["bk_error_code"] == 1199038 and body["bk_error_msg"] == "need data details is null"
+    assert e.esb_create("bk_switch", switches(1, "n")).json()["bk_error_msg"] == "success"
     body = e.esb_create("bk_switch", [], auth={}).json()
     assert body["bk_error_code"] == 1306000 and "code" not in body
     # gateway errors of its own keep the gateway's shape
@@ -782,7 +787,7 @@ def test_models_file(spawn, tmp_path):
         {"bk_inst_name": "f", "bk_asset_id": "ST-6", "bk_biz_id": 7}]))
     assert created == {"0": 1001, "3": 1002, "5": 1003}
     assert errors == {"1": wrapped("Regular verification of Field 'bk_asset_id' failed"),
-                      "2": "duplicated instances exist, fields [bk_site,bk_rack] duplicated",
+                      "2": 'duplicated instances exist, fields [ bk_site: "sz", bk_rack: "r1" ] duplicated',
                       "4": wrapped("'bk_capacity_tb' data out of bounds")}
     assert e.esb_create("bk_region", [{"bk_inst_name": "x"}]).json()["code"] == 1199075
     assert len(items(e.esb_create("bk_switch", switches(1)))[0]) == 1  # the built-in set is still there

@@ -130,10 +130,12 @@ final class SendPass {
     private func sample(_ line: ReportLine, error: BKCCError?) {
         let text = error?.hint != nil ? error.map(Importer.inCommandLineTerms) ?? line.message : line.message
         let message = "\(line.outcome.rawValue): \(text)"
-        if let count = sampleCounts[message] {
-            sampleCounts[message] = count + 1
+        // Rows alike but for a quoted value (CMDB's duplicate message names it) are one sample.
+        let shape = SendPass.shape(of: message)
+        if let count = sampleCounts[shape] {
+            sampleCounts[shape] = count + 1
         } else if failureSamples.count < 5 {
-            sampleCounts[message] = 1
+            sampleCounts[shape] = 1
             failureSamples.append(RowProblem(index: line.index, line: line.line, message: message))
         }
     }
@@ -142,9 +144,26 @@ final class SendPass {
     var failureSummary: [RowProblem] {
         failureSamples.map { sample in
             var sample = sample
-            if let count = sampleCounts[sample.message], count > 1 { sample.message += " (and \(grouped(count - 1)) more like it)" }
+            if let count = sampleCounts[SendPass.shape(of: sample.message)], count > 1 {
+                sample.message += " (and \(grouped(count - 1)) more like it)"
+            }
             return sample
         }
+    }
+
+    /// A message with every "quoted value" made one placeholder.
+    static func shape(of message: String) -> String {
+        var result = ""
+        var quoted = false
+        for character in message {
+            if character == "\"" {
+                quoted.toggle()
+                result.append(quoted ? "\"…" : "\"")
+            } else if !quoted {
+                result.append(character)
+            }
+        }
+        return result
     }
 
     private func write(_ line: ReportLine, error: BKCCError?) {

@@ -9,6 +9,7 @@ Modules, by concern (Tests/Emulator/README.md, "Layout"):
     counters   the --rate token bucket and /_emulator/stats counters
     envelopes  one API request (Ctx), one answer (Answer), JSON in and out, the envelopes and error answers
     auth       the ESB's and the gateway's credential checks
+    real_faults the failure answers of the real servers, as faults (gateway 5xx / 429, ESB, CMDB, echoes)
     create     the batch_create_inst handler
     search     the search_inst handler (conditions, paging, sorting)
     routes     THE route table: one entry per API route (method, ESB path, gateway path, handler)

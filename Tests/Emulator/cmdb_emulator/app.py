@@ -96,12 +96,14 @@ class Emulator:
             return denied
         if not self.bucket.take():
             return rate_limited(self, ctx, 1)
-        if not ctx.json_ok or not isinstance(ctx.json, dict):
-            return fail(self, ctx, "json")
-        if ctx.api == "esb":
+        if ctx.api == "esb" and ctx.json_ok and isinstance(ctx.json, dict):
             obj_id = ctx.json.get("bk_obj_id")
             if not isinstance(obj_id, str) or not obj_id.strip():
                 return esb_fail(self, ctx, ESB_PARAM_ERROR, "esb_param_required", "bk_obj_id")
-        else:
-            obj_id = ctx.path_obj_id
+        # from here on CMDB answers: the ESB / the gateway forwarded the request (faults of the layers in front of
+        # CMDB that answer after CMDB acted replace only such answers)
+        ctx.reached_cmdb = True
+        if not ctx.json_ok or not isinstance(ctx.json, dict):
+            return fail(self, ctx, "json")
+        obj_id = ctx.json.get("bk_obj_id") if ctx.api == "esb" else ctx.path_obj_id
         return ctx.route.handler(self, ctx, obj_id, ctx.json)

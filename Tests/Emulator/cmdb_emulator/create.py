@@ -1,7 +1,10 @@
 """The batch_create_inst handler (README "batch_create_inst"): the whole-request checks, then each item in index
 order: validated, checked for uniqueness and inserted under the store lock."""
 
+import json
+
 from .envelopes import fail, ok
+from .messages import CMDB_HTTP_ERROR, CODES
 from .models import BUILTIN_MODELS
 
 MAX_DETAILS = 200           # per write call (hard-coded in CMDB)
@@ -42,20 +45,45 @@ def batch_create_inst(emu, ctx, obj_id, body):
     # per item: validate (pure), then uniqueness and insert under the store lock, in index order
     checked = [validate_item(ctx, model, d) for d in details]
     success, errors = {}, {}
+    stop = ctx.fail_after   # cmdb_1199002:K: the core service's loop ends in an error after item K-1
     with emu.store.lock:
         for idx, (clean, error) in enumerate(checked):
+            if stop is not None and idx >= stop:
+                break
             if error is not None:
                 errors[str(idx)] = error
                 continue
             fields = emu.store.duplicate_fields_locked(obj_id, clean)
             if fields is not None:
-                errors[str(idx)] = ctx.m("duplicated", ",".join(fields))
+                errors[str(idx)] = ctx.m("duplicated", duplicate_key_text(fields, clean))
                 continue
             success[str(idx)] = emu.store.insert_locked(obj_id, clean)
     if success:
         emu.stats.add("items_created", len(success))
         emu.save_state()
+    if stop is not None:
+        # the topo server wraps the core service's error: 1199002 with Go's EXTRA suffix, no data
+        return fail(emu, ctx, "http_failed_extra", CMDB_HTTP_ERROR, code=CODES["http_failed"])
     return ok(emu, ctx, {"success_created": success, "error_msg": errors}, created=True)
+
+
+def _mongo_value(value):
+    """A value as MongoDB prints it in a duplicate key error ("dup key: { f: "x" }")."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return "%.1f" % value if value.is_integer() else repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def duplicate_key_text(fields, clean):
+    """What CMDB puts in its duplicate message: MongoDB's `dup key: { f1: v1, f2: v2 }` without the braces, the spaces
+    inside them kept (storage/driver/mongodb GetDuplicateKey): ' bk_asset_id: "test_001" '."""
+    return " %s " % ", ".join("%s: %s" % (f, _mongo_value(clean.get(f))) for f in fields)
 
 
 def validate_item(ctx, model, detail):

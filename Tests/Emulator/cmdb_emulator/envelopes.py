@@ -8,7 +8,7 @@ import json
 import re
 import uuid
 
-from .messages import CODES, ESB_RATE_LIMITED, GW_RATE_LIMITED, msg
+from .messages import CODES, ESB_RATE_LIMITED, GW_429, GW_RATE_LIMITED, msg
 
 SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 
@@ -35,6 +35,16 @@ def dump_json(obj):
         return json.dumps(obj, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 
+def language(api, headers):
+    """"en" or "zh". CMDB looks its texts up by the language it is given and falls back to Chinese for any language
+    but "en"; the ESB forwards Blueking-Language, "en" when absent; the gateway forwards X-Bkcmdb-Language."""
+    if api == "esb":
+        value = (headers.get("Blueking-Language") or "").strip() or "en"
+    else:
+        value = (headers.get("X-Bkcmdb-Language") or "").strip()
+    return "en" if value == "en" else "zh"
+
+
 class Ctx:
     """One API request: its route (routes.Route), "esb" or "apigw", the bk_obj_id of a gateway path."""
 
@@ -46,8 +56,10 @@ class Ctx:
         self.headers = headers
         self.body = body
         self.json, self.json_ok = parse_json(body)
-        lang_header = "Blueking-Language" if api == "esb" else "X-Bkcmdb-Language"
-        self.lang = "zh" if (headers.get(lang_header) or "").strip().lower().startswith("zh") else "en"
+        self.lang = language(api, headers)
+        self.reached_cmdb = False   # set by app.Emulator.handle_api once the ESB / gateway would forward it
+        self.fail_after = None      # cmdb_1199002:K -- the create handler stops after item K-1
+        self.stage = None           # the gateway path's {stage}
         client_id = (headers.get("X-Request-Id") or "").strip()
         self.client_request_id = client_id if SAFE_REQUEST_ID.match(client_id) else None
         if api == "apigw" and self.client_request_id:
@@ -90,8 +102,8 @@ def fail(emu, ctx, key, *args, code=None, status=200, permission=None):
 
 
 def ok(emu, ctx, data, created=False):
-    message = "" if (ctx.api == "esb" and emu.envelope != "native") else "success"
-    return Answer(200, envelope_obj(emu, ctx, True, 0, message, data), created=created)
+    # CMDB says "success" (CCSuccessStr); the ESB passes CMDB's message on, the gateway passes the whole body
+    return Answer(200, envelope_obj(emu, ctx, True, 0, "success", data), created=created)
 
 
 def esb_fail(emu, ctx, code, key, *args):
@@ -110,8 +122,8 @@ def rate_limited(emu, ctx, retry_after):
     emu.stats.add("rate_limited")
     if ctx.api == "esb":
         return esb_fail(emu, ctx, ESB_RATE_LIMITED, "esb_rate")
-    return gw_fail(ctx, 429, GW_RATE_LIMITED, "RATE_LIMIT_RESTRICTION",
-                   "API rate limit exceeded by the resource strategy, please try again later",
+    # the text of 1642902 (errorx.lua); the Retry-After header is the emulator's own (no BlueKing source sends one)
+    return gw_fail(ctx, 429, GW_RATE_LIMITED, "RATE_LIMIT_RESTRICTION", GW_429["gw_429_1642902"][2],
                    {"Retry-After": str(retry_after)})
 
 

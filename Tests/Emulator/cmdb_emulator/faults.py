@@ -4,19 +4,42 @@ request takes, and the canned bodies some of them answer with. The server applie
 import random
 import threading
 
+from .messages import GW_429, GW_5XX
 from .routes import OPS
 
 # name -> kind of argument: None (ignored), "ms" (required float >= 0), "mb" (required float > 0),
-# "retry" (optional int seconds, default 1)
+# "retry" (optional int seconds, default 1), "items" (required int >= 0), "echo" (optional: "message" or "html")
 FAULT_ARGS = {
     "latency": "ms", "per_item": "ms", "http_502_html": None, "reset": None, "drop": None,
     "truncate": None, "not_json": None, "stall": "ms", "audit_fail": None, "rate_limit": "retry",
     "big_body": "mb", "no_permission": None,
+    # the failure answers of the real servers (README "Faults of the real servers")
+    "esb_1306201": None, "esb_1306000_not_json": None, "cmdb_1199002": "items", "cmdb_1199997": None,
+    "echo_secret": "echo", "dup_inst_id": None, "result_true_nonzero_code": None,
 }
+FAULT_ARGS.update({name: None for name in GW_5XX})
+FAULT_ARGS.update({name: None for name in GW_429})
+
+# where a fault applies: name -> (the APIs, the operations); a fault is taken (and its count used) only by requests
+# it applies to. Not listed: every API and operation.
+CREATE_ONLY = (None, ("batch_create_inst",))
+FAULT_SCOPE = {
+    "esb_1306201": (("esb",), None), "esb_1306000_not_json": (("esb",), None),
+    "cmdb_1199002": CREATE_ONLY, "dup_inst_id": CREATE_ONLY, "result_true_nonzero_code": CREATE_ONLY,
+}
+
 # --fault-rate: the faults drawn from, by default (each equally likely)
 DEFAULT_FAULT_MIX = ("reset", "stall:3000", "http_502_html", "truncate", "not_json", "audit_fail", "rate_limit")
-# faults that answer without processing the request, in the order they are listed
-NO_PROCESS = ("drop", "http_502_html", "not_json", "rate_limit", "no_permission", "big_body")
+# faults that answer without processing the request (the first of them in the fault list answers)
+NO_PROCESS = ("drop", "http_502_html", "not_json", "rate_limit", "no_permission", "big_body",
+              "cmdb_1199997") + tuple(GW_429)
+# faults of the layers in front of CMDB that answer after CMDB acted (the first of them in the list answers)
+AFTER_CMDB = tuple(GW_5XX) + ("esb_1306201", "esb_1306000_not_json")
+
+
+def answers_unprocessed(name, arg):
+    """Whether this fault answers without processing the request."""
+    return name in NO_PROCESS or (name == "echo_secret" and arg == "html")
 
 
 class Fault:
@@ -35,6 +58,19 @@ class Fault:
                 raise ValueError("fault %s: argument out of range" % name)
             if kind == "mb" and arg > 4096:
                 raise ValueError("fault big_body: at most 4096 MB")
+        elif kind == "items":
+            if arg is None or arg == "":
+                raise ValueError("fault %s needs an argument (the number of items stored first)" % name)
+            try:
+                arg = int(arg)
+            except (TypeError, ValueError):
+                raise ValueError("fault %s: argument %r is not an integer" % (name, arg))
+            if arg < 0 or arg > 100000:
+                raise ValueError("fault %s: argument out of range" % name)
+        elif kind == "echo":
+            arg = arg or "message"
+            if arg not in ("message", "html"):
+                raise ValueError("fault echo_secret: argument must be \"message\" or \"html\"")
         elif kind == "retry":
             if arg is None or arg == "":
                 arg = 1
@@ -51,7 +87,16 @@ class Fault:
                 raise ValueError("fault %s: count must be a positive integer" % name)
         if only is not None and only not in OPS:
             raise ValueError("fault %s: only must be one of %s" % (name, ", ".join(OPS)))
+        ops = FAULT_SCOPE.get(name, (None, None))[1]
+        if only is not None and ops is not None and only not in ops:
+            raise ValueError("fault %s applies to %s only" % (name, ", ".join(ops)))
         self.name, self.arg, self.count, self.only = name, arg, count, only
+
+    def applies(self, op, api):
+        if self.only is not None and self.only != op:
+            return False
+        apis, ops = FAULT_SCOPE.get(self.name, (None, None))
+        return (apis is None or api in apis) and (ops is None or op in ops)
 
     @classmethod
     def parse(cls, spec):
@@ -97,12 +142,12 @@ class Faults:
         with self.lock:
             return [f.to_json() for f in self.items]
 
-    def take(self, op):
+    def take(self, op, api):
         """The faults that apply to this API request (consuming one of each counted fault)."""
         taken = []
         with self.lock:
             for f in self.items:
-                if f.only is not None and f.only != op:
+                if not f.applies(op, api):
                     continue
                 if f.count is not None:
                     f.count -= 1
@@ -110,7 +155,8 @@ class Faults:
             self.items = [f for f in self.items if f.count is None or f.count > 0]
             if self.random_rate > 0 and self.random_mix and self.rng.random() < self.random_rate:
                 f = self.rng.choice(self.random_mix)
-                taken.append((f.name, f.arg))
+                if f.applies(op, api):
+                    taken.append((f.name, f.arg))
         return taken
 
 

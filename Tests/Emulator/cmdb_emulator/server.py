@@ -12,9 +12,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from . import VERSION, control, routes
-from .envelopes import Ctx, dump_json, envelope_obj, fail, permission_obj, rate_limited
-from .faults import NGINX_502, NO_PROCESS, NOT_JSON
-from .messages import CODES, ESB_METHOD, ESB_NOT_FOUND, GW_NOT_FOUND, msg
+from . import real_faults
+from .envelopes import Ctx, dump_json, envelope_obj, fail, language, permission_obj, rate_limited
+from .faults import AFTER_CMDB, NGINX_502, NOT_JSON, answers_unprocessed
+from .messages import CODES, ESB_METHOD, ESB_NOT_FOUND, GW_429, GW_5XX, GW_NOT_FOUND, msg
 
 MAX_BODY = 64 * 1024 * 1024  # request bodies above this are refused with 413
 
@@ -185,8 +186,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.not_found(method, path, hit)
         route, api, obj_id = hit
         ctx = Ctx(route, api, obj_id, self.headers, body)
+        if api == "apigw":
+            ctx.stage = path.split("/")[3]
         emu.stats.arrived(ctx.op, api, ctx.n_details)
-        faults = emu.faults.take(ctx.op)
+        faults = emu.faults.take(ctx.op, api)
         names = [name for name, _ in faults]
         args = dict(reversed(faults))  # the first of a name wins
         for name in names:
@@ -204,7 +207,7 @@ class Handler(BaseHTTPRequestHandler):
         emu.sleep_ms(delay)
 
         # 2. faults that answer without processing
-        pre = next((n for n in names if n in NO_PROCESS), None)
+        pre = next((n for n, a in faults if answers_unprocessed(n, a)), None)
         if pre == "drop":
             return self.hard_close(rst=False)
         if pre == "http_502_html":
@@ -221,15 +224,42 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(answer.status, answer.obj, headers)
         if pre == "big_body":
             return self.send_big_body(ctx, args["big_body"], headers)
+        if pre in GW_429:
+            answer = real_faults.gateway_429(emu, ctx, pre)
+            headers.update(answer.headers)
+            return self.send_json(answer.status, answer.obj, headers)
+        if pre == "cmdb_1199997":
+            answer = real_faults.cmdb_too_many_requests(emu, ctx)
+            return self.send_json(answer.status, answer.obj, headers)
+        if pre == "echo_secret":   # echo_secret:html
+            self.server_override = "nginx"
+            page = real_faults.echo_html(real_faults.request_secrets(ctx))
+            return self.send_bytes(502, page, "text/html", close=True)
 
-        # 3. process
+        # 3. process (cmdb_1199002:K: the create stops with 1199002 after its first K items)
+        if "cmdb_1199002" in names:
+            ctx.fail_after = args["cmdb_1199002"]
         answer = emu.handle_api(ctx)
         headers.update(answer.headers)
-        obj = answer.obj
+        obj, status = answer.obj, answer.status
 
-        # 4. audit failure after the inserts
+        # 4. after the inserts: the audit failure, answers that cannot be trusted, the layers in front of CMDB
         if "audit_fail" in names and answer.created:
             obj = envelope_obj(emu, ctx, False, CODES["audit"], ctx.m("audit"), None)
+        if "dup_inst_id" in names and answer.created:
+            obj = real_faults.duplicate_an_id(obj)
+        if "result_true_nonzero_code" in names and answer.created:
+            obj = real_faults.nonzero_code(emu, obj)
+        after = next((n for n in names if n in AFTER_CMDB), None)
+        if after is not None and ctx.reached_cmdb:
+            if after in GW_5XX:
+                replaced = real_faults.gateway_5xx(ctx, after)
+            else:
+                replaced = real_faults.esb_after_cmdb(emu, ctx, after)
+            obj, status = replaced.obj, replaced.status
+            headers.update(replaced.headers)
+        if "echo_secret" in names:
+            obj = real_faults.echo_in_answer(emu, obj, headers, real_faults.request_secrets(ctx))
 
         # 5. stall
         if "stall" in names:
@@ -242,9 +272,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.hard_close(rst=True)
         if "truncate" in names:
             data = dump_json(obj)
-            self.send_bytes(answer.status, data, headers=headers, close=True, body_limit=len(data) // 2)
+            self.send_bytes(status, data, headers=headers, close=True, body_limit=len(data) // 2)
             return self.hard_close(rst=False)
-        self.send_json(answer.status, obj, headers)
+        self.send_json(status, obj, headers)
 
     @staticmethod
     def target_obj(ctx):
@@ -265,7 +295,7 @@ class Handler(BaseHTTPRequestHandler):
                                   {"X-Bkapi-Error-Code": str(GW_NOT_FOUND), "X-Bkapi-Error-Message": message,
                                    "X-Bkapi-Request-Id": ctx_rid})
         if path.startswith("/api/c/compapi/"):
-            lang = "zh" if (self.headers.get("Blueking-Language") or "").lower().startswith("zh") else "en"
+            lang = language("esb", self.headers)
             if hit is not None:
                 code, text, status = ESB_METHOD, msg(lang, "esb_method", method), 405
             else:

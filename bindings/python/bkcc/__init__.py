@@ -33,7 +33,7 @@ batch call raises only when it attempted nothing); ``result.error`` is the excep
 >>> with bkcc.Client.from_env() as client:
 ...     again = client.batch_create_inst("bk_switch", switches)
 >>> again.ok, sorted(again.failed), again.failed[0]
-(False, [0, 1, 2], 'duplicated instances exist, fields [bk_asset_id] duplicated')
+(False, [0, 1, 2], 'duplicated instances exist, fields [ bk_asset_id: "A-0" ] duplicated')
 
 Progress: called after each request; returning False cancels what is not sent yet.
 
