@@ -144,6 +144,20 @@ import Glibc
 }
 
 @Suite struct FormattingTests {
+    @Test func testServerTextReachesATerminalEscaped() {
+        #expect(terminalSafe("dup\u{1B}[2J\u{7}\tok\n\u{9B}x") == "dup\\x1b[2J\\x07\tok\n\\x9bx")
+        #expect(terminalSafe("数据唯一性校验失败") == "数据唯一性校验失败")
+        var out = "", err = ""
+        let terminal = Console(out: { out += $0 }, err: { err += $0 }, stderrIsTerminal: true, stdoutIsTerminal: true)
+        terminal.print("a\u{1B}[2Jb")
+        terminal.note("c\u{1B}]0;title\u{7}d")
+        terminal.rawError("\r\u{1B}[K")  // the progress bar's own redraw goes through as it is
+        #expect(out == "a\\x1b[2Jb\n" && err == "c\\x1b]0;title\\x07d\n\r\u{1B}[K")
+        var piped = ""
+        Console(out: { piped += $0 }, err: { _ in }).print("a\u{1B}b")
+        #expect(piped == "a\u{1B}b\n")  // a pipe or a file gets the bytes as they are
+    }
+
     @Test func testGroupedAndDurations() {
         #expect(grouped(0) == "0")
         #expect(grouped(999) == "999")
