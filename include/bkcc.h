@@ -209,6 +209,58 @@ BKCC_WARN_UNUSED json_t *bkcc_reconcile(bkcc_client *client, const char *bk_obj_
 BKCC_WARN_UNUSED char *bkcc_reconcile_json(bkcc_client *client, const char *bk_obj_id, const char *details_json,
                                            const char *result_json, const char *options_json, bkcc_error *err);
 
+/* ---- The instance family: update, delete, paged search ------------------------------------------- */
+
+/*
+ * Updates any number of instances of bk_obj_id. updates (BORROWED): [{"bk_inst_id": 1001, "bk_sn": "…", …}]:
+ * each a positive integer bk_inst_id and at least one attribute to set; no id twice (checked first, like
+ * bkcc_validate: with options {"on_invalid": "abort"} (default) one bad update and nothing is sent; "skip" sends
+ * the others). Sent as batch_update_inst requests of at most 200, each one transaction on the server: an
+ * accepted request updated every item of it, a refused one none. Returns a NEW result shaped as
+ * bkcc_batch_create_inst's, with "updated": {"<index>": bk_inst_id} in place of "success_created" and
+ * "updated" in the summary. Setting the same values twice changes nothing, so a request that got no answer is
+ * sent again (up to "retries"); an answer after which the server may have acted and no retry settles makes the
+ * items "unknown". err->status as for bkcc_batch_create_inst. Attributes the model does not let you edit are
+ * dropped by the server silently.
+ */
+BKCC_WARN_UNUSED json_t *bkcc_batch_update_inst(bkcc_client *client, const char *bk_obj_id, const json_t *updates,
+                                                const json_t *options, bkcc_error *err);
+BKCC_WARN_UNUSED char *bkcc_batch_update_inst_json(bkcc_client *client, const char *bk_obj_id, const char *updates_json,
+                                                   const char *options_json, bkcc_error *err);
+
+/*
+ * Deletes instances by id. inst_ids (BORROWED): [1001, 1002, …], positive integers, none twice. Requests of at
+ * most 200 (batch_delete_inst), each one transaction. Returns a NEW result with "deleted": {"<index>":
+ * bk_inst_id} in place of "success_created". A delete is not sent again after a lost answer (the instances may
+ * be gone already): those items are "unknown"; bkcc_search_inst tells which still exist.
+ */
+BKCC_WARN_UNUSED json_t *bkcc_batch_delete_inst(bkcc_client *client, const char *bk_obj_id, const json_t *inst_ids,
+                                                const json_t *options, bkcc_error *err);
+BKCC_WARN_UNUSED char *bkcc_batch_delete_inst_json(bkcc_client *client, const char *bk_obj_id, const char *inst_ids_json,
+                                                   const char *options_json, bkcc_error *err);
+
+/* Receives one page of instances (BORROWED array of objects, valid until the callback returns); non-zero stops
+   the search. */
+typedef int (*bkcc_page_fn)(const json_t *instances, void *user);
+/* The same page as JSON text (valid until the callback returns). */
+typedef int (*bkcc_page_json_fn)(const char *instances_json, void *user);
+
+/*
+ * Streams every instance of bk_obj_id matching query (BORROWED, may be NULL: everything):
+ * {"fields": ["bk_inst_name", …] (bk_inst_id is always returned), "filter": {"bk_asset_id": "SW-1", …}
+ * (each attribute equal to the value), "page_size": 1..500 (default 500)}. Calls fn with each page, on the
+ * calling thread, in bk_inst_id order. Pages are read one after another, each asking for "bk_inst_id greater
+ * than the last one seen" (search_object_instances), not by offset: every instance that exists for the whole
+ * search is passed exactly once, whatever is created or deleted meanwhile, and one created during it at most
+ * once. Memory is bounded by a page. A page lost to a timeout, a 5xx or a rate limit is asked again (up to
+ * "retries"). Returns BKCC_OK when every page was read, BKCC_ECANCELLED when fn stopped it, else the error
+ * (also in err).
+ */
+int bkcc_search_inst(bkcc_client *client, const char *bk_obj_id, const json_t *query, bkcc_page_fn fn, void *user,
+                     bkcc_error *err);
+int bkcc_search_inst_json(bkcc_client *client, const char *bk_obj_id, const char *query_json, bkcc_page_json_fn fn,
+                          void *user, bkcc_error *err);
+
 /* ---- Sans-IO pieces (no network) ------------------------------------------------------------------ */
 
 /*

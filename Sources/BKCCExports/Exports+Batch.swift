@@ -5,24 +5,13 @@ import CJansson
 @_cdecl("bkcc_batch_create_inst")
 public func bkcc_batch_create_inst(_ client: OpaquePointer?, _ objectID: UnsafePointer<CChar>?, _ details: UnsafePointer<json_t>?,
                                    _ options: UnsafePointer<json_t>?, _ err: UnsafeMutablePointer<bkcc_error>?) -> UnsafeMutablePointer<json_t>? {
-    withResultStatus(err) { () throws(BKCCError) in
-        let result = try batchCreate(ClientHandle.borrow(client), objectID: requiredString(objectID, "bk_obj_id"),
-                                     details: requiredJSON(details, "details"), options: borrowedJSON(options))
-        return (try result.json().newReference(), result.error)
-    }
+    batchExport(.create, client, objectID, details, "details", options, err)
 }
 
 @_cdecl("bkcc_batch_create_inst_json")
 public func bkcc_batch_create_inst_json(_ client: OpaquePointer?, _ objectID: UnsafePointer<CChar>?, _ detailsJSON: UnsafePointer<CChar>?,
                                         _ optionsJSON: UnsafePointer<CChar>?, _ err: UnsafeMutablePointer<bkcc_error>?) -> UnsafeMutablePointer<CChar>? {
-    withResultStatus(err) { () throws(BKCCError) in
-        let handle = try ClientHandle.borrow(client)
-        let objectID = try requiredString(objectID, "bk_obj_id")
-        let details = try parsedJSON(detailsJSON, "details_json") ?? .null
-        let result = try batchCreate(handle, objectID: objectID, details: details,
-                                     options: parsedJSON(optionsJSON, "options_json", optional: true))
-        return (try mallocText(result.json()), result.error)
-    }
+    batchExportJSON(.create, client, objectID, detailsJSON, "details_json", optionsJSON, err)
 }
 
 @_cdecl("bkcc_reconcile")
@@ -53,15 +42,32 @@ public func bkcc_reconcile_json(_ client: OpaquePointer?, _ objectID: UnsafePoin
 
 /// Runs `body`, which returns a value and the status of the work it did (nil: BKCC_OK); fills `err` with that
 /// status, or with the thrown error (then the value is NULL).
-private func withResultStatus<T>(_ err: UnsafeMutablePointer<bkcc_error>?,
+func withResultStatus<T>(_ err: UnsafeMutablePointer<bkcc_error>?,
                                  _ body: () throws(BKCCError) -> (T, BKCCError?)) -> T? {
     guard let (value, status) = withStatus(err, body) else { return nil }
     fill(err, with: status)
     return value
 }
 
-/// The batch call with the client's C callbacks, if any, plugged in.
-private func batchCreate(_ handle: ClientHandle, objectID: String, details: JSON, options: JSON?) throws(BKCCError) -> BatchResult {
+/// Which batch call to make, over the same skin.
+enum BatchCall {
+    case create, update, delete
+
+    func run(_ client: Client, objectID: String, items: JSON, options: BatchOptions, transport: (any Transport)?,
+             progress: ((ProgressEvent) -> Bool)?) throws(BKCCError) -> BatchResult {
+        switch self {
+        case .create:
+            try client.batchCreateInstances(objectID: objectID, details: items, options: options, transport: transport, progress: progress)
+        case .update:
+            try client.batchUpdateInstances(objectID: objectID, updates: items, options: options, transport: transport, progress: progress)
+        case .delete:
+            try client.batchDeleteInstances(objectID: objectID, instanceIDs: items, options: options, transport: transport, progress: progress)
+        }
+    }
+}
+
+/// A batch call with the client's C callbacks, if any, plugged in.
+func batch(_ call: BatchCall, _ handle: ClientHandle, objectID: String, items: JSON, options: JSON?) throws(BKCCError) -> BatchResult {
     let callbacks = handle.currentCallbacks
     var progress: ((ProgressEvent) -> Bool)?
     if let progressFunction = callbacks.progress {
@@ -72,9 +78,32 @@ private func batchCreate(_ handle: ClientHandle, objectID: String, details: JSON
             return progressFunction(json.raw, user) == 0
         }
     }
-    return try handle.client.batchCreateInstances(objectID: objectID, details: details, options: BatchOptions(json: options),
-                                                  transport: callbacks.transport(timeoutMs: handle.client.configuration.timeoutMs),
-                                                  progress: progress)
+    return try call.run(handle.client, objectID: objectID, items: items, options: BatchOptions(json: options),
+                        transport: callbacks.transport(timeoutMs: handle.client.configuration.timeoutMs), progress: progress)
+}
+
+/// The `json_t` form of a batch export.
+func batchExport(_ call: BatchCall, _ client: OpaquePointer?, _ objectID: UnsafePointer<CChar>?, _ items: UnsafePointer<json_t>?,
+                 _ itemsName: String, _ options: UnsafePointer<json_t>?,
+                 _ err: UnsafeMutablePointer<bkcc_error>?) -> UnsafeMutablePointer<json_t>? {
+    withResultStatus(err) { () throws(BKCCError) in
+        let result = try batch(call, ClientHandle.borrow(client), objectID: requiredString(objectID, "bk_obj_id"),
+                               items: requiredJSON(items, itemsName), options: borrowedJSON(options))
+        return (try result.json().newReference(), result.error)
+    }
+}
+
+/// The JSON-text form of a batch export.
+func batchExportJSON(_ call: BatchCall, _ client: OpaquePointer?, _ objectID: UnsafePointer<CChar>?, _ itemsJSON: UnsafePointer<CChar>?,
+                     _ itemsName: String, _ optionsJSON: UnsafePointer<CChar>?,
+                     _ err: UnsafeMutablePointer<bkcc_error>?) -> UnsafeMutablePointer<CChar>? {
+    withResultStatus(err) { () throws(BKCCError) in
+        let handle = try ClientHandle.borrow(client)
+        let objectID = try requiredString(objectID, "bk_obj_id")
+        let items = try parsedJSON(itemsJSON, itemsName) ?? .null
+        let result = try batch(call, handle, objectID: objectID, items: items, options: parsedJSON(optionsJSON, "options_json", optional: true))
+        return (try mallocText(result.json()), result.error)
+    }
 }
 
 /// The reconcile calls: the reconciled result, with the caller's `requests` (a reconcile sends no create).

@@ -24,33 +24,8 @@ extension Client {
                                      transport: (any Transport)? = nil,
                                      progress: ((ProgressEvent) -> Bool)? = nil) throws(BKCCError) -> BatchResult {
         try Validation.checkObjectID(objectID)
-        let problems = try Validation.problems(in: details)
-        if options.onInvalid == .abort, let first = Validation.firstProblem(problems) { throw first }
-        var result = BatchResult()
-        // Invalid details are failed before anything is sent: counted first, so that the status weighs them.
-        var seed = Tally()
-        for index in problems.keys.sorted() {
-            let message = problems[index] ?? "invalid"
-            result.failed[index] = message
-            seed.count(.failed, message: message, invalid: true)
-        }
-        let elements = details.elements
-        var cursor = 0
-        var cancelled = false
-        result.tally = try createInstances(objectID: objectID, tally: seed, transport: transport, next: { () throws(BKCCError) -> SourceItem? in
-            while cursor < elements.count {
-                defer { cursor += 1 }
-                if problems[cursor] == nil { return SourceItem(index: cursor, detail: elements[cursor]) }
-            }
-            return nil
-        }, onRequest: { record, tally in
-            result.absorb(record)
-            // Once it asked to stop, the callback hears no more: the rest only finishes or is skipped.
-            guard !cancelled, let progress else { return !cancelled }
-            cancelled = !progress(ProgressEvent(record: record, tally: tally, total: elements.count))
-            return !cancelled
-        })
-        return result
+        return try runArray(CreateOperation(), objectID: objectID, items: details, problems: Validation.problems(in: details),
+                            options: options, transport: transport, progress: progress)
     }
 
     /// The same, without blocking a task's thread: the transfers run on a thread of their own.

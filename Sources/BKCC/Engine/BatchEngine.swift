@@ -41,13 +41,14 @@ final class BatchEngine {
         self.objectID = objectID
         self.transport = transport
         self.tally = tally
+        self.tally.success = operation.successKind
         self.next = next
         self.onRequest = onRequest
     }
 
     /// Runs until the source is exhausted and every request finished, or the call stopped; returns the tally.
     func run() -> Tally {
-        let limit = max(1, min(transport.maxInFlight, client.configuration.concurrency))
+        let limit = max(1, min(transport.maxInFlight, client.configuration.concurrency, operation.maxInFlight ?? .max))
         while true {
             startWhatCan(limit: limit)
             if inFlight.isEmpty {

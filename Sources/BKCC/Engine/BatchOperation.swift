@@ -16,4 +16,14 @@ public protocol BatchOperation: Sendable {
     /// Reads a `result:true` answer into one outcome per item, in `items`' order; `.protocolError` when the
     /// answer cannot be trusted (then every item of the request is `unknown`).
     func read(_ envelope: Envelope, items: [SourceItem]) -> Result<[ItemOutcome], BKCCError>
+    /// What success is called for its items: `.created`, `.updated`, `.deleted`.
+    var successKind: ItemOutcome.Kind { get }
+    /// At most this many requests in flight (nil: the client's concurrency). 1 for a paged read, whose next
+    /// request depends on the answer to the previous one.
+    var maxInFlight: Int? { get }
+}
+
+extension BatchOperation {
+    public var successKind: ItemOutcome.Kind { .created }
+    public var maxInFlight: Int? { nil }
 }

@@ -1,10 +1,16 @@
 extension BatchResult {
     /// The result object of the C API: the four maps (and `not_created` after a reconcile), `requests`, `summary`.
+    /// The map of successes is `success_created` for a create, `updated` / `deleted` for the other operations.
     public func json() throws(BKCCError) -> JSON {
         let result = try JSON.object()
-        let successCreated = try JSON.object()
-        for index in created.keys.sorted() { try successCreated.set(String(index), created[index] ?? 0) }
-        try result.set("success_created", successCreated)
+        let (key, successes): (String, [Int: Int64]) = switch tally.success {
+        case .updated: ("updated", updated)
+        case .deleted: ("deleted", deleted)
+        default: ("success_created", created)
+        }
+        let successMap = try JSON.object()
+        for index in successes.keys.sorted() { try successMap.set(String(index), successes[index] ?? 0) }
+        try result.set(key, successMap)
         try result.set("error_msg", messageMap(failed))
         try result.set("unknown", messageMap(unknown))
         try result.set("skipped", messageMap(skipped))

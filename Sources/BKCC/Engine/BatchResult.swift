@@ -7,6 +7,9 @@ public struct BatchResult: Sendable {
     public var skipped: [Int: String] = [:]
     /// Filled by `reconcile`: items looked up and not found, safe to send again.
     public var notCreated: [Int: String] = [:]
+    /// For `batch_update_inst` and `batch_delete_inst`: index → `bk_inst_id`, in place of `created`.
+    public var updated: [Int: Int64] = [:]
+    public var deleted: [Int: Int64] = [:]
     public var requests: [RequestRecord] = []
     public var tally = Tally()
 
@@ -18,7 +21,7 @@ public struct BatchResult: Sendable {
     public var error: BKCCError? { tally.error }
     /// The request-level failure behind `status` (the one that stopped the call, else the first), if any.
     public var cause: BKCCError? { tally.cause }
-    /// True when every item was created.
+    /// True when every item succeeded.
     public var ok: Bool { status == .ok }
 
     /// Files a finished request's outcomes in the maps (the engine's tally has counted them).
@@ -44,6 +47,8 @@ public struct BatchResult: Sendable {
         case .unknown: unknown[item.index] = item.message
         case .skipped: skipped[item.index] = item.message
         case .notCreated: notCreated[item.index] = item.message
+        case .updated: updated[item.index] = item.instanceID ?? 0
+        case .deleted: deleted[item.index] = item.instanceID ?? 0
         }
     }
 
@@ -54,6 +59,8 @@ public struct BatchResult: Sendable {
         case .unknown: unknown[index] != nil
         case .skipped: skipped[index] != nil
         case .notCreated: notCreated[index] != nil
+        case .updated: updated[index] != nil
+        case .deleted: deleted[index] != nil
         }
     }
 
@@ -64,6 +71,8 @@ public struct BatchResult: Sendable {
         case .unknown: unknown[index] = nil
         case .skipped: skipped[index] = nil
         case .notCreated: notCreated[index] = nil
+        case .updated: updated[index] = nil
+        case .deleted: deleted[index] = nil
         }
     }
 }

@@ -23,13 +23,20 @@ public struct ItemOutcome: Sendable, Equatable {
         case skipped
         /// Looked up after being unknown, and not found on the server: safe to send again.
         case notCreated = "not_created"
+        /// Updated (`batch_update_inst`), with its `bk_inst_id`.
+        case updated
+        /// Deleted (`batch_delete_inst`), with its `bk_inst_id`.
+        case deleted
+
+        /// Whether the item's operation did what was asked.
+        public var succeeded: Bool { self == .created || self == .updated || self == .deleted }
     }
 
     public var index: Int
     public var kind: Kind
-    /// The new instance's id, for `.created`.
+    /// The instance's id, for `.created`, `.updated` and `.deleted`.
     public var instanceID: Int64?
-    /// Why, for every kind but `.created`.
+    /// Why, for every kind but those that succeeded.
     public var message: String
 
     public init(index: Int, kind: Kind, instanceID: Int64? = nil, message: String = "") {

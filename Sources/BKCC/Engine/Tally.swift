@@ -8,6 +8,10 @@ public struct Tally: Sendable {
     public private(set) var unknown = 0
     public private(set) var skipped = 0
     public private(set) var notCreated = 0
+    public private(set) var updated = 0
+    public private(set) var deleted = 0
+    /// What success is for the operation counted: `.created`, `.updated` or `.deleted` (its name in messages).
+    public var success: ItemOutcome.Kind = .created
     /// Of `failed`: refused by the client-side checks, never sent.
     public private(set) var invalid = 0
     /// Of `failed`: refused one by one inside an answer the server accepted (result:true).
@@ -29,6 +33,8 @@ public struct Tally: Sendable {
 
     /// Items done so far.
     public var done: Int { total }
+    /// Items whose operation did what was asked.
+    public var succeeded: Int { created + updated + deleted }
 
     /// Counts one item's outcome. `invalid`: refused by the client-side checks, not sent.
     public mutating func count(_ kind: ItemOutcome.Kind, message: String = "", invalid: Bool = false) {
@@ -48,7 +54,7 @@ public struct Tally: Sendable {
             count(item.kind, message: item.message)
             if item.kind == .failed, record.status == .ok { itemFailures += 1 }
         }
-        if record.wasSent, let first = record.items.first(where: { $0.kind != .created }),
+        if record.wasSent, let first = record.items.first(where: { !$0.kind.succeeded }),
            first.index < firstRefusingRequest?.index ?? .max {
             firstRefusingRequest = (first.index, record.requestID, record.httpStatus)
         }
@@ -78,16 +84,17 @@ public struct Tally: Sendable {
     /// The failure behind the status: what stopped the call, else the first request-level failure.
     public var cause: BKCCError? { stopCause ?? firstFailure }
 
-    /// `.ok` when every item was created; `.partial` when some were; else the most telling failure.
+    /// `.ok` when every item succeeded; `.partial` when some did; else the most telling failure.
     public var status: BKCCStatus { decided.status }
     /// What `status` stands for; nil for `.ok`.
     public var error: BKCCError? { decided.error }
 
     private var decided: (status: BKCCStatus, error: BKCCError?) {
-        var counts = "\(created) of \(total) created, \(failed) failed, \(unknown) unknown, \(skipped) skipped"
+        let verb = success.rawValue
+        var counts = "\(succeeded) of \(total) \(verb), \(failed) failed, \(unknown) unknown, \(skipped) skipped"
         if notCreated > 0 { counts += ", \(notCreated) not created (safe to send again)" }
-        if created == total { return (.ok, nil) }
-        if created > 0 {
+        if succeeded == total { return (.ok, nil) }
+        if succeeded > 0 {
             var error = BKCCError(.partial, counts)
             if let cause {
                 error.message += "; \(cause.message)"
@@ -108,7 +115,7 @@ public struct Tally: Sendable {
             cause.message = "\(cause.message) (\(counts))"
             return (cause.status == .ok ? .api : cause.status, cause)
         }
-        var error = BKCCError(.api, "no instance created (\(counts))" + (failureSample.map { "; first failure: \($0)" } ?? ""))
+        var error = BKCCError(.api, "no instance \(verb) (\(counts))" + (failureSample.map { "; first failure: \($0)" } ?? ""))
         naming(&error)
         return (.api, error)
     }
@@ -120,12 +127,14 @@ public struct Tally: Sendable {
         if error.httpStatus == 0 { error.httpStatus = request.httpStatus }
     }
 
-    /// `{"total", "created", "failed", "unknown", "skipped", "not_created"?}`, the result's `summary`.
+    /// `{"total", "created" (or "updated", "deleted"), "failed", "unknown", "skipped", "not_created"?}`, the
+    /// result's `summary`.
     public func json() throws(BKCCError) -> JSON {
-        let counts = try JSON.object([
-            "total": .integer(Int64(total)), "created": .integer(Int64(created)), "failed": .integer(Int64(failed)),
-            "unknown": .integer(Int64(unknown)), "skipped": .integer(Int64(skipped)),
-        ])
+        let counts = try JSON.object(["total": .integer(Int64(total))])
+        try counts.set(success.rawValue, Int64(succeeded))
+        try counts.set("failed", Int64(failed))
+        try counts.set("unknown", Int64(unknown))
+        try counts.set("skipped", Int64(skipped))
         if notCreated > 0 { try counts.set("not_created", Int64(notCreated)) }
         return counts
     }
@@ -138,6 +147,8 @@ public struct Tally: Sendable {
         case .unknown: unknown += step
         case .skipped: skipped += step
         case .notCreated: notCreated += step
+        case .updated: updated += step
+        case .deleted: deleted += step
         }
     }
 }

@@ -20,5 +20,15 @@ public struct Route: Sendable, Equatable {
     public static let searchInst = Route(name: "search_inst", gatewayMethod: "POST",
                                          gatewayPath: "/api/v3/find/instassociation/object/{bk_obj_id}")
 
-    public static let all: [Route] = [.batchCreateInst, .searchInst]
+    /// Updates instances by id, one transaction per request.
+    public static let batchUpdateInst = Route(name: "batch_update_inst", gatewayMethod: "PUT",
+                                              gatewayPath: "/api/v3/updatemany/instance/object/{bk_obj_id}")
+    /// Deletes instances by id, one transaction per request.
+    public static let batchDeleteInst = Route(name: "batch_delete_inst", gatewayMethod: "DELETE",
+                                              gatewayPath: "/api/v3/deletemany/instance/object/{bk_obj_id}")
+    /// A model's instances by a filter, a page at a time (at most 500).
+    public static let searchObjectInstances = Route(name: "search_object_instances", gatewayMethod: "POST",
+                                                    gatewayPath: "/api/v3/search/instances/object/{bk_obj_id}")
+
+    public static let all: [Route] = [.batchCreateInst, .searchInst, .batchUpdateInst, .batchDeleteInst, .searchObjectInstances]
 }
