@@ -5,13 +5,18 @@ import CJansson
 @_cdecl("bkcc_batch_create_inst")
 public func bkcc_batch_create_inst(_ client: OpaquePointer?, _ objectID: UnsafePointer<CChar>?, _ details: UnsafePointer<json_t>?,
                                    _ options: UnsafePointer<json_t>?, _ err: UnsafeMutablePointer<bkcc_error>?) -> UnsafeMutablePointer<json_t>? {
-    batchExport(.create, client, objectID, details, "details", options, err)
+    batchExport(create, client, objectID, details, "details", options, err)
 }
 
 @_cdecl("bkcc_batch_create_inst_json")
 public func bkcc_batch_create_inst_json(_ client: OpaquePointer?, _ objectID: UnsafePointer<CChar>?, _ detailsJSON: UnsafePointer<CChar>?,
                                         _ optionsJSON: UnsafePointer<CChar>?, _ err: UnsafeMutablePointer<bkcc_error>?) -> UnsafeMutablePointer<CChar>? {
-    batchExportJSON(.create, client, objectID, detailsJSON, "details_json", optionsJSON, err)
+    batchExportJSON(create, client, objectID, detailsJSON, "details_json", optionsJSON, err)
+}
+
+private func create(_ client: Client, _ objectID: String, _ details: JSON, _ options: BatchOptions, _ transport: (any Transport)?,
+                    _ progress: ((ProgressEvent) -> Bool)?) throws(BKCCError) -> BatchResult {
+    try client.batchCreateInstances(objectID: objectID, details: details, options: options, transport: transport, progress: progress)
 }
 
 @_cdecl("bkcc_reconcile")
@@ -49,22 +54,8 @@ func withResultStatus<T>(_ err: UnsafeMutablePointer<bkcc_error>?,
     return value
 }
 
-/// Which batch call to make, over the same skin.
-enum BatchCall {
-    case create, update, delete
-
-    func run(_ client: Client, objectID: String, items: JSON, options: BatchOptions, transport: (any Transport)?,
-             progress: ((ProgressEvent) -> Bool)?) throws(BKCCError) -> BatchResult {
-        switch self {
-        case .create:
-            try client.batchCreateInstances(objectID: objectID, details: items, options: options, transport: transport, progress: progress)
-        case .update:
-            try client.batchUpdateInstances(objectID: objectID, updates: items, options: options, transport: transport, progress: progress)
-        case .delete:
-            try client.batchDeleteInstances(objectID: objectID, instanceIDs: items, options: options, transport: transport, progress: progress)
-        }
-    }
-}
+/// A batch call of the core, as each batch export names it: (client, model, items, options, transport, progress).
+typealias BatchCall = (Client, String, JSON, BatchOptions, (any Transport)?, ((ProgressEvent) -> Bool)?) throws(BKCCError) -> BatchResult
 
 /// A batch call with the client's C callbacks, if any, plugged in.
 func batch(_ call: BatchCall, _ handle: ClientHandle, objectID: String, items: JSON, options: JSON?) throws(BKCCError) -> BatchResult {
@@ -78,8 +69,8 @@ func batch(_ call: BatchCall, _ handle: ClientHandle, objectID: String, items: J
             return progressFunction(json.raw, user) == 0
         }
     }
-    return try call.run(handle.client, objectID: objectID, items: items, options: BatchOptions(json: options),
-                        transport: callbacks.transport(timeoutMs: handle.client.configuration.timeoutMs), progress: progress)
+    return try call(handle.client, objectID, items, BatchOptions(json: options),
+                    callbacks.transport(timeoutMs: handle.client.configuration.timeoutMs), progress)
 }
 
 /// The `json_t` form of a batch export.
