@@ -26,6 +26,7 @@
 #error "define _POSIX_C_SOURCE 200809L before any #include to use emulator.h"
 #endif
 
+#include <bkcc.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -309,6 +310,19 @@ static inline json_t *emulator_instances(const emulator *em, const char *obj_id)
   char path[160];
   snprintf(path, sizeof path, "/_emulator/instances%s%s", obj_id ? "?bk_obj_id=" : "", obj_id ? obj_id : "");
   return emulator_call(em, "GET", path, NULL);
+}
+
+/* A bkcc client for the emulator's demo credentials; `extra` adds configuration members (", \"concurrency\": 8").
+   NULL (and the reason on stderr) when the configuration is refused. */
+static inline bkcc_client *emulator_client(const emulator *em, const char *extra) {
+  char config[512];
+  snprintf(config, sizeof config,
+           "{\"url\": \"%s\", \"app_code\": \"bkcc-demo\", \"app_secret\": \"bkcc-demo-secret\", \"username\": \"admin\"%s}",
+           em->url, extra ? extra : "");
+  bkcc_error err;
+  bkcc_client *client = bkcc_client_new_json(config, &err);
+  if (!client) fprintf(stderr, "client: %s\n", err.message);
+  return client;
 }
 
 #endif

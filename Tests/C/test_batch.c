@@ -44,16 +44,6 @@ static json_t *switches(int first, int count, const char *prefix) {
   return array;
 }
 
-static bkcc_client *client_for(const emulator *em, const char *extra) {
-  char config[512];
-  snprintf(config, sizeof config,
-           "{\"url\": \"%s\", \"app_code\": \"bkcc-demo\", \"app_secret\": \"bkcc-demo-secret\", \"username\": \"admin\"%s}",
-           em->url, extra ? extra : "");
-  bkcc_error err;
-  bkcc_client *client = bkcc_client_new_json(config, &err);
-  if (!client) fprintf(stderr, "client: %s\n", err.message);
-  return client;
-}
 
 static size_t map_size(const json_t *result, const char *key) { return json_object_size(json_object_get(result, key)); }
 
@@ -101,7 +91,7 @@ static int stored_matches(const emulator *em, const json_t *result, const json_t
 /* ---- tests ---------------------------------------------------------------------------------------- */
 
 static void test_ten_thousand(const emulator *em) {
-  bkcc_client *client = client_for(em, ", \"concurrency\": 8");
+  bkcc_client *client = emulator_client(em, ", \"concurrency\": 8");
   json_t *details = switches(0, 10000, "TT");
   bkcc_error err;
   json_t *result = bkcc_batch_create_inst(client, "bk_switch", details, NULL, &err);
@@ -115,7 +105,7 @@ static void test_ten_thousand(const emulator *em) {
 }
 
 static void test_duplicates(const emulator *em) {
-  bkcc_client *client = client_for(em, NULL);
+  bkcc_client *client = emulator_client(em, NULL);
   bkcc_error err;
   json_t *first = switches(0, 100, "DU");
   json_decref(bkcc_batch_create_inst(client, "bk_switch", first, NULL, &err));
@@ -147,7 +137,7 @@ static void test_duplicates(const emulator *em) {
 static void fault_case(const emulator *em, const char *fault, const char *kind, int stored_unknown, int expected_status,
                        int expected_requests) {
   CHECK(emulator_reset(em) == 0);
-  bkcc_client *client = client_for(em, ", \"concurrency\": 1, \"timeout_ms\": 1500");
+  bkcc_client *client = emulator_client(em, ", \"concurrency\": 1, \"timeout_ms\": 1500");
   json_t *details = switches(0, 600, "FA");
   char faults[256];
   /* "name:arg" as a string, limited to the next request */
@@ -184,7 +174,7 @@ static void test_faults(const emulator *em) {
   fault_case(em, "audit_fail", "unknown", 200, BKCC_EPARTIAL, 3);
   /* Rate limited: nothing was done, so the request is sent again and everything is created. */
   CHECK(emulator_reset(em) == 0);
-  bkcc_client *client = client_for(em, ", \"concurrency\": 1");
+  bkcc_client *client = emulator_client(em, ", \"concurrency\": 1");
   json_t *details = switches(0, 600, "RL");
   CHECK(emulator_set_faults(em, "[{\"name\": \"rate_limit\", \"count\": 2}]") == 0);
   bkcc_error err;
@@ -252,7 +242,7 @@ static void reconcile_json_refuses(bkcc_client *client, const json_t *details, c
 
 static void test_reconcile(const emulator *em) {
   CHECK(emulator_reset(em) == 0);
-  bkcc_client *client = client_for(em, ", \"concurrency\": 1");
+  bkcc_client *client = emulator_client(em, ", \"concurrency\": 1");
   json_t *details = switches(0, 400, "RC");
   CHECK(emulator_set_faults(em, "[{\"name\": \"reset\", \"count\": 1}]") == 0);  /* the first 200 are stored, their answer lost */
   bkcc_error err;
@@ -306,7 +296,7 @@ static void *import_thread(void *arg) {
 
 static void test_threads(const emulator *em) {
   CHECK(emulator_reset(em) == 0);
-  bkcc_client *client = client_for(em, ", \"concurrency\": 2");
+  bkcc_client *client = emulator_client(em, ", \"concurrency\": 2");
   pthread_t threads[8];
   thread_job jobs[8];
   for (int t = 0; t < 8; t++) {
@@ -363,7 +353,7 @@ static int cancel_after_first(const json_t *event, void *user) {
 
 static void test_callbacks(const emulator *em) {
   CHECK(emulator_reset(em) == 0);
-  bkcc_client *client = client_for(em, NULL);
+  bkcc_client *client = emulator_client(em, NULL);
   json_t *details = switches(0, 300, "CB");
   int mode = 0;
   bkcc_error err;
@@ -384,7 +374,7 @@ static void test_callbacks(const emulator *em) {
   bkcc_client_set_transport(client, NULL, NULL);
 
   bkcc_client_free(client);
-  client = client_for(em, ", \"concurrency\": 1");
+  client = emulator_client(em, ", \"concurrency\": 1");
   json_t *cancelled = switches(1000, 1000, "CB");
   int calls = 0;
   bkcc_client_set_progress(client, cancel_after_first, &calls);
@@ -416,7 +406,7 @@ static void test_killed_server(void) {
   int started = emulator_start(&em, (const char *[]){"--fault", "latency:100", NULL}) == 0;
   CHECK(started);
   if (!started) return;
-  bkcc_client *client = client_for(&em, ", \"concurrency\": 2, \"retries\": 1");
+  bkcc_client *client = emulator_client(&em, ", \"concurrency\": 2, \"retries\": 1");
   kill_job job = {client, switches(0, 6000, "KI"), NULL};
   pthread_t thread;
   pthread_create(&thread, NULL, kill_import, &job);
