@@ -231,8 +231,9 @@ BKCC_WARN_UNUSED char *bkcc_batch_update_inst_json(bkcc_client *client, const ch
 /*
  * Deletes instances by id. inst_ids (BORROWED): [1001, 1002, …], positive integers, none twice. Requests of at
  * most 200 (batch_delete_inst), each one transaction. Returns a NEW result with "deleted": {"<index>":
- * bk_inst_id} in place of "success_created". A delete is not sent again after a lost answer (the instances may
- * be gone already): those items are "unknown"; bkcc_search_inst tells which still exist.
+ * bk_inst_id} in place of "success_created": the instance no longer exists (the server skips ids that name no
+ * instance and answers success, so a delete sent twice ends as once: a request that got no answer is sent
+ * again, up to "retries").
  */
 BKCC_WARN_UNUSED json_t *bkcc_batch_delete_inst(bkcc_client *client, const char *bk_obj_id, const json_t *inst_ids,
                                                 const json_t *options, bkcc_error *err);

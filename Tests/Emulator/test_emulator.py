@@ -723,7 +723,8 @@ def test_control_endpoints(emu):
     emu.esb_search("bk_switch", {})
     emu.post("/api/c/compapi/v2/cc/unknown/", {})
     stats = emu.stats()
-    assert stats["requests"] == {"batch_create_inst": 2, "search_inst": 1}
+    assert stats["requests"] == {"batch_create_inst": 2, "search_inst": 1, "batch_update_inst": 0,
+                                 "batch_delete_inst": 0, "search_object_instances": 0, "count_object_instances": 0}
     assert stats["requests_by_api"] == {"esb": 2, "apigw": 1}
     assert stats["items_received"] == 5 and stats["items_created"] == 4 and stats["instances"] == 4
     assert stats["not_found"] == 1
@@ -736,9 +737,12 @@ def test_control_endpoints(emu):
         {m["bk_obj_id"] for m in models["models"]}
     emu.set_faults(["latency:1"])
     emu.reset()
-    assert emu.stats() == {"requests": {"batch_create_inst": 0, "search_inst": 0},
+    assert emu.stats() == {"requests": {"batch_create_inst": 0, "search_inst": 0, "batch_update_inst": 0,
+                                        "batch_delete_inst": 0, "search_object_instances": 0,
+                                        "count_object_instances": 0},
                            "requests_by_api": {"esb": 0, "apigw": 0}, "not_found": 0, "items_received": 0,
-                           "items_created": 0, "rate_limited": 0, "faults_applied": {}, "instances": 0}
+                           "items_created": 0, "items_updated": 0, "items_deleted": 0, "rate_limited": 0,
+                           "faults_applied": {}, "instances": 0}
     assert emu.get("/_emulator/faults").json() == {"faults": []}
     assert items(emu.esb_create("bk_switch", switches(1)))[0] == {"0": 1001}
     assert emu.get("/_emulator/nothing").status == 404

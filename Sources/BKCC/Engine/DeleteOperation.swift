@@ -1,12 +1,14 @@
 /// `batch_delete_inst`: each item is an instance id, sent as `{"delete": {"inst_ids": [id, …]}}`. One transaction
-/// per request. Not repeated after a lost answer: the instances may be gone, and a second delete of a missing id
-/// is refused — the items are `unknown` and a search tells.
+/// per request. The server skips ids that name no instance and answers success (bk-cmdb
+/// `src/scene_server/topo_server/logics/inst/inst.go`: it looks the ids up with `$in` and deletes what it found;
+/// Tests/Emulator/README.md "batch_delete_inst" cites the lines), so a delete sent twice ends the same as once:
+/// a request that got no answer is sent again, and "deleted" means "no longer exists".
 public struct DeleteOperation: BatchOperation {
     public init() {}
 
     public var route: Route { .batchDeleteInst }
     public var itemsPerRequest: Int { BatchLimits.maxDeleteBatch }
-    public var isRepeatable: Bool { false }
+    public var isRepeatable: Bool { true }
     public var successKind: ItemOutcome.Kind { .deleted }
 
     public func members(objectID: String, items: [SourceItem]) throws(BKCCError) -> [(String, JSON)] {

@@ -107,8 +107,10 @@ public enum ResponseParser {
         return .success(BatchAnswer(envelope: envelope, created: created, failed: failed))
     }
 
-    /// The `info` rows of a search answer with `result:true`.
+    /// The `info` rows of a search answer with `result:true`. An empty page is `"info": null` (bk-cmdb returns a nil
+    /// slice), read as no rows.
     public static func searchRows(_ envelope: Envelope) -> Result<[JSON], BKCCError> {
+        if let info = envelope.data?["info"], info.isNull { return .success([]) }
         guard let info = envelope.data?["info"], info.isArray else {
             return .failure(BKCCError(.protocolError, "search answer without a \"data.info\" array",
                                       httpStatus: envelope.httpStatus, requestID: envelope.requestID))

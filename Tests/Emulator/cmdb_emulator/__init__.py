@@ -12,7 +12,11 @@ Modules, by concern (Tests/Emulator/README.md, "Layout"):
     real_faults the failure answers of the real servers, as faults (gateway 5xx / 429, ESB, CMDB, echoes)
     create     the batch_create_inst handler
     search     the search_inst handler (conditions, paging, sorting)
-    routes     THE route table: one entry per API route (method, ESB path, gateway path, handler)
+    update     the batch_update_inst handler (CMDB's OpCondition body, one transaction)
+    delete     the batch_delete_inst handler
+    instances  the search_object_instances and count_object_instances handlers
+    filter     CMDB's filter expression (conditions): decode, validate, match as MongoDB does
+    routes     THE route table: one entry per API route (method, ESB path, gateway path, handler, items)
     control    the /_emulator/* control endpoints (their own table)
     app        the emulator's state and the steps every API request goes through before its handler
     server     HTTP: the request handler (bodies, faults on the wire, 404s), the threaded server, TLS

@@ -43,6 +43,8 @@ class Stats:
             self.by_api = {"esb": 0, "apigw": 0}
             self.items_received = 0
             self.items_created = 0
+            self.items_updated = 0
+            self.items_deleted = 0
             self.rate_limited = 0
             self.faults_applied = {}
 
@@ -65,6 +67,7 @@ class Stats:
         with self.lock:
             return {"requests": dict(self.requests), "requests_by_api": dict(self.by_api),
                     "not_found": self.not_found, "items_received": self.items_received,
-                    "items_created": self.items_created, "rate_limited": self.rate_limited,
+                    "items_created": self.items_created, "items_updated": self.items_updated,
+                    "items_deleted": self.items_deleted, "rate_limited": self.rate_limited,
                     "faults_applied": dict(self.faults_applied), "instances": instances}
 

@@ -10,6 +10,16 @@ import uuid
 
 from .messages import CODES, ESB_RATE_LIMITED, GW_429, GW_RATE_LIMITED, msg
 
+
+def route_items(route, body):
+    """How many items the request carries, where its route says they are (routes.Route.items)."""
+    value = body
+    for key in getattr(route, "items", None) or ():
+        if not isinstance(value, dict):
+            return 0
+        value = value.get(key)
+    return len(value) if getattr(route, "items", None) and isinstance(value, list) else 0
+
 SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 
 
@@ -66,8 +76,9 @@ class Ctx:
             self.rid = self.client_request_id
         else:
             self.rid = uuid.uuid4().hex
-        details = self.json.get("details") if isinstance(self.json, dict) else None
-        self.n_details = len(details) if isinstance(details, list) else 0
+        self.audit_fail = False     # audit_fail -- an update / delete fails at its audit log, inside its transaction
+        # the number of items (details, update, delete.inst_ids) for per_item and the stats
+        self.n_details = route_items(route, self.json) if isinstance(self.json, dict) else 0
 
     def m(self, key, *args):
         return msg(self.lang, key, *args)
@@ -127,14 +138,23 @@ def rate_limited(emu, ctx, retry_after):
                    {"Retry-After": str(retry_after)})
 
 
+# the IAM action a no_permission answer names, by operation (the emulator's own, after bk-cmdb's action types)
+PERMISSION_ACTIONS = {
+    "batch_create_inst": ("create_sys_instance", "创建实例"),
+    "batch_update_inst": ("edit_sys_instance", "编辑实例"),
+    "batch_delete_inst": ("delete_sys_instance", "删除实例"),
+}
+
+
 def permission_obj(emu, ctx, obj_id):
     model = emu.models.get(obj_id)
     name = model.name if model else obj_id
+    action_id, action_name = PERMISSION_ACTIONS.get(ctx.op, ("find_sys_instance", "查询实例"))
     return {
         "system_id": "bk_cmdb", "system_name": "配置平台",
         "actions": [{
-            "id": "create_sys_instance" if ctx.op == "batch_create_inst" else "find_sys_instance",
-            "name": "创建实例" if ctx.op == "batch_create_inst" else "查询实例",
+            "id": action_id,
+            "name": action_name,
             "related_resource_types": [{
                 "system_id": "bk_cmdb", "system_name": "配置平台", "type": "sys_instance_model",
                 "type_name": "实例模型",

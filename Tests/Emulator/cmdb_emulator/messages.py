@@ -18,7 +18,8 @@ MESSAGES = {
         "param_invalid": "'{0}' the parameter is invalid or does not exist",
         "param_check": "'{0}' data parameter verification does not pass",
         "page_limit": "page limit is exceeded",
-        "audit": "failed to save the operation audit log",
+        "not_found": "No relevant data found",
+        "audit": "save audit log failed",   # resources/errors/english/en/common.json:93
         "no_permission": "no permission",
         # CMDB, one item
         "unassigned": "'{0}' unassigned",
@@ -45,7 +46,8 @@ MESSAGES = {
         "json": "反序列化JSON数据失败",
         "inner_model": "禁止使用通用实例接口操作内置模型实例",
         "mainline_model": "禁止使用通用实例接口操作主线模型实例",
-        "model_not_found": "模型 [map[bk_obj_id:{0}]] 不存在",
+        # the API server's auth parser builds this text with fmt.Errorf: English in every language
+        "model_not_found": "model [map[bk_obj_id:{0}]] not found",
         "need_data": "数据 {0} 不能为空",
         "exceed_limit": " {0} 超过限制 {1}",
         "http_failed": "HTTP请求失败",
@@ -53,6 +55,7 @@ MESSAGES = {
         "param_invalid": "'{0}' 参数无效或不存在",
         "param_check": "'{0}' 数据参数校验不通过",
         "page_limit": "分页查询数量超过限制的最大值",
+        "not_found": "未找到相关数据",
         "audit": "保存操作审计日志失败",
         "no_permission": "没有权限",
         "unassigned": "'{0}' 未赋值",
@@ -77,10 +80,15 @@ MESSAGES = {
 
 CODES = {
     "json": 1199000, "http_failed": 1199002, "param_check": 1199006, "param_invalid": 1199011,
+    "duplicated": 1199014, "not_found": 1199019,
     "exceed_limit": 1199035, "need_data": 1199038, "model_not_found": 1199045,
     "page_limit": 1199059, "mainline_model": 1199075, "inner_model": 1199084,
-    "audit": 1109001, "no_permission": 9900403, "too_many_requests": 1199997,
+    "audit": 1109001, "no_permission": 9900403, "too_many_requests": 1199997, "unknown_error": 1199998,
 }
+
+# what the topo server's model check of a read (AuthManager.HasInstOpAuth) says when the model does not exist; a plain
+# Go error, so CMDB answers it as 1199998 with this text, English in every language
+CMDB_MODEL_NOT_FOUND_FOR_AUTH = "get model by objID failed, val: [{0}]"
 
 # CMDB's own rate limiter (apiserver): a fixed English text whatever the language
 CMDB_TOO_MANY_REQUESTS = "too many requests"

@@ -31,6 +31,8 @@ class Attribute:
         if self.type not in ATTR_TYPES:
             raise ValueError("attribute %s: bk_property_type must be one of %s" % (self.id, ", ".join(ATTR_TYPES)))
         self.required = bool(spec.get("isrequired", False))
+        # CMDB's attribute flag "editable" (IsEditable): an update drops a non-editable attribute silently
+        self.editable = bool(spec.get("editable", True))
         option = spec.get("option")
         self.regex = None
         self.min = None
@@ -69,7 +71,8 @@ class Attribute:
         return None
 
     def to_json(self):
-        d = {"bk_property_id": self.id, "bk_property_type": self.type, "isrequired": self.required}
+        d = {"bk_property_id": self.id, "bk_property_type": self.type, "isrequired": self.required,
+             "editable": self.editable}
         if self.regex is not None:
             d["option"] = self.regex.pattern
         if self.min is not None or self.max is not None:
@@ -116,7 +119,8 @@ def _device_model(obj_id, name):
         "bk_obj_id": obj_id, "bk_obj_name": name,
         "attributes": [
             {"bk_property_id": "bk_inst_name", "bk_property_type": "singlechar", "isrequired": True},
-            {"bk_property_id": "bk_asset_id", "bk_property_type": "singlechar", "isrequired": True},
+            # preset in CMDB as required, unique and not editable (bk-cmdb upgrader v3.0.8 objAttDescData.go:337-339)
+            {"bk_property_id": "bk_asset_id", "bk_property_type": "singlechar", "isrequired": True, "editable": False},
             {"bk_property_id": "bk_sn", "bk_property_type": "singlechar"},
             {"bk_property_id": "bk_operator", "bk_property_type": "singlechar"},
             {"bk_property_id": "bk_vendor", "bk_property_type": "singlechar"},

@@ -1,8 +1,10 @@
 """THE route table of the API: one entry per CMDB operation the emulator answers.
 
-Each entry gives the HTTP method, the path on the ESB, the path on the API gateway (a template: `{stage}` and
-`{bk_obj_id}` each match one path segment; the object id is URL-decoded) and the handler. A trailing slash is
-optional on every path. Everything else follows from the table: the operations that faults may be limited to
+Each entry gives the gateway's HTTP method, the operation (the ESB component's name), the path on the ESB, the path
+on the API gateway (a template: `{stage}` and `{bk_obj_id}` each match one path segment; the object id is URL-decoded),
+the handler, where the request's items are (for `per_item` and the stats) and the ESB's method (POST: every CC
+component is called with POST, whatever method the ESB then uses towards CMDB). A trailing slash is optional on every
+path. Everything else follows from the table: the operations that faults may be limited to
 (`"only"`) and that /_emulator/stats counts (OPS), the 404 / 405 answers for other paths and methods, and the
 steps every API request goes through before its handler (app.Emulator.handle_api: credentials, --rate, a JSON
 object body, bk_obj_id from the ESB body or from the gateway path).
@@ -16,19 +18,40 @@ from collections import namedtuple
 from urllib.parse import unquote
 
 from .create import batch_create_inst
+from .delete import batch_delete_inst
+from .instances import count_object_instances, search_object_instances
 from .search import search_inst
+from .update import batch_update_inst
 
-Route = namedtuple("Route", "method op esb gateway handler")
+# method: the gateway's; items: the path of the request's item list in the body (None: a request has no items);
+# esb_method: the ESB component's (README "Routes" cites the sources of each entry)
+Route = namedtuple("Route", "method op esb gateway handler items esb_method", defaults=(None, "POST"))
 
 ROUTES = (
     Route("POST", "batch_create_inst",
           esb="/api/c/compapi/v2/cc/batch_create_inst/",
           gateway="/api/bk-cmdb/{stage}/api/v3/createmany/instance/object/{bk_obj_id}",
-          handler=batch_create_inst),
+          handler=batch_create_inst, items=("details",)),
     Route("POST", "search_inst",
           esb="/api/c/compapi/v2/cc/search_inst/",
           gateway="/api/bk-cmdb/{stage}/api/v3/find/instassociation/object/{bk_obj_id}",
           handler=search_inst),
+    Route("PUT", "batch_update_inst",
+          esb="/api/c/compapi/v2/cc/batch_update_inst/",
+          gateway="/api/bk-cmdb/{stage}/api/v3/updatemany/instance/object/{bk_obj_id}",
+          handler=batch_update_inst, items=("update",)),
+    Route("DELETE", "batch_delete_inst",
+          esb="/api/c/compapi/v2/cc/batch_delete_inst/",
+          gateway="/api/bk-cmdb/{stage}/api/v3/deletemany/instance/object/{bk_obj_id}",
+          handler=batch_delete_inst, items=("delete", "inst_ids")),
+    Route("POST", "search_object_instances",
+          esb="/api/c/compapi/v2/cc/search_object_instances/",
+          gateway="/api/bk-cmdb/{stage}/api/v3/search/instances/object/{bk_obj_id}",
+          handler=search_object_instances),
+    Route("POST", "count_object_instances",
+          esb="/api/c/compapi/v2/cc/count_object_instances/",
+          gateway="/api/bk-cmdb/{stage}/api/v3/count/instances/object/{bk_obj_id}",
+          handler=count_object_instances),
 )
 
 OPS = tuple(dict.fromkeys(route.op for route in ROUTES))   # the operations, in table order
@@ -46,20 +69,26 @@ def path_pattern(template):
     return re.compile("^" + pattern + re.escape(template[at:]) + "/?$")
 
 
-_PATTERNS = [(route, api, path_pattern(path)) for route in ROUTES
-             for api, path in (("esb", route.esb), ("apigw", route.gateway)) if path]
+_PATTERNS = [(route, api, method, path_pattern(path)) for route in ROUTES
+             for api, method, path in (("esb", route.esb_method, route.esb), ("apigw", route.method, route.gateway))
+             if path]
+
+
+def method_of(route, api):
+    """The HTTP method of a route on an API ("esb" or "apigw")."""
+    return route.esb_method if api == "esb" else route.method
 
 
 def match(method, path):
     """(route, "esb" | "apigw", bk_obj_id of the path or None) for a path of the table (a route of that method
     first, else one of another method: the caller answers 404 / 405), or None."""
     found = None
-    for route, api, pattern in _PATTERNS:
+    for route, api, route_method, pattern in _PATTERNS:
         m = pattern.match(path)
         if m:
             obj_id = m.group("bk_obj_id") if "bk_obj_id" in pattern.groupindex else None
             hit = (route, api, None if obj_id is None else unquote(obj_id))
-            if route.method == method:
+            if route_method == method:
                 return hit
             found = found or hit
     return found

@@ -31,7 +31,15 @@ def search_inst(emu, ctx, obj_id, body):
                 except ValueError:
                     return fail(emu, ctx, "param_check", "condition.%s[%d]" % (key, i))
     fields = body.get("fields")
-    if fields is not None and (not isinstance(fields, list) or not all(isinstance(f, str) for f in fields)):
+    real_fields = isinstance(fields, dict)
+    if real_fields:
+        # CMDB's shape: {"<bk_obj_id>": [field, ...]}, only the searched model's entry is used, and bk_inst_id is
+        # returned only when asked for (topo_server/logics/inst/inst.go:110-116, 914-916)
+        if not all(v is None or (isinstance(v, list) and all(f is None or isinstance(f, str) for f in v))
+                   for v in fields.values()):
+            return fail(emu, ctx, "json")
+        fields = [f for f in fields.get(obj_id) or () if f]
+    elif fields is not None and (not isinstance(fields, list) or not all(isinstance(f, str) for f in fields)):
         return fail(emu, ctx, "param_check", "fields")
     page = body.get("page")
     if page is None:
@@ -56,7 +64,7 @@ def search_inst(emu, ctx, obj_id, body):
         matched.sort(key=lambda inst: (inst.get(field) is None, sort_key(inst.get(field))), reverse=reverse)
     info = matched[start:start + limit]
     if fields:
-        wanted = ["bk_inst_id"] + [f for f in fields if f != "bk_inst_id"]
+        wanted = fields if real_fields else ["bk_inst_id"] + [f for f in fields if f != "bk_inst_id"]
         info = [{f: inst[f] for f in wanted if f in inst} for inst in info]
     else:
         info = [dict(inst) for inst in info]

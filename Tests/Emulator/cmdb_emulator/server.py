@@ -182,7 +182,7 @@ class Handler(BaseHTTPRequestHandler):
     def api(self, method, path, body):
         emu = self.emu
         hit = routes.match(method, path)
-        if hit is None or hit[0].method != method:
+        if hit is None or routes.method_of(hit[0], hit[1]) != method:
             return self.not_found(method, path, hit)
         route, api, obj_id = hit
         ctx = Ctx(route, api, obj_id, self.headers, body)
@@ -236,9 +236,11 @@ class Handler(BaseHTTPRequestHandler):
             page = real_faults.echo_html(real_faults.request_secrets(ctx))
             return self.send_bytes(502, page, "text/html", close=True)
 
-        # 3. process (cmdb_1199002:K: the create stops with 1199002 after its first K items)
+        # 3. process (cmdb_1199002:K: the create stops with 1199002 after its first K items; audit_fail: an update or a
+        # delete fails in its transaction and changes nothing)
         if "cmdb_1199002" in names:
             ctx.fail_after = args["cmdb_1199002"]
+        ctx.audit_fail = "audit_fail" in names
         answer = emu.handle_api(ctx)
         headers.update(answer.headers)
         obj, status = answer.obj, answer.status

@@ -89,6 +89,47 @@ class Store:
         self.version += 1
         return inst_id
 
+    def _unindex(self, inst):
+        for fields, index in self._rules(inst["bk_obj_id"]):
+            key = self._ukey(fields, inst)
+            if key is not None and index.get(key) == inst["bk_inst_id"]:
+                del index[key]
+
+    def get_locked(self, obj_id, inst_id):
+        """The stored instance inst_id of model obj_id, or None (another model's instance is not found either)."""
+        return self.by_obj.get(obj_id, {}).get(inst_id)
+
+    def changed_duplicate_locked(self, old, new):
+        """The fields of the first unique rule whose value the change from old to new sets to one another instance has,
+        or None. A rule whose value did not change is not checked (MongoDB checks the index keys an update writes)."""
+        for fields, index in self._rules(old["bk_obj_id"]):
+            key = self._ukey(fields, new)
+            if key is None or key == self._ukey(fields, old):
+                continue
+            other = index.get(key)
+            if other is not None and other != old["bk_inst_id"]:
+                return fields
+        return None
+
+    def replace_locked(self, old, new):
+        """Put new in the place of the stored instance old (same bk_inst_id and model), indexes included."""
+        self._unindex(old)
+        inst_id = old["bk_inst_id"]
+        self.by_id[inst_id] = new
+        self.by_obj[old["bk_obj_id"]][inst_id] = new   # keeps its place: by_obj stays in id order
+        self._index(new)
+        self.version += 1
+
+    def delete_locked(self, inst):
+        self._unindex(inst)
+        self.by_id.pop(inst["bk_inst_id"], None)
+        self.by_obj.get(inst["bk_obj_id"], {}).pop(inst["bk_inst_id"], None)
+        self.version += 1
+
+    def ids_locked(self, obj_id):
+        """The model's instance ids in increasing order."""
+        return list(self.by_obj.get(obj_id, {}))
+
     def list(self, obj_id=None):
         with self.lock:
             if obj_id is None:
