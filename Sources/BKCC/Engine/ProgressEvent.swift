@@ -8,15 +8,17 @@ public struct ProgressEvent: Sendable {
     public var total: Int?
 
     /// `{"type":"request", "first", "count", "done", "total", "created", "failed", "unknown", "skipped",
-    /// "request_id", "status"}`: the event a progress callback receives.
+    /// "request_id", "status"}` (and "updated" / "deleted" for those calls): the event a progress callback receives.
     public func json() throws(BKCCError) -> JSON {
         let done = tally.done
-        return try JSON.object([
+        let event = try JSON.object([
             "type": .string("request"), "first": .integer(Int64(record.first)), "count": .integer(Int64(record.items.count)),
             "done": .integer(Int64(done)), "total": .integer(Int64(total ?? done)),
             "created": .integer(Int64(tally.created)), "failed": .integer(Int64(tally.failed)),
             "unknown": .integer(Int64(tally.unknown)), "skipped": .integer(Int64(tally.skipped)),
             "request_id": .string(record.requestID), "status": .string(record.status.name),
         ])
+        if tally.success != .created { try event.set(tally.success.rawValue, Int64(tally.succeeded)) }
+        return event
     }
 }

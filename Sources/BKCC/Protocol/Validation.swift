@@ -18,7 +18,7 @@ public enum Validation {
             throw BKCCError(.validation, "bk_obj_id: must be an identifier of letters, digits and '_' starting with a letter")
         }
         if builtInModels.contains(objectID) {
-            throw BKCCError(.validation, "bk_obj_id: \"\(objectID)\" is a built-in or mainline model; the common instance API cannot create its instances")
+            throw BKCCError(.validation, "bk_obj_id: \"\(objectID)\" is a built-in or mainline model; the common instance API does not serve its instances")
         }
     }
 

@@ -46,6 +46,21 @@ Progress: called after each request; returning False cancels what is not sent ye
 >>> len(done.created)
 500
 
+Update and delete by ``bk_inst_id`` (200 per request, each one transaction: ``Result.updated`` /
+``Result.deleted`` in place of ``created``); search with an iterator that reads a page at a time as you
+go, in ``bk_inst_id`` order, each instance that exists throughout exactly once.
+
+>>> with bkcc.Client.from_env() as client:
+...     updated = client.batch_update_inst("bk_switch", [{"bk_inst_id": 1001, "bk_sn": "SN-1"},
+...                                                      {"bk_inst_id": 1002, "bk_sn": "SN-2"}])
+...     found = list(client.search_inst("bk_switch", fields=["bk_sn"], filter={"bk_asset_id": "A-1"}))
+...     deleted = client.batch_delete_inst("bk_switch", [1003])
+...     count = sum(1 for instance in client.search_inst("bk_switch", page_size=100))
+>>> updated.ok, updated.updated, found == [{"bk_inst_id": 1002, "bk_sn": "SN-2"}]
+(True, {0: 1001, 1: 1002}, True)
+>>> deleted.deleted, deleted.summary["deleted"], count
+({0: 1003}, 1, 502)
+
 Failures the library reports are ``bkcc.Error`` subclasses carrying its status and detail; the library
 also words every status:
 
@@ -61,7 +76,7 @@ BKCC_EINVAL - config: unknown key "usernme" (did you mean "username"?)
 ...     bkcc.validate("host", switches)
 ... except bkcc.ValidationError as error:
 ...     print(error.message)
-bk_obj_id: "host" is a built-in or mainline model; the common instance API cannot create its instances
+bk_obj_id: "host" is a built-in or mainline model; the common instance API does not serve its instances
 
 The library is found through ``$BKCC_LIBRARY``, then the package's own folder, then ``dist/lib`` of the
 checkout the package sits in, then the system loader (``bkcc.library_path`` tells which one was used).
@@ -73,7 +88,8 @@ from . import client as _client
 from . import errors as _errors
 from ._ffi import lib as _lib
 from ._ffi import library_path
-from .client import Client, Details, ProgressCallback, Result, parse_response, validate
+from .client import (Client, Details, InstanceIds, ProgressCallback, Result, Updates, parse_response,
+                     validate)
 from .errors import (APIError, CancelledError, Error, HTTPError, InvalidArgumentError, NoMemoryError,
                      PartialError, ProtocolError, Status, TransportError, ValidationError, error_class,
                      status_name, status_text)

@@ -16,7 +16,8 @@ Notes on ctypes (see also ``bkcc.h``):
   client run their imports in parallel; callbacks re-acquire the GIL.
 - JSON crosses as text (the ``_json`` twins of ``bkcc.h``), so the package needs no jansson type. The one
   exception is the progress callback, which receives a borrowed ``const json_t *``: ``event_text`` writes it
-  with jansson's own ``json_dumps`` and frees the text with the C library's ``free`` (see there).
+  with jansson's own ``json_dumps`` and frees the text with the C library's ``free`` (see there). The search's
+  page callback (``PAGE_JSON_FN``) receives text that it borrows: copied with ``string_at``, never freed.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ import os
 from ctypes import POINTER, c_char, c_char_p, c_int, c_longlong, c_size_t, c_void_p
 from typing import Any, List, Optional
 
-__all__ = ["lib", "library_path", "BkccError", "PROGRESS_FN", "TRANSPORT_FN", "take_text", "event_text"]
+__all__ = ["lib", "library_path", "BkccError", "PROGRESS_FN", "TRANSPORT_FN", "PAGE_JSON_FN", "take_text",
+           "event_text"]
 
 SONAME = "libbkcc.so.0"
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -49,6 +51,9 @@ class BkccError(ctypes.Structure):
 PROGRESS_FN = ctypes.CFUNCTYPE(c_int, c_void_p, c_void_p)
 # typedef int (*bkcc_transport_fn)(const json_t *request, json_t **response, void *user);
 TRANSPORT_FN = ctypes.CFUNCTYPE(c_int, c_void_p, POINTER(c_void_p), c_void_p)
+# typedef int (*bkcc_page_json_fn)(const char *instances_json, void *user);  (the text is BORROWED: c_void_p,
+# read with string_at; non-zero stops the search)
+PAGE_JSON_FN = ctypes.CFUNCTYPE(c_int, c_void_p, c_void_p)
 
 
 def _candidates() -> List[str]:
@@ -115,6 +120,9 @@ _declare("bkcc_client_set_progress", None, [c_void_p, PROGRESS_FN, c_void_p])
 _declare("bkcc_client_set_transport", None, [c_void_p, TRANSPORT_FN, c_void_p])
 _declare("bkcc_batch_create_inst_json", c_void_p, [c_void_p, c_char_p, c_char_p, c_char_p, _ERR])
 _declare("bkcc_batch_create_inst", c_void_p, [c_void_p, c_char_p, c_void_p, c_void_p, _ERR])
+_declare("bkcc_batch_update_inst_json", c_void_p, [c_void_p, c_char_p, c_char_p, c_char_p, _ERR])
+_declare("bkcc_batch_delete_inst_json", c_void_p, [c_void_p, c_char_p, c_char_p, c_char_p, _ERR])
+_declare("bkcc_search_inst_json", c_int, [c_void_p, c_char_p, c_char_p, PAGE_JSON_FN, c_void_p, _ERR])
 _declare("bkcc_reconcile_json", c_void_p, [c_void_p, c_char_p, c_char_p, c_char_p, c_char_p, _ERR])
 _declare("bkcc_reconcile", c_void_p, [c_void_p, c_char_p, c_void_p, c_void_p, c_void_p, _ERR])
 _declare("bkcc_validate_json", c_void_p, [c_char_p, c_char_p, _ERR])

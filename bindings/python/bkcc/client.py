@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
 import functools
@@ -10,6 +11,8 @@ import os
 import re
 import signal
 import threading
+import weakref
+from collections import abc
 from collections.abc import Mapping
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union, cast
 
@@ -17,10 +20,15 @@ from . import _ffi
 from ._ffi import BkccError, lib, take_text
 from .errors import Error, InvalidArgumentError, NoMemoryError, Status, as_status, error_class
 
-__all__ = ["Client", "Result", "validate", "parse_response", "ProgressCallback", "Details"]
+__all__ = ["Client", "Result", "validate", "parse_response", "ProgressCallback", "Details", "Updates",
+           "InstanceIds"]
 
 #: What ``details`` may be: a sequence (or any iterable) of JSON-serializable mappings.
 Details = Union[Sequence[Mapping[str, Any]], Iterable[Mapping[str, Any]]]
+#: What ``updates`` may be: mappings like ``{"bk_inst_id": 1001, "bk_sn": "…"}``, in a sequence or any iterable.
+Updates = Details
+#: What ``ids`` may be: ``bk_inst_id`` values, in a sequence or any iterable.
+InstanceIds = Union[Sequence[int], Iterable[int]]
 #: ``progress(event) -> bool | None``: return False to cancel.
 ProgressCallback = Callable[[Dict[str, Any]], Optional[bool]]
 
@@ -191,34 +199,166 @@ class _InterruptGuard:
 _PROGRESS = _ffi.PROGRESS_FN(_on_progress)
 
 
+# ---- search: the C search runs on a worker thread, handing each page over and waiting -------------------
+
+#: Every wait of a search is at most this long (s) before it looks again at whether the other side is gone.
+_POLL_SECONDS = 0.25
+#: How long (s) closing a search waits for its worker. A worker that is still running then is inside a request
+#: (a page the library is reading or retrying): it notices the stop at the next page and ends by itself.
+_JOIN_SECONDS = 10.0
+#: Searches whose worker may be running, stopped at interpreter exit (their threads are daemons).
+_live_searches: "weakref.WeakSet[_Search]" = weakref.WeakSet()
+
+
+class _Search:
+    """One ``search_inst``: the hand-off between the worker thread that runs ``bkcc_search_inst_json`` (its
+    page callback produces) and the iterator (consumes). The hand-off is a queue of one slot: the callback puts
+    a page there and then waits until the consumer has taken it *and* asks for the next one, so the library
+    reads no page ahead and at most about one page is held. ``stop()`` (the iterator closed or collected) makes
+    the waiting callback, or the next one, return non-zero. Every wait is bounded (``_POLL_SECONDS``) and
+    looks again at the other side, so neither side waits for one that is gone."""
+
+    __slots__ = ("cond", "page", "has_page", "wanted", "stopped", "done", "status", "error", "exception",
+                 "thread", "__weakref__")
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.page: Optional[List[Dict[str, Any]]] = None
+        self.has_page = False                 # the slot holds a page the consumer has not taken yet
+        self.wanted = False                   # the consumer asks for the next page
+        self.stopped = False                  # the consumer is gone: no more pages
+        self.done = False                     # the library returned
+        self.status: int = Status.OK
+        self.error: Optional[Error] = None    # the library's error (status not OK)
+        self.exception: Optional[BaseException] = None   # raised in the page callback
+        self.thread: Optional[threading.Thread] = None
+
+    # -- worker side (the page callback, on the worker thread) --
+
+    def deliver(self, text: Optional[int]) -> int:
+        """The page callback: 0 to go on, 1 to stop. Never lets an exception reach C."""
+        try:
+            if self.stopped:
+                return 1
+            if not text:
+                raise NoMemoryError(Status.ENOMEM, "the search passed no page text")
+            page = json.loads(ctypes.string_at(text))
+            if not isinstance(page, list):  # pragma: no cover - the library passes an array
+                raise _invalid("the search passed a page that is not an array")
+            if not page:
+                return 0  # the empty page after a full last one: nothing to hand over
+            with self.cond:
+                self.page, self.has_page = page, True
+                del page
+                self.cond.notify_all()
+                while not self.stopped and (self.has_page or not self.wanted):
+                    self.cond.wait(_POLL_SECONDS)
+                return 1 if self.stopped else 0
+        except BaseException as error:  # noqa: B036 — a C caller must never see a Python exception
+            if self.exception is None:
+                self.exception = error
+            self.stopped = True
+            return 1
+
+    def finish(self, status: int, error: Optional[Error]) -> None:
+        with self.cond:
+            self.status, self.error, self.done = status, error, True
+            self.page, self.has_page = None, False
+            self.cond.notify_all()
+
+    # -- consumer side --
+
+    def take(self) -> Optional[List[Dict[str, Any]]]:
+        """The next page, None when the library has returned (then see ``status``)."""
+        with self.cond:
+            self.wanted = True
+            self.cond.notify_all()
+            while not self.has_page and not self.done:
+                thread = self.thread
+                if thread is None or not thread.is_alive():
+                    if not self.done and self.exception is None:  # pragma: no cover - finish() always runs
+                        self.exception = RuntimeError("bkcc: the search thread ended without a status")
+                    return None
+                self.cond.wait(_POLL_SECONDS)
+            if not self.has_page:
+                return None
+            page, self.page, self.has_page, self.wanted = self.page, None, False, False
+            self.cond.notify_all()
+            return page
+
+    def stop(self) -> None:
+        """No more pages are wanted: the callback waiting (or the next one) returns non-zero. Then waits (at most
+        ``_JOIN_SECONDS``) for the worker to end — unless this runs on the worker itself (a collection there)."""
+        with self.cond:
+            self.stopped = True
+            self.page, self.has_page = None, False
+            self.cond.notify_all()
+        thread = self.thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(_JOIN_SECONDS)
+
+
+def _search_worker(client: "Client", handle: int, obj: bytes, query: bytes, search: _Search) -> None:
+    """The worker thread: runs the C search (the GIL is released while the library works; the page callback
+    takes it again), then says how it ended. Leaves the client (``_enter`` was done by the consumer)."""
+    err = BkccError()
+    status: int = Status.ENOMEM
+    callback = _ffi.PAGE_JSON_FN(lambda text, user: search.deliver(text))  # alive until the call returns
+    stack = _calls()
+    stack.append(_Call(None))  # progress events, should the library send any, reach no other call
+    try:
+        status = lib.bkcc_search_inst_json(handle, obj, query, callback, None, ctypes.byref(err))
+    except BaseException as error:  # noqa: B036 — pragma: no cover, ctypes does not raise here
+        if search.exception is None:
+            search.exception = error
+    finally:
+        stack.pop()
+        client._leave()
+        search.finish(status, _error(err) if status != Status.OK else None)
+
+
+@atexit.register
+def _stop_searches() -> None:
+    for search in list(_live_searches):
+        with search.cond:
+            search.stopped = True
+            search.cond.notify_all()
+
+
 # ---- Result ---------------------------------------------------------------------------------------------
 
 class Result:
-    """What became of every item of a batch call (or of a reconcile).
+    """What became of every item of a batch call (create, update, delete) or of a reconcile.
 
-    Each index of the ``details`` given appears in exactly one of the maps:
+    Each index of the items given (``details``, ``updates`` or ``ids``) appears in exactly one of the maps:
 
-    - ``created``: ``{index: bk_inst_id}``;
-    - ``failed``: ``{index: message}`` — not created (the server's or the validator's message);
-    - ``unknown``: ``{index: message}`` — sent, but no answer tells its fate (see ``Client.reconcile``);
+    - ``created``: ``{index: bk_inst_id}`` — created (``batch_create_inst``, ``reconcile``; else empty);
+    - ``updated``: ``{index: bk_inst_id}`` — updated (``batch_update_inst``; else empty);
+    - ``deleted``: ``{index: bk_inst_id}`` — deleted (``batch_delete_inst``; else empty);
+    - ``failed``: ``{index: message}`` — not done (the server's or the validator's message);
+    - ``unknown``: ``{index: message}`` — sent, but no answer tells its fate (see ``Client.reconcile`` after a
+      create, ``Client.search_inst`` after a delete);
     - ``skipped``: ``{index: message}`` — never sent (cancelled, or stopped after a fatal error);
     - ``not_created``: ``{index: message}`` — after a reconcile: looked up, not on the server, safe to send
       again (empty for a batch call).
 
     ``requests`` is the list of requests sent (``first``, ``count``, ``request_id``, ``http_status``, ``code``,
     ``message``, ``elapsed_ms``, ``attempts``, ``status``, and ``permission`` when the server sent one);
-    ``summary`` the counts (``total``, ``created``, ``failed``, ``unknown``, ``skipped``[, ``not_created``]).
-    ``status`` is the call's ``bkcc.Status``: ``OK`` when every item was created, ``EPARTIAL`` when some
-    were, else the most telling failure; ``error`` is the exception that status stands for (None for OK),
-    and ``raise_for_status()`` raises it. ``data`` is the library's result object as it came.
+    ``summary`` the counts (``total``, ``created`` | ``updated`` | ``deleted``, ``failed``, ``unknown``,
+    ``skipped``[, ``not_created``]). ``status`` is the call's ``bkcc.Status``: ``OK`` when every item was
+    done, ``EPARTIAL`` when some were, else the most telling failure; ``error`` is the exception that status
+    stands for (None for OK), and ``raise_for_status()`` raises it. ``data`` is the library's result object
+    as it came.
     """
 
-    __slots__ = ("data", "created", "failed", "unknown", "skipped", "not_created", "requests", "summary",
-                 "status", "error")
+    __slots__ = ("data", "created", "updated", "deleted", "failed", "unknown", "skipped", "not_created",
+                 "requests", "summary", "status", "error")
 
     def __init__(self, data: Dict[str, Any], status: int = Status.OK, error: Optional[Error] = None) -> None:
         self.data = data
         self.created: Dict[int, int] = _index_map(data, "success_created")
+        self.updated: Dict[int, int] = _index_map(data, "updated")
+        self.deleted: Dict[int, int] = _index_map(data, "deleted")
         self.failed: Dict[int, str] = _index_map(data, "error_msg")
         self.unknown: Dict[int, str] = _index_map(data, "unknown")
         self.skipped: Dict[int, str] = _index_map(data, "skipped")
@@ -248,19 +388,22 @@ class Result:
 
     @property
     def ok(self) -> bool:
-        """True when every item was created."""
+        """True when every item was done: created, updated or deleted, as the call asked."""
         return not (self.failed or self.unknown or self.skipped or self.not_created)
 
     def raise_for_status(self) -> "Result":
-        """Raises ``error`` when the call did not create every item; returns self otherwise."""
+        """Raises ``error`` when the call did not do every item; returns self otherwise."""
         if self.error is not None:
             raise self.error
         return self
 
     def __repr__(self) -> str:
         status = str(self.status) if isinstance(self.status, Status) else "status %d" % self.status
-        return "<bkcc.Result %s created=%d failed=%d unknown=%d skipped=%d%s>" % (
-            status, len(self.created), len(self.failed), len(self.unknown), len(self.skipped),
+        # the success map the library sent: "updated" / "deleted" for those calls, else "created"
+        done = next(((key, getattr(self, key)) for key in ("updated", "deleted") if key in self.data),
+                    ("created", self.created))
+        return "<bkcc.Result %s %s=%d failed=%d unknown=%d skipped=%d%s>" % (
+            status, done[0], len(done[1]), len(self.failed), len(self.unknown), len(self.skipped),
             " not_created=%d" % len(self.not_created) if self.not_created else "")
 
 
@@ -434,13 +577,73 @@ class Client:
                 is returned instead.)
             NoMemoryError: out of memory. (These are the cases where the library returns NULL.)
         """
+        return self._batch(lib.bkcc_batch_create_inst_json, obj_id, details, "details", on_invalid, progress)
+
+    def batch_update_inst(self, obj_id: str, updates: Updates, *, on_invalid: str = "abort",
+                          progress: Optional[ProgressCallback] = None) -> Result:
+        """Updates instances of model ``obj_id`` by id (``bkcc_batch_update_inst_json``): each element of
+        ``updates`` is ``{"bk_inst_id": id, attribute: value, …}`` (a positive integer id, at least one
+        attribute, no id twice). Requests of at most 200, each one transaction on the server: an accepted
+        request updated every item of it, a refused one none. Setting the same values twice changes
+        nothing, so a request that got no answer is sent again (up to the client's ``retries``); an answer
+        after which the server may have acted and no retry settles makes its items ``unknown``. Attributes
+        the model does not let you edit are dropped by the server silently.
+
+        Args:
+            obj_id: the model, e.g. ``"bk_switch"``.
+            updates: a list (or any iterable) of mappings with ``bk_inst_id``; JSON-serializable.
+            on_invalid: ``"abort"`` (default): if an update fails client-side validation nothing is sent and
+                ``ValidationError`` is raised. ``"skip"``: the valid ones are sent; the invalid ones are in
+                ``Result.failed``.
+            progress: as for ``batch_create_inst`` (the same event, after each finished request; False or
+                an exception cancels what is not sent yet; Ctrl-C likewise).
+
+        Returns:
+            a ``Result`` whose ``updated`` maps each updated index to its ``bk_inst_id``; ``ok`` when every
+            item was updated; ``summary["updated"]`` counts them. Returned whenever the library attempted
+            the call, as for ``batch_create_inst``.
+
+        Raises:
+            InvalidArgumentError, ValidationError, NoMemoryError: as ``batch_create_inst`` (nothing was
+            attempted); an exception raised by ``progress`` (or KeyboardInterrupt), with ``bkcc_result``.
+        """
+        return self._batch(lib.bkcc_batch_update_inst_json, obj_id, updates, "updates", on_invalid, progress)
+
+    def batch_delete_inst(self, obj_id: str, ids: InstanceIds, *, on_invalid: str = "abort",
+                          progress: Optional[ProgressCallback] = None) -> Result:
+        """Deletes instances of model ``obj_id`` by id (``bkcc_batch_delete_inst_json``): ``ids`` a list (or
+        any iterable, e.g. ``result.created.values()``) of positive integers, none twice. Requests of at most
+        200, each one transaction. The server skips ids that name no instance and answers success, so
+        ``deleted`` means "no longer exists", and a request that got no answer is sent again (up to
+        ``retries``): the second delete ends as the first would have.
+
+        Args:
+            obj_id: the model.
+            ids: the ``bk_inst_id`` of each instance to delete.
+            on_invalid: ``"abort"`` (default) or ``"skip"``, as for ``batch_update_inst``.
+            progress: as for ``batch_create_inst``.
+
+        Returns:
+            a ``Result`` whose ``deleted`` maps each deleted index (into ``ids``) to its ``bk_inst_id``;
+            ``ok`` when every one was deleted; ``summary["deleted"]`` counts them.
+
+        Raises:
+            as ``batch_update_inst``.
+        """
+        return self._batch(lib.bkcc_batch_delete_inst_json, obj_id, ids, "inst_ids", on_invalid, progress)
+
+    def _batch(self, function: Any, obj_id: str, items: Any, what: str, on_invalid: str,
+               progress: Optional[ProgressCallback]) -> Result:
+        """One batch call through ``function``, a ``bkcc_batch_*_inst_json``: the arguments as JSON text, the
+        GIL released during the call, the client held (``_running``), progress events to ``progress``, Ctrl-C
+        turned into a cancel; returns the ``Result``, or raises what the library or the callback raised."""
         obj = _cstring(obj_id, "bk_obj_id")
-        text = _dumps(_details(details), "details")
+        text = _dumps(_details(items), what)
         options = _dumps({"on_invalid": on_invalid}, "options")
         err = BkccError()
         call = _Call(progress)
         with self._running(call) as handle, _InterruptGuard(call):
-            pointer = lib.bkcc_batch_create_inst_json(handle, obj, text, options, ctypes.byref(err))
+            pointer = function(handle, obj, text, options, ctypes.byref(err))
         data = _loads(take_text(pointer))
         result = Result._from_call(data, err) if data is not None else None
         if call.exception is not None:
@@ -478,6 +681,90 @@ class Client:
         if reconciled is None:
             raise _error(err)
         return Result._from_call(reconciled, err)
+
+    # -- search --------------------------------------------------------------------------------------------
+
+    def search_inst(self, obj_id: str, *, fields: Optional[Sequence[str]] = None,
+                    filter: Optional[Mapping[str, Any]] = None,  # noqa: A002 — the library's own word
+                    page_size: int = 500) -> Iterator[Dict[str, Any]]:
+        """Every instance of model ``obj_id`` that matches, one dict at a time, in ``bk_inst_id`` order
+        (``bkcc_search_inst_json``, ``search_object_instances``), fetched a page at a time as you iterate.
+
+        Pages are read one after another, each asking for "``bk_inst_id`` greater than the last one seen", not
+        by offset: **every instance that exists for the whole search is yielded exactly once**, whatever is
+        created or deleted meanwhile (also by the loop itself), **and one created during it at most once**.
+        A page lost to a timeout, a 5xx or a rate limit is asked again (up to the client's ``retries``).
+
+        Args:
+            obj_id: the model, e.g. ``"bk_switch"``.
+            fields: the attributes to return (``bk_inst_id`` is always returned); None: every attribute.
+            filter: ``{attribute: value}``: only instances with each attribute equal to its value (strings,
+                numbers, booleans).
+            page_size: instances per request, 1..500.
+
+        Returns:
+            an iterator (a generator) of instance dicts. Nothing is sent before the first ``next()``. The
+            library runs on a worker thread (the GIL released while it works) whose page callback hands each
+            page over and waits until you ask for the next one, so at most about one page is held, and no
+            page is read ahead. Stopping early — ``break`` out of a ``for`` over it, ``close()``, or dropping
+            it — makes the library stop at that page and ends the thread (``close()`` waits for it, at most
+            10 s: a request still in flight then ends it by itself). An iterator still referenced after a
+            ``break`` keeps its thread waiting (bounded waits, no CPU) until it is closed or collected: call
+            ``close()``, or use ``contextlib.closing``, to stop it at once.
+
+        Raises:
+            InvalidArgumentError: at once, for arguments of the wrong type, a ``page_size`` outside 1..500 or
+                a closed client; from the iterator, for what the library refuses (an unusable ``obj_id``, a
+                bad ``fields`` / ``filter``).
+            from the iterator, when a page cannot be read: the status's exception (``TransportError``,
+                ``HTTPError``, ``ProtocolError``, ``APIError``…, with ``request_id``); the instances yielded
+                before it stand.
+        """
+        obj = _cstring(obj_id, "bk_obj_id")
+        if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= 500:
+            raise _invalid("page_size: must be an int in 1..500, got %r" % (page_size,))
+        query: Dict[str, Any] = {"page_size": page_size}
+        if fields is not None:
+            if isinstance(fields, (str, bytes)) or not isinstance(fields, abc.Iterable):
+                raise _invalid("fields: must be a list of attribute names, got %s" % type(fields).__name__)
+            query["fields"] = list(fields)
+        if filter is not None:
+            if not isinstance(filter, Mapping):
+                raise _invalid("filter: must be a mapping of attribute: value, got %s" % type(filter).__name__)
+            query["filter"] = dict(filter)
+        text = _dumps(query, "query")
+        if self._closed:
+            raise _invalid("bkcc.Client: the client is closed")
+        return self._search(obj, text)
+
+    def _search(self, obj: bytes, query: bytes) -> Iterator[Dict[str, Any]]:
+        search = _Search()
+        handle = self._enter()  # left by the worker when the library returns
+        thread = threading.Thread(target=_search_worker, args=(self, handle, obj, query, search),
+                                  name="bkcc-search", daemon=True)
+        search.thread = thread
+        try:
+            thread.start()
+        except BaseException:
+            search.thread = None
+            self._leave()
+            raise
+        _live_searches.add(search)
+        try:
+            while True:
+                page = search.take()
+                if page is None:
+                    break
+                page.reverse()  # yielded from the end: each instance is let go once yielded
+                while page:
+                    yield page.pop()
+            if search.exception is not None:
+                raise search.exception
+            if search.error is not None:
+                raise search.error
+        finally:
+            search.stop()
+            _live_searches.discard(search)
 
     # -- sans-IO -------------------------------------------------------------------------------------------
 
