@@ -220,8 +220,9 @@ BKCC_WARN_UNUSED char *bkcc_reconcile_json(bkcc_client *client, const char *bk_o
  * bkcc_batch_create_inst's, with "updated": {"<index>": bk_inst_id} in place of "success_created" and
  * "updated" in the summary. Setting the same values twice changes nothing, so a request that got no answer is
  * sent again (up to "retries"); an answer after which the server may have acted and no retry settles makes the
- * items "unknown". err->status as for bkcc_batch_create_inst. Attributes the model does not let you edit are
- * dropped by the server silently.
+ * items "unknown". err->status as for bkcc_batch_create_inst. An attribute the model does not let you edit (the
+ * server would drop it silently) is refused before sending, naming it: bk_asset_id on bk_switch, bk_router,
+ * bk_load_balance and bk_firewall.
  */
 BKCC_WARN_UNUSED json_t *bkcc_batch_update_inst(bkcc_client *client, const char *bk_obj_id, const json_t *updates,
                                                 const json_t *options, bkcc_error *err);

@@ -8,7 +8,7 @@ extension Client {
                                      transport: (any Transport)? = nil,
                                      progress: ((ProgressEvent) -> Bool)? = nil) throws(BKCCError) -> BatchResult {
         try Validation.checkObjectID(objectID)
-        return try runArray(UpdateOperation(), objectID: objectID, items: updates, problems: Validation.updateProblems(in: updates),
+        return try runArray(UpdateOperation(), objectID: objectID, items: updates, problems: Validation.updateProblems(in: updates, objectID: objectID),
                             options: options, transport: transport, progress: progress)
     }
 }
