@@ -21,7 +21,8 @@ extension Client {
         result.tally = try run(operation, objectID: objectID, tally: seed, transport: transport, next: { () throws(BKCCError) -> SourceItem? in
             while cursor < elements.count {
                 defer { cursor += 1 }
-                if problems[cursor] == nil { return SourceItem(index: cursor, detail: elements[cursor]) }
+                // Checked just now (`problems`): not walked again before it is serialized.
+                if problems[cursor] == nil { return SourceItem(index: cursor, detail: elements[cursor], checked: true) }
             }
             return nil
         }, onRequest: { record, tally in

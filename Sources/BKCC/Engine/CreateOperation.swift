@@ -8,7 +8,7 @@ public struct CreateOperation: BatchOperation {
 
     public func members(objectID: String, items: [SourceItem]) throws(BKCCError) -> [(String, JSON)] {
         // Whatever the caller checked: nothing too deep, cyclic or not UTF-8 reaches the serializer.
-        try Validation.checkShapes(items.map { ($0.index, $0.detail) })
+        try Validation.checkShapes(items.lazy.filter { !$0.checked }.map { ($0.index, $0.detail) })
         let details = try JSON.array()
         for item in items { try details.append(item.detail) }
         return [("details", details)]

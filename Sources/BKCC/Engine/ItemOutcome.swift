@@ -3,9 +3,14 @@
 public struct SourceItem: Sendable {
     public var index: Int
     public var detail: JSON
-    public init(index: Int, detail: JSON) {
+    /// The caller ran the operation's checks on it (`Validation`, `JSONShape` included): the request builder need
+    /// not walk it again. False makes the operation check it before it is serialized.
+    public var checked: Bool
+
+    public init(index: Int, detail: JSON, checked: Bool = false) {
         self.index = index
         self.detail = detail
+        self.checked = checked
     }
 }
 

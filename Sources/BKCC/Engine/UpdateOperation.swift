@@ -11,7 +11,7 @@ public struct UpdateOperation: BatchOperation {
     public var successKind: ItemOutcome.Kind { .updated }
 
     public func members(objectID: String, items: [SourceItem]) throws(BKCCError) -> [(String, JSON)] {
-        try Validation.checkShapes(items.map { ($0.index, $0.detail) })
+        try Validation.checkShapes(items.lazy.filter { !$0.checked }.map { ($0.index, $0.detail) })
         let updates = try JSON.array()
         for item in items {
             guard let id = item.detail["bk_inst_id"]?.integer, id > 0 else {

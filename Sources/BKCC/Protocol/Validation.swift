@@ -78,7 +78,7 @@ public enum Validation {
 
     /// Refuses details that cannot be serialized safely (`JSONShape`), naming the first by its index: checked again
     /// before any request is built, whatever validation the caller did.
-    static func checkShapes(_ details: [(index: Int, detail: JSON)]) throws(BKCCError) {
+    static func checkShapes(_ details: some Sequence<(index: Int, detail: JSON)>) throws(BKCCError) {
         for (index, detail) in details {
             if let problem = JSONShape.problem(detail) { throw .invalid(locate(problem, at: index)) }
         }

@@ -25,6 +25,16 @@ public struct Redactor: Sendable {
     /// `text` with every secret replaced by `***`.
     public func callAsFunction(_ text: String) -> String {
         guard !secrets.isEmpty, !text.isEmpty else { return text }
+        // Nearly always nothing to mask: look first without copying the text.
+        var copy = text
+        let clean = copy.withUTF8 { bytes in
+            secrets.allSatisfy { secret in
+                secret.withUnsafeBytes { needle in
+                    memmem(bytes.baseAddress, bytes.count, needle.baseAddress, needle.count) == nil
+                }
+            }
+        }
+        if clean { return text }
         var bytes = Array(text.utf8)
         var changed = false
         for secret in secrets where replace(secret, in: &bytes) { changed = true }

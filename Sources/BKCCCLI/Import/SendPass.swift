@@ -98,7 +98,7 @@ final class SendPass {
             guard let detail = row.detail else { continue }
             inFlight[row.index] = row.line
             counts.pulled += 1
-            return SourceItem(index: row.index, detail: detail)
+            return SourceItem(index: row.index, detail: detail, checked: true)  // RowValidator ran Validation on it
         }
     }
 
