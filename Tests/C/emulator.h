@@ -312,6 +312,15 @@ static inline json_t *emulator_instances(const emulator *em, const char *obj_id)
   return emulator_call(em, "GET", path, NULL);
 }
 
+/* A test's start: libcurl's global state, then the emulator with `args`; 0, or 2 with the reason on stderr. */
+static inline int emulator_begin(emulator *em, const char *const *args) {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  if (emulator_start(em, args) == 0) return 0;
+  fprintf(stderr, "cannot start the emulator\n");
+  curl_global_cleanup();
+  return 2;
+}
+
 /* A bkcc client for the emulator's demo credentials; `extra` adds configuration members (", \"concurrency\": 8").
    NULL (and the reason on stderr) when the configuration is refused. */
 static inline bkcc_client *emulator_client(const emulator *em, const char *extra) {

@@ -430,12 +430,8 @@ static void test_killed_server(void) {
 }
 
 int main(void) {
-  curl_global_init(CURL_GLOBAL_DEFAULT);
   emulator em;
-  if (emulator_start(&em, NULL) != 0) {
-    fprintf(stderr, "cannot start the emulator\n");
-    return 2;
-  }
+  if (emulator_begin(&em, NULL) != 0) return 2;
   test_ten_thousand(&em);
   CHECK(emulator_reset(&em) == 0);
   test_duplicates(&em);

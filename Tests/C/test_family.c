@@ -190,12 +190,8 @@ static void test_faults(const emulator *em) {
 }
 
 int main(void) {
-  curl_global_init(CURL_GLOBAL_DEFAULT);
   emulator em;
-  if (emulator_start(&em, NULL) != 0) {
-    fprintf(stderr, "cannot start the emulator\n");
-    return 2;
-  }
+  if (emulator_begin(&em, NULL) != 0) return 2;
   test_create_search_update_delete(&em);
   test_faults(&em);
   if (!emulator_alive(&em)) emulator_print_stderr(&em);

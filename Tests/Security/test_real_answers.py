@@ -235,13 +235,19 @@ def test_may_have_acted_python(sec_cmdb, api, fault, code, http):
     assert stored(sec_cmdb) == ids
 
 
+def import_with_fault(cmdb, tmp_path, api, details, *fault):
+    """The CLI imports `details` (as CSV, with a report) with `fault` armed for its first request."""
+    cli = CLI(cmdb, tmp_path, api)
+    path, first_report = cli.csv(details), tmp_path / "report.jsonl"
+    arm(cmdb, *fault)
+    done, summary = cli.json("--report", first_report, path)
+    return cli, path, first_report, done, summary
+
+
 @pytest.mark.parametrize("api,fault,code,http", ACTED_CASES)
 def test_may_have_acted_cli(sec_cmdb, tmp_path, api, fault, code, http):
     details = rows()
-    cli = CLI(sec_cmdb, tmp_path, api)
-    path, first_report = cli.csv(details), tmp_path / "report.jsonl"
-    arm(sec_cmdb, fault)
-    done, summary = cli.json("--report", first_report, path)
+    cli, path, first_report, done, summary = import_with_fault(sec_cmdb, tmp_path, api, details, fault)
     assert done.returncode == 1, (done.stdout, done.stderr)
     assert_summary(summary, "BKCC_EPARTIAL", 1, total=N, created=len(REST), unknown=len(HIT), failed=0, skipped=0,
                    requests=3)
@@ -301,10 +307,7 @@ def test_cmdb_1199002_partial_save_python(sec_cmdb, api):
 @pytest.mark.parametrize("api", ROUTES)
 def test_cmdb_1199002_partial_save_cli(sec_cmdb, tmp_path, api):
     details = rows()
-    cli = CLI(sec_cmdb, tmp_path, api)
-    path, first_report = cli.csv(details), tmp_path / "report.jsonl"
-    arm(sec_cmdb, "cmdb_1199002", K)
-    done, summary = cli.json("--report", first_report, path)
+    cli, path, first_report, done, summary = import_with_fault(sec_cmdb, tmp_path, api, details, "cmdb_1199002", K)
     assert done.returncode == 1, (done.stdout, done.stderr)
     assert_summary(summary, "BKCC_EPARTIAL", 1, total=N, created=len(REST), unknown=len(HIT), failed=0, skipped=0)
     assert "[1199002]" in summary["message"], summary
@@ -349,10 +352,7 @@ def test_rate_limited_once_is_retried_python(sec_cmdb, api, fault):
 @pytest.mark.parametrize("api,fault", RATE_CASES)
 def test_rate_limited_once_is_retried_cli(sec_cmdb, tmp_path, api, fault):
     details = rows()
-    cli = CLI(sec_cmdb, tmp_path, api)
-    path, first_report = cli.csv(details), tmp_path / "report.jsonl"
-    arm(sec_cmdb, fault)
-    done, summary = cli.json("--report", first_report, path)
+    cli, path, first_report, done, summary = import_with_fault(sec_cmdb, tmp_path, api, details, fault)
     assert done.returncode == 0, (done.stdout, done.stderr)
     assert_summary(summary, "BKCC_OK", 0, total=N, created=N, failed=0, unknown=0, skipped=0, sent=N)
     assert MIN_WAIT * 1000 <= summary["elapsed_ms"] < MAX_WAIT * 1000 and done.seconds < MAX_WAIT + 5, summary
@@ -431,10 +431,7 @@ def test_untrusted_result_true_python(sec_cmdb, api, fault, text, code, n):
 def test_untrusted_result_true_cli(sec_cmdb, tmp_path, api, fault, text, code, n):
     details = rows(n)
     hit, rest = range(0, min(n, 200)), range(min(n, 200), n)
-    cli = CLI(sec_cmdb, tmp_path, api)
-    path, first_report = cli.csv(details), tmp_path / "report.jsonl"
-    arm(sec_cmdb, fault)
-    done, summary = cli.json("--report", first_report, path)
+    cli, path, first_report, done, summary = import_with_fault(sec_cmdb, tmp_path, api, details, fault)
     status, exit_code = ("BKCC_EPARTIAL", 1) if rest else ("BKCC_EPROTOCOL", 3)
     assert done.returncode == exit_code, (done.stdout, done.stderr)
     assert_summary(summary, status, exit_code, total=n, created=len(rest), unknown=len(hit), failed=0, skipped=0)

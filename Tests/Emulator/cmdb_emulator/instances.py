@@ -12,21 +12,9 @@ from . import filter as cond_filter
 from .envelopes import Answer, envelope_obj, fail, ok
 from .messages import CMDB_MODEL_NOT_FOUND_FOR_AUTH, CODES
 from .models import BUILTIN_MODELS
-from .update import INT64_MAX, INT64_MIN
+from .update import BadShape, go_int64
 
 MAX_INSTANCE_LIMIT = 500        # common.BKMaxInstanceLimit (src/common/definitions.go:55-57)
-
-
-class BadShape(ValueError):
-    pass
-
-
-def _go_int(value):
-    if value is None:
-        return 0
-    if isinstance(value, bool) or not isinstance(value, int) or not INT64_MIN <= value <= INT64_MAX:
-        raise BadShape()
-    return value
 
 
 def _decode_common(body):
@@ -72,7 +60,7 @@ def search_object_instances(emu, ctx, obj_id, body):
         if page is not None and not isinstance(page, dict):
             raise BadShape()
         page = page or {}
-        start, limit = _go_int(page.get("start")), _go_int(page.get("limit"))
+        start, limit = go_int64(page.get("start")), go_int64(page.get("limit"))
         sort = page.get("sort")
         if sort is not None and not isinstance(sort, str):
             raise BadShape()
