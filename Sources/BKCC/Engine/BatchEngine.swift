@@ -188,7 +188,7 @@ final class BatchEngine {
         case .unreadable(let error, let stopsAll):
             unreadable(pending, error: error, httpStatus: response.status, stopsAll: stopsAll)
         case .mayHaveActed(let error, let envelope):
-            report(pending, .unknown, message: "\(error.message): the instances may have been created; look them up before sending them again",
+            report(pending, .unknown, message: "\(error.message): the instances may have been \(operation.successKind.rawValue); look them up before sending them again",
                    status: .api, error: error, envelope: envelope)
         case .refused(let error, let envelope, let stopsAll):
             report(pending, .failed, message: error.message, status: .api, error: error, envelope: envelope)
