@@ -54,7 +54,11 @@ import Testing
     }
 
     @Test func searchRequest() throws {
-        let request = try RequestBuilder(configuration: esbConfig).search(objectID: "bk_switch", field: "bk_asset_id", values: [.string("A"), .string("B")])
+        // As the engine builds a lookup: the route and the members come from the operation.
+        let lookup = LookupOperation(field: "bk_asset_id")
+        let items = [SourceItem(index: 0, detail: try .string("A")), SourceItem(index: 1, detail: try .string("B"))]
+        let request = try RequestBuilder(configuration: esbConfig).request(lookup.route, objectID: "bk_switch",
+                                                                           members: lookup.members(objectID: "bk_switch", items: items))
         #expect(request.url.hasSuffix("/api/c/compapi/v2/cc/search_inst/"))
         #expect(request.body["condition"]?.serialized() == #"{"bk_switch":[{"field":"bk_asset_id","operator":"$in","value":["A","B"]}]}"#)
         #expect(request.body["page"]?["limit"]?.integer == 200)

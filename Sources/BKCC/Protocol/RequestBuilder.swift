@@ -39,22 +39,6 @@ public struct RequestBuilder: Sendable {
         return try request(.batchCreateInst, objectID: objectID, members: [("details", details)], requestID: requestID)
     }
 
-    /// A search for instances whose `field` is one of `values` (at most `maxSearchPage`), for reconciling
-    /// unknown items: ESB `search_inst`, or the gateway's `find/instassociation` route.
-    public func search(objectID: String, field: String, values: [JSON], requestID: String = RequestID.make()) throws(BKCCError) -> HTTPRequest {
-        guard (1...BatchLimits.maxSearchPage).contains(values.count) else {
-            throw .invalid("a search takes 1 to \(BatchLimits.maxSearchPage) values, got \(values.count)")
-        }
-        let valueArray = try JSON.array()
-        for value in values { try valueArray.append(value) }
-        let rule = try JSON.object(["field": .string(field), "operator": .string("$in"), "value": valueArray])
-        let rules = try JSON.array()
-        try rules.append(rule)
-        let page = try JSON.object(["start": .integer(0), "limit": .integer(Int64(BatchLimits.maxSearchPage))])
-        return try request(.searchInst, objectID: objectID, members: [("condition", try JSON.object([objectID: rules])), ("page", page)],
-                           requestID: requestID)
-    }
-
     // MARK: Pieces
 
     /// The model id goes into the gateway's path: only identifier characters may, so nothing needs escaping.
