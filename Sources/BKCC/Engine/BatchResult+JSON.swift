@@ -16,7 +16,8 @@ extension BatchResult {
         try result.set("skipped", messageMap(skipped))
         if tally.notCreated > 0 || !notCreated.isEmpty { try result.set("not_created", messageMap(notCreated)) }
         let requestArray = try JSON.array()
-        for request in requests.sorted(by: { $0.first < $1.first }) { try requestArray.append(request.json()) }
+        // Each record's first index once (a min over its items), not once per comparison of the sort.
+        for (_, request) in requests.map({ ($0.first, $0) }).sorted(by: { $0.0 < $1.0 }) { try requestArray.append(request.json()) }
         try result.set("requests", requestArray)
         try result.set("summary", tally.json())
         return result
