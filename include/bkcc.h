@@ -152,8 +152,10 @@ void bkcc_client_free(bkcc_client *client);
  * once over reused connections, retries a request only when the server provably did nothing (connection
  * never made; rate limited), and merges every answer back to the caller's indices.
  *
- * options (BORROWED, may be NULL): {"on_invalid": "abort" | "skip"}. abort (default): when a detail fails
- * client-side validation nothing is sent (NULL, BKCC_EVALIDATION, message naming the first problem).
+ * options (BORROWED, may be NULL): {"on_invalid": "abort" | "skip", "model": <bkcc_get_model's JSON>}.
+ * The details are checked by the offline rules (see bkcc_validate) or, with "model", against that model
+ * (see bkcc_validate_model; its warnings are not part of the result). abort (default): when a detail fails
+ * the checks nothing is sent (NULL, BKCC_EVALIDATION, message naming the first problem).
  * skip: the valid details are sent and the invalid ones are reported in error_msg.
  *
  * Returns a NEW reference to the result, in which each index of `details` (as a decimal string) appears
@@ -266,9 +268,12 @@ int bkcc_search_inst_json(bkcc_client *client, const char *bk_obj_id, const char
 /* ---- Sans-IO pieces (no network) ------------------------------------------------------------------ */
 
 /*
- * Checks bk_obj_id and details against the API's documented rules: bk_obj_id a non-empty identifier and
- * not a built-in or mainline model; details a non-empty array of objects, each with non-empty string
- * bk_inst_name and bk_asset_id, bk_sn and bk_operator strings when present, no bk_asset_id twice;
+ * Checks bk_obj_id and details by the offline rules (what holds without reading the model): bk_obj_id a
+ * non-empty identifier and not a built-in or mainline model; details a non-empty array of objects, each with
+ * a non-empty string bk_inst_name; on the four device models whose default model requires it (bk_switch,
+ * bk_router, bk_load_balance, bk_firewall) also a non-empty string bk_asset_id, bk_sn and bk_operator strings
+ * when present, and no bk_asset_id twice; on every other model no bk_inst_name twice (a new model's default
+ * unique rule). A custom model's own required attributes and types are bkcc_validate_model's;
  * each detail nested at most 8 levels deep, at most 100,000 values, not cyclic, every key and string valid
  * UTF-8 (walked without recursion; the same check runs again before any request is built, so such a detail
  * never reaches jansson's recursive serializer). Returns a NEW object {"<index>": "problem; problem", …}, {} when every detail is valid.
@@ -279,6 +284,50 @@ BKCC_WARN_UNUSED json_t *bkcc_validate(const char *bk_obj_id, const json_t *deta
 
 /* The same with JSON text: returns the problems object as JSON text (free with bkcc_free). */
 BKCC_WARN_UNUSED char *bkcc_validate_json(const char *bk_obj_id, const char *details_json, bkcc_error *err);
+
+/* ---- The model -------------------------------------------------------------------------------------- */
+
+/*
+ * Reads model `bk_obj_id` from the server: its attributes (search_object_attribute) and its unique rules
+ * (search_object_unique on the API gateway; the ESB has no such component, so there each attribute the
+ * server marks "isonly" is a rule of its own). Returns a NEW reference:
+ *   {"bk_obj_id": "rack", "name": "rack",
+ *    "attributes": [{"id": "rack_u", "name": "U数", "type": "int", "required": false, "editable": true,
+ *                    "option": {"min": 1, "max": 60}, "multiple": null, "default": null, "unit": "",
+ *                    "placeholder": "", "group": "基础信息"}, …],      in the server's display order
+ *    "unique": [["bk_inst_name"], …]}
+ * "type" is the server's bk_property_type (singlechar, longchar, int, float, enum, enummulti, enumquote,
+ * date, time, timezone, bool, objuser, list, organization, …); "option" as the server gives it. Read once
+ * per client and model, then served from the client's cache (thread-safe). NULL on failure: BKCC_EINVAL,
+ * a transport/HTTP/API error of the read, or BKCC_EAPI when the server knows no attribute of the model.
+ * The reads are retried like every read (timeouts, 5xx, rate limits).
+ */
+BKCC_WARN_UNUSED json_t *bkcc_get_model(bkcc_client *client, const char *bk_obj_id, bkcc_error *err);
+
+/* The same as JSON text (free with bkcc_free). */
+BKCC_WARN_UNUSED char *bkcc_get_model_json(bkcc_client *client, const char *bk_obj_id, bkcc_error *err);
+
+/*
+ * Checks details (BORROWED array) against a model (BORROWED, the JSON of bkcc_get_model, which may have
+ * been stored and read back) as the CMDB does when it creates them: every required attribute present (a
+ * string empty after trimming counts as missing); each value by its attribute's type — text at most 256
+ * bytes (single-line) or 2000 bytes (long text) after trimming, BYTES not characters (a Chinese character
+ * takes 3), and the model's regex; int and float any JSON number (float also a numeric string) within the
+ * option's min/max; enum an option id; enummulti an array of ids; list one of the list's values; bool
+ * true/false; date YYYY-MM-DD; time "YYYY-MM-DD hh:mm:ss" or RFC 3339 with a zone; timezone; objuser user
+ * names; organization an array of ids — and every unique rule across the details (an absent text attribute
+ * is stored as "" and collides with another ""). Returns a NEW object like bkcc_validate's
+ * {"<index>": "details[3].rack_u (U数): 61 is above the maximum 60; …"}, plus, only when there are any,
+ * "warnings": {"<index>": "details[0].bk_port_count: not an attribute of bk_switch: the CMDB drops it"}
+ * for attributes the model does not have (the server drops them silently). {} when the model takes every
+ * detail as it is. NULL with BKCC_EINVAL for a NULL argument, a model that is not of that shape (the
+ * message names the member) or details that are not an array; BKCC_EVALIDATION when details is empty.
+ * Pure: no network, any thread.
+ */
+BKCC_WARN_UNUSED json_t *bkcc_validate_model(const json_t *model, const json_t *details, bkcc_error *err);
+
+/* The same with JSON text in and out (free with bkcc_free). */
+BKCC_WARN_UNUSED char *bkcc_validate_model_json(const char *model_json, const char *details_json, bkcc_error *err);
 
 /*
  * Builds the request for at most BKCC_MAX_BATCH details exactly as the client would send it:

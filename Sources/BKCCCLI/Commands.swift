@@ -33,7 +33,7 @@ public func runValidate(_ options: ValidateOptions, console: Console) -> ExitSta
     let problems = options.outputJSON ? (try? JSON.array()) : nil
     let check: CheckPass
     do throws(InputError) {
-        check = try CheckPass.run(input: input, format: options.format, uniqueField: options.uniqueField, maxProblems: 0) { problem in
+        check = try CheckPass.run(input: input, format: options.format, objectID: options.objectID, uniqueField: options.uniqueField, maxProblems: 0) { problem in
             guard listed < limit else { return }
             listed += 1
             if let problems {

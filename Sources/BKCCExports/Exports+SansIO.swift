@@ -23,7 +23,7 @@ public func bkcc_validate_json(_ objectID: UnsafePointer<CChar>?, _ detailsJSON:
 /// {"<index>": "problem", …} for the validate calls.
 private func problemsJSON(objectID: String, details: JSON) throws(BKCCError) -> JSON {
     try Validation.checkObjectID(objectID)
-    let problems = try Validation.problems(in: details)
+    let problems = try Validation.problems(in: details, objectID: objectID)
     let object = try JSON.object()
     for index in problems.keys.sorted() { try object.set(String(index), problems[index] ?? "") }
     return object

@@ -33,4 +33,8 @@ private let headerAgreement: [any Sendable] = [
     SameType(type(of: BKCCExports.bkcc_build_request_json), type(of: CBKCCHeader.bkcc_build_request_json)),
     SameType(type(of: BKCCExports.bkcc_parse_response), type(of: CBKCCHeader.bkcc_parse_response)),
     SameType(type(of: BKCCExports.bkcc_parse_response_json), type(of: CBKCCHeader.bkcc_parse_response_json)),
+    SameType(type(of: BKCCExports.bkcc_get_model), type(of: CBKCCHeader.bkcc_get_model)),
+    SameType(type(of: BKCCExports.bkcc_get_model_json), type(of: CBKCCHeader.bkcc_get_model_json)),
+    SameType(type(of: BKCCExports.bkcc_validate_model), type(of: CBKCCHeader.bkcc_validate_model)),
+    SameType(type(of: BKCCExports.bkcc_validate_model_json), type(of: CBKCCHeader.bkcc_validate_model_json)),
 ]

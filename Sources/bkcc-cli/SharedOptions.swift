@@ -120,8 +120,11 @@ struct InputOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The input format: csv, jsonl or json (default: from the extension, else from the first byte).", valueName: "format"))
     var format: InputFormat?
 
-    @Option(name: .customLong("unique-field"), help: ArgumentHelp("The model's unique field: repeats are refused, and --resume looks rows up by it.", valueName: "field"))
-    var uniqueField: String = "bk_asset_id"
+    @Option(name: .customLong("unique-field"), help: ArgumentHelp("The model's unique field: repeats are refused, and --resume looks rows up by it (default: bk_asset_id on bk_switch, bk_router, bk_load_balance, bk_firewall; bk_inst_name on other models).", valueName: "field"))
+    var uniqueFieldGiven: String?
+
+    /// --unique-field, else the offline rules' unique field of the model.
+    var uniqueField: String { uniqueFieldGiven ?? Validation.uniqueField(objectID) }
 }
 
 extension InputFormat: ExpressibleByArgument {}

@@ -117,7 +117,7 @@ import Testing
         }
         let details = switches(2)
         try details.elements[1].set("bk_sn", deep)
-        let problems = try Validation.problems(in: details)
+        let problems = try Validation.problems(in: details, objectID: "bk_switch")
         #expect(problems[1] == "details[1].bk_sn: nested deeper than \(JSONShape.maxDepth) levels (or a cycle)")
         let server = ScriptedServer { server, _, details in server.createAll(details) }
         #expect(thrown { () throws(BKCCError) in
@@ -131,14 +131,14 @@ import Testing
         let invalid: [CChar] = [CChar(bitPattern: 0xFF), 0x78, 0]
         guard let value = json_stringn_nocheck(invalid, 2) else { return }
         _ = json_object_set_new_nocheck(bad.elements[0].raw, "bk_sn", value)
-        #expect(try Validation.problems(in: bad)[0] == "details[0].bk_sn: not valid UTF-8")
+        #expect(try Validation.problems(in: bad, objectID: "bk_switch")[0] == "details[0].bk_sn: not valid UTF-8")
 
         let cyclic = switches(1)
         let first = try JSON.array(), second = try JSON.array()
         try cyclic.elements[0].set("extra", first)
         _ = json_array_append(first.raw, second.raw)
         _ = json_array_append(second.raw, first.raw)  // a cycle of two (jansson refuses only a direct self-append)
-        #expect(try Validation.problems(in: cyclic)[0] == "details[0].extra: nested deeper than \(JSONShape.maxDepth) levels (or a cycle)")
+        #expect(try Validation.problems(in: cyclic, objectID: "bk_switch")[0] == "details[0].extra: nested deeper than \(JSONShape.maxDepth) levels (or a cycle)")
         _ = json_array_clear(second.raw)  // break it, so that it can be freed
     }
 }

@@ -20,7 +20,7 @@ import Testing
          {"bk_inst_name": "x", "bk_asset_id": " A ", "bk_operator": 3},
          {"bk_inst_name": "y", "bk_asset_id": "B", "bk_sn": "SN", "custom_field": {"kept": true}}]
         """#)
-        let problems = try Validation.problems(in: details)
+        let problems = try Validation.problems(in: details, objectID: "bk_switch")
         #expect(problems.keys.sorted() == [1, 2, 3])
         #expect(problems[1] == "details[1]: must be an object, got string")
         #expect(problems[2] == "details[2].bk_inst_name: required, must be a non-empty string; details[2].bk_asset_id: required, must be a non-empty string")
@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test func wrongShapes() {
-        #expect(thrown { () throws(BKCCError) in try Validation.problems(in: json("{}")) }?.status == .invalidArgument)
-        #expect(thrown { () throws(BKCCError) in try Validation.problems(in: json("[]")) }?.status == .validation)
+        #expect(thrown { () throws(BKCCError) in try Validation.problems(in: json("{}"), objectID: "bk_switch") }?.status == .invalidArgument)
+        #expect(thrown { () throws(BKCCError) in try Validation.problems(in: json("[]"), objectID: "bk_switch") }?.status == .validation)
     }
 }

@@ -24,8 +24,19 @@ extension Client {
                                      transport: (any Transport)? = nil,
                                      progress: ((ProgressEvent) -> Bool)? = nil) throws(BKCCError) -> BatchResult {
         try Validation.checkObjectID(objectID)
-        return try runArray(CreateOperation(), objectID: objectID, items: details, problems: Validation.problems(in: details),
+        return try runArray(CreateOperation(), objectID: objectID, items: details,
+                            problems: Client.createProblems(objectID: objectID, details: details, model: options.model),
                             options: options, transport: transport, progress: progress)
+    }
+
+    /// The problems of details to create: by the model when the caller gave one (its model id must be the call's),
+    /// else by the offline rules.
+    static func createProblems(objectID: String, details: JSON, model: Model?) throws(BKCCError) -> [Int: String] {
+        guard let model else { return try Validation.problems(in: details, objectID: objectID) }
+        guard model.objectID == objectID else {
+            throw .invalid("options.model: is the model \"\(printable(model.objectID, limit: 64))\", the call is on \"\(objectID)\"")
+        }
+        return try ModelCheck(model).problems(in: details).problems
     }
 
     /// The same, without blocking a task's thread: the transfers run on a thread of their own.

@@ -10,6 +10,8 @@ public final class Client: Sendable {
     public let redactor: Redactor
     /// Idle libcurl transports, so that a second call reuses the first one's connections.
     let curlPool = Mutex<[CurlTransport]>([])
+    /// Models read from the server (`getModel`), by model id: read once per client.
+    let modelCache = Mutex<[String: Model]>([:])
 
     /// Checks the configuration (`.invalidArgument` naming the key on a problem).
     public init(configuration: Configuration) throws(BKCCError) {

@@ -8,10 +8,16 @@ public struct BatchOptions: Sendable {
     }
 
     public var onInvalid: OnInvalid = .abort
+    /// Check the details against this model (`ModelCheck`) instead of the offline rules (`Validation`).
+    public var model: Model?
 
-    public init(onInvalid: OnInvalid = .abort) { self.onInvalid = onInvalid }
+    public init(onInvalid: OnInvalid = .abort, model: Model? = nil) {
+        self.onInvalid = onInvalid
+        self.model = model
+    }
 
-    /// Reads `{"on_invalid": "abort" | "skip"}`; nil or null means the defaults. Unknown keys are errors.
+    /// Reads `{"on_invalid": "abort" | "skip", "model": <bkcc_get_model's JSON>}`; nil or null means the defaults.
+    /// Unknown keys are errors.
     public init(json: JSON?) throws(BKCCError) {
         for (key, value) in try optionEntries(json) {
             switch key {
@@ -20,6 +26,8 @@ public struct BatchOptions: Sendable {
                     throw .invalid("options.on_invalid: must be \"abort\" or \"skip\"")
                 }
                 onInvalid = choice
+            case "model":
+                model = value.isNull ? nil : try Model(json: value)
             default:
                 throw .invalid("options: unknown key \"\(key.prefix(64))\"")
             }

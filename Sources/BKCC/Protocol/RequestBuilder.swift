@@ -14,6 +14,7 @@ public struct RequestBuilder: Sendable {
         let method: String, url: String
         switch config.api {
         case .esb:
+            guard route.onESB else { throw .invalid("\(route.name): the ESB has no component for it (the API gateway has)") }
             body = try credentialBody()
             try body.set("bk_obj_id", objectID)
             method = "POST"

@@ -10,6 +10,15 @@ public struct Route: Sendable, Equatable {
     public let gatewayMethod: String
     /// The gateway's path below the stage; `{bk_obj_id}` stands for the model.
     public let gatewayPath: String
+    /// False for an API the ESB has no component for (the gateway only).
+    public let onESB: Bool
+
+    public init(name: String, gatewayMethod: String, gatewayPath: String, onESB: Bool = true) {
+        self.name = name
+        self.gatewayMethod = gatewayMethod
+        self.gatewayPath = gatewayPath
+        self.onESB = onESB
+    }
 
     public var esbPath: String { "/api/c/compapi/v2/cc/\(name)/" }
 
@@ -30,5 +39,16 @@ public struct Route: Sendable, Equatable {
     public static let searchObjectInstances = Route(name: "search_object_instances", gatewayMethod: "POST",
                                                     gatewayPath: "/api/v3/search/instances/object/{bk_obj_id}")
 
-    public static let all: [Route] = [.batchCreateInst, .searchInst, .batchUpdateInst, .batchDeleteInst, .searchObjectInstances]
+    /// A model's attributes (bk-cmdb docs/apidoc/cc/cc.yaml: the ESB component's dest is /api/v3/find/objectattr;
+    /// the gateway's resource in docs/apidoc/apigw/open/bk_apigw_resources_bk-cmdb.yaml). The model goes in the
+    /// body on both: the path has no `{bk_obj_id}`.
+    public static let searchObjectAttribute = Route(name: "search_object_attribute", gatewayMethod: "POST",
+                                                    gatewayPath: "/api/v3/find/objectattr")
+    /// A model's unique rules: a gateway resource only (docs/apidoc/apigw/backend/bk_apigw_resources_bk-cmdb.yaml);
+    /// the ESB has no component for it, so over the ESB the rules come from the attributes' `isonly`.
+    public static let searchObjectUnique = Route(name: "search_object_unique", gatewayMethod: "POST",
+                                                 gatewayPath: "/api/v3/find/objectunique/object/{bk_obj_id}", onESB: false)
+
+    public static let all: [Route] = [.batchCreateInst, .searchInst, .batchUpdateInst, .batchDeleteInst, .searchObjectInstances,
+                                      .searchObjectAttribute, .searchObjectUnique]
 }

@@ -1,12 +1,27 @@
-/// Client-side checks of a batch_create_inst call, by the API's documented rules only: the server knows each
-/// model's own attributes and rules.
+/// Client-side checks of a batch_create_inst call by the offline rules: what holds for a model without reading it
+/// (the published page and the default models). Checks against the model itself are `ModelCheck`'s.
 public enum Validation {
     /// Models the common instance API refuses: built-in models and the mainline (topology) models.
     public static let builtInModels: Set<String> = ["biz", "set", "module", "host", "process", "plat",
                                                     "bk_biz_set_obj", "bk_project"]
 
-    /// Attributes the published page documents as strings.
-    static let requiredStrings = ["bk_inst_name", "bk_asset_id"]
+    /// The four device models whose default model requires `bk_asset_id` (preset required, unique and not editable:
+    /// bk-cmdb upgrader v3.0.8 objAttDescData.go). Every other model — custom models above all — requires only
+    /// `bk_inst_name`, which a new model gets as its unique rule.
+    public static let deviceModels: Set<String> = ["bk_switch", "bk_router", "bk_load_balance", "bk_firewall"]
+
+    /// The attributes a model requires by these offline rules: `bk_inst_name`, and `bk_asset_id` on the device models.
+    public static func requiredStrings(_ objectID: String) -> [String] {
+        deviceModels.contains(objectID) ? ["bk_inst_name", "bk_asset_id"] : ["bk_inst_name"]
+    }
+
+    /// The attribute whose values must not repeat by these offline rules: `bk_asset_id` on the device models,
+    /// `bk_inst_name` otherwise (a new model's default unique rule).
+    public static func uniqueField(_ objectID: String) -> String {
+        deviceModels.contains(objectID) ? "bk_asset_id" : "bk_inst_name"
+    }
+
+    /// Attributes of the device models that the published page documents as strings.
     static let optionalStrings = ["bk_sn", "bk_operator"]
 
     /// Checks a model id: a non-empty identifier (letter first, then letters, digits, '_'), and not a
@@ -22,28 +37,29 @@ public enum Validation {
         }
     }
 
-    /// The problems of each detail, keyed by index, with messages like
+    /// The problems of each detail of a call on `objectID`, keyed by index, with messages like
     /// `details[3].bk_asset_id: required, must be a non-empty string`. Empty when every detail is valid.
     /// Throws `.invalidArgument` when `details` is not an array and `.validation` when it is empty.
-    public static func problems(in details: JSON) throws(BKCCError) -> [Int: String] {
+    public static func problems(in details: JSON, objectID: String) throws(BKCCError) -> [Int: String] {
         guard details.isArray else {
             throw .invalid("details: must be a JSON array of objects, got \(details.kind.name)")
         }
         guard details.count > 0 else { throw BKCCError(.validation, "details: must hold at least one instance") }
         var problems: [Int: [String]] = [:]
-        var firstIndexOfAssetID: [String: Int] = [:]  // trimmed, as the server compares
+        let unique = uniqueField(objectID)
+        var firstIndexOfValue: [String: Int] = [:]  // trimmed, as the server compares
         for (index, detail) in details.elements.enumerated() {
-            for problem in detailProblems(detail) {
+            for problem in detailProblems(detail, objectID: objectID) {
                 problems[index, default: []].append(locate(problem, at: index))
             }
-            if let assetID = detail["bk_asset_id"]?.string {
-                let key = String(assetID.trimmingSpace())
+            if let value = detail[unique]?.string {
+                let key = String(value.trimmingSpace())
                 if !key.isEmpty {
-                    if let first = firstIndexOfAssetID[key] {
+                    if let first = firstIndexOfValue[key] {
                         problems[index, default: []].append(
-                            "details[\(index)].bk_asset_id: \"\(key.prefix(80))\" repeats details[\(first)]; the server would reject it as duplicated")
+                            "details[\(index)].\(unique): \"\(printable(key, limit: 80))\" repeats details[\(first)]; the server would reject it as duplicated")
                     } else {
-                        firstIndexOfAssetID[key] = index
+                        firstIndexOfValue[key] = index
                     }
                 }
             }
@@ -51,14 +67,14 @@ public enum Validation {
         return problems.mapValues { $0.joined(separator: "; ") }
     }
 
-    /// The problems of one detail on its own (repeats across details are `problems(in:)`'s), each as
+    /// The problems of one detail of `objectID` on its own (repeats across details are `problems(in:)`'s), each as
     /// `"bk_asset_id: required, must be a non-empty string"`, or `"must be an object, got string"`.
-    public static func detailProblems(_ detail: JSON) -> [String] {
+    public static func detailProblems(_ detail: JSON, objectID: String) -> [String] {
         guard detail.isObject else { return ["must be an object, got \(detail.kind.name)"] }
         // First: nothing else may look inside a value that is too deep, cyclic or not UTF-8.
         if let problem = JSONShape.problem(detail) { return [problem] }
         var problems: [String] = []
-        for key in requiredStrings {
+        for key in requiredStrings(objectID) {
             guard let value = detail[key] else {
                 problems.append("\(key): required, must be a non-empty string")
                 continue
@@ -70,7 +86,7 @@ public enum Validation {
             // The server trims strings before checking them: "  " is as empty as "".
             if text.trimmingSpace().isEmpty { problems.append("\(key): required, must be a non-empty string") }
         }
-        for key in optionalStrings {
+        for key in optionalStrings where deviceModels.contains(objectID) {
             if let value = detail[key], value.kind != .string { problems.append("\(key): must be a string, got \(value.kind.name)") }
         }
         return problems

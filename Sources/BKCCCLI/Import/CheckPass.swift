@@ -32,14 +32,14 @@ public struct CheckPass {
     ///   - resume: an earlier report: its rows must be on the lines it says.
     ///   - onProblem: called with every problem as it is found.
     ///   - onRow: called with the number of rows read so far, after each row.
-    public static func run(input: InputFile, format given: InputFormat?, uniqueField: String, maxProblems: Int,
+    public static func run(input: InputFile, format given: InputFormat?, objectID: String, uniqueField: String, maxProblems: Int,
                            resume: ResumeState? = nil, reportName: String = "",
                            onProblem: ((RowProblem) -> Void)? = nil, onRow: ((Int) -> Void)? = nil) throws(InputError) -> CheckPass {
         let source = try input.open()
         let format = try CheckPass.format(of: input, given: given, source: source)
         var pass = CheckPass(format: format)
         let reader = format.reader(source)
-        var validator = RowValidator(uniqueField: uniqueField)
+        var validator = RowValidator(objectID: objectID, uniqueField: uniqueField)
         while let row = try reader.next() {
             pass.rows += 1
             onRow?(pass.rows)

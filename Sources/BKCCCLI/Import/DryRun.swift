@@ -6,7 +6,7 @@ extension Importer {
         var requests = 0, rows = 0
         do {
             let reader = check.format.reader(try input.open())
-            var validator = RowValidator(uniqueField: options.uniqueField)
+            var validator = RowValidator(objectID: options.objectID, uniqueField: options.uniqueField)
             var batch: [JSON] = []
             func flush() throws(Stop) {
                 guard !batch.isEmpty else { return }

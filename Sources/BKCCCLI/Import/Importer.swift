@@ -101,7 +101,7 @@ public final class Importer {
         defer { ticker.clear() }
         let check: CheckPass
         do throws(InputError) {
-            check = try CheckPass.run(input: input, format: options.format, uniqueField: options.uniqueField,
+            check = try CheckPass.run(input: input, format: options.format, objectID: options.objectID, uniqueField: options.uniqueField,
                                       maxProblems: options.maxProblems, resume: resume, reportName: options.resumePath ?? "",
                                       onRow: ticker.tick)
         } catch {

@@ -26,7 +26,7 @@ extension Importer {
                             counts: inout ImportCounts) throws(BKCCError) -> BKCCError? {
         let reader: RowReader
         do throws(InputError) { reader = format.reader(try input.open()) } catch { throw BKCCError(.invalidArgument, "\(error)") }
-        var validator = RowValidator(uniqueField: options.uniqueField)
+        var validator = RowValidator(objectID: options.objectID, uniqueField: options.uniqueField)
         var lines: [Int: Int] = [:]  // rows being looked up: index → line (bounded by the lookups in flight)
         var settled = state
         var found = 0

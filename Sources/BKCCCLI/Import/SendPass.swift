@@ -48,7 +48,7 @@ final class SendPass {
         self.resume = resume
         self.writer = writer
         self.counts = counts
-        validator = RowValidator(uniqueField: importer.options.uniqueField)
+        validator = RowValidator(objectID: importer.options.objectID, uniqueField: importer.options.uniqueField)
         progress = ProgressBar(console: importer.console, total: counts.rows, baseline: counts.tally.done, enabled: enabled,
                                clock: importer.clock)
     }

@@ -10,12 +10,16 @@ import BKCC
 /// same hash (odds about 1 in 10^7 for a million rows) would be flagged as a repeat: the message names both lines,
 /// so a person can see it.
 public struct RowValidator {
-    /// The fields whose values must not repeat: `bk_asset_id` (the core's rule) and the import's unique field.
+    /// The fields whose values must not repeat: the offline rules' (`Validation.uniqueField`) and the import's.
     public let uniqueFields: [String]
     private var seen: [[UInt64: UInt32]]
+    /// The model: the offline rules depend on it (`Validation.requiredStrings`).
+    public let objectID: String
 
-    public init(uniqueField: String = "bk_asset_id") {
-        uniqueFields = uniqueField == "bk_asset_id" ? ["bk_asset_id"] : ["bk_asset_id", uniqueField]
+    public init(objectID: String = "bk_switch", uniqueField: String = "bk_asset_id") {
+        self.objectID = objectID
+        let offline = Validation.uniqueField(objectID)
+        uniqueFields = uniqueField == offline ? [offline] : [offline, uniqueField]
         seen = Array(repeating: [:], count: uniqueFields.count)
     }
 
@@ -23,7 +27,7 @@ public struct RowValidator {
     public mutating func check(_ row: InputRow) -> String? {
         if let problem = row.problem { return problem }
         guard let detail = row.detail else { return "unreadable row" }
-        var problems = Validation.detailProblems(detail)
+        var problems = Validation.detailProblems(detail, objectID: objectID)
         if detail.isObject {
             for (slot, field) in uniqueFields.enumerated() {
                 guard let value = detail[field]?.string else { continue }

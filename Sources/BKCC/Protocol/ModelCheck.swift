@@ -1,0 +1,287 @@
+/// Checks instances against a model as the CMDB does when it creates them (bk-cmdb
+/// `coreservice/core/instances/instance_validate.go` validCreateInstanceData, `common/metadata/attribute.go`
+/// `Attribute.Validate`, `common/util/struti.go`): first every required attribute must be present, then each
+/// present value — strings trimmed first, as the server trims them — is checked by its attribute's type.
+/// Attributes the model does not know are not errors: the server drops them silently, so they are warnings.
+///
+/// Built once per model (regexes compiled, option lists read) and then used for any number of details, from any
+/// thread: it holds no mutable state.
+public final class ModelCheck: @unchecked Sendable {
+    public let model: Model
+    private let rules: [String: Rule]
+
+    /// Keys the server takes without an attribute (instance_validate.go createIgnoreKeys, and bk_obj_id).
+    static let ignoredKeys: Set<String> = ["bk_obj_id", "bk_supplier_account", "default", "bk_parent_id", "bk_biz_id",
+                                           "bk_inst_id", "bk_data_status", "create_time", "last_time"]
+    /// common/definitions.go FieldTypeSingleLenChar, FieldTypeLongLenChar, FieldTypeUserLenChar: bytes.
+    static let singleLineBytes = 256
+    static let longTextBytes = 2000
+
+    public init(_ model: Model) {
+        self.model = model
+        var rules: [String: Rule] = [:]
+        for attribute in model.attributes { rules[attribute.id] = Rule(attribute) }
+        self.rules = rules
+    }
+
+    /// One detail's problems (errors the server would refuse it for) and warnings (what it would drop), each as
+    /// `"rack_u (U数): 61 is outside 1..60"`. Repeats across details are `problems(in:)`'s.
+    public func check(_ detail: JSON) -> (problems: [String], warnings: [String]) {
+        guard detail.isObject else { return (["must be an object, got \(detail.kind.name)"], []) }
+        if let problem = JSONShape.problem(detail) { return ([problem], []) }
+        var problems: [String] = []
+        var warnings: [String] = []
+        for attribute in model.attributes where attribute.required {
+            let value = detail[attribute.id]
+            if value == nil || value?.isNull == true { problems.append("\(label(attribute)): required") }
+        }
+        for (key, value) in detail.entries {
+            guard let rule = rules[key] else {
+                if !ModelCheck.ignoredKeys.contains(key) {
+                    warnings.append("\(printable(key, limit: 64)): not an attribute of \(model.objectID): the CMDB drops it")
+                }
+                continue
+            }
+            if value.isNull { continue }  // required: reported above
+            if let problem = rule.problem(value) { problems.append("\(label(rule.attribute)): \(problem)") }
+        }
+        return (problems, warnings)
+    }
+
+    /// Every detail's problems and warnings by index (`details[3].rack_u (U数): …`), with the unique rules checked
+    /// across the details: a value (or combination) that repeats an earlier detail's is a problem, the empty string
+    /// included — the server stores an absent text attribute as "" and compares it like any value.
+    public func problems(in details: JSON) throws(BKCCError) -> (problems: [Int: String], warnings: [Int: String]) {
+        guard details.isArray else { throw .invalid("details: must be a JSON array of objects, got \(details.kind.name)") }
+        guard details.count > 0 else { throw BKCCError(.validation, "details: must hold at least one instance") }
+        var problems: [Int: [String]] = [:]
+        var warnings: [Int: [String]] = [:]
+        var firstIndex: [[String: Int]] = Array(repeating: [:], count: model.unique.count)
+        for (index, detail) in details.elements.enumerated() {
+            let found = check(detail)
+            for problem in found.problems { problems[index, default: []].append(Validation.locate(problem, at: index)) }
+            for warning in found.warnings { warnings[index, default: []].append(Validation.locate(warning, at: index)) }
+            guard detail.isObject, JSONShape.problem(detail) == nil else { continue }
+            for (slot, key) in uniqueKeys(detail) {
+                if let first = firstIndex[slot][key] {
+                    let fields = model.unique[slot].joined(separator: "+")
+                    problems[index, default: []].append(
+                        "details[\(index)].\(fields): \(uniqueShown(detail, slot)) repeats details[\(first)]; the server would reject it as duplicated")
+                } else {
+                    firstIndex[slot][key] = index
+                }
+            }
+        }
+        return (problems.mapValues { $0.joined(separator: "; ") }, warnings.mapValues { $0.joined(separator: "; ") })
+    }
+
+    /// For each unique rule the detail can be compared on: the rule's slot and the values as the server would
+    /// store them (strings trimmed; an absent text attribute ""), joined unambiguously. A rule with an absent
+    /// attribute of another type is skipped (stored as null, which bkcc does not compare).
+    public func uniqueKeys(_ detail: JSON) -> [(slot: Int, key: String)] {
+        var keys: [(Int, String)] = []
+        rules: for (slot, fields) in model.unique.enumerated() {
+            var key = ""
+            for field in fields {
+                let value = detail[field]
+                if let text = value?.string {
+                    key += "s\(text.trimmingSpace().utf8.count):" + text.trimmingSpace()
+                } else if let integer = value?.integer {
+                    key += "n\(integer);"
+                } else if let number = value?.number {
+                    key += "n\(number);"
+                } else if let bool = value?.bool {
+                    key += bool ? "t;" : "f;"
+                } else if (value == nil || value?.isNull == true), rules[field]?.attribute.isText == true {
+                    key += "s0:"
+                } else {
+                    continue rules
+                }
+            }
+            keys.append((slot, key))
+        }
+        return keys
+    }
+
+    private func uniqueShown(_ detail: JSON, _ slot: Int) -> String {
+        model.unique[slot].map { field -> String in
+            guard let value = detail[field], !value.isNull else { return "\"\" (absent: stored as \"\")" }
+            if let text = value.string { return "\"\(printable(String(text.trimmingSpace()), limit: 60))\"" }
+            return value.serialized() ?? "?"
+        }.joined(separator: " + ")
+    }
+
+    private func label(_ attribute: Model.Attribute) -> String {
+        attribute.name.isEmpty || attribute.name == attribute.id ? attribute.id : "\(attribute.id) (\(printable(attribute.name, limit: 40)))"
+    }
+}
+
+// MARK: - One attribute's rule
+
+extension ModelCheck {
+    /// An attribute with what its checks need, read once: the compiled regex, the range, the option ids.
+    struct Rule: @unchecked Sendable {
+        let attribute: Model.Attribute
+        /// nil: no pattern, or one bkcc cannot compile (then the server alone checks it).
+        let regex: Regex<AnyRegexOutput>?
+        let range: (min: Double?, max: Double?)
+        let optionIDs: [String]
+
+        init(_ attribute: Model.Attribute) {
+            self.attribute = attribute
+            let option = attribute.option
+            if attribute.isText || attribute.type == "objuser", let pattern = option.string, !pattern.isEmpty {
+                // Go's regexp (RE2) classes are ASCII and match scalars, not grapheme clusters.
+                regex = (try? Regex(pattern))?.matchingSemantics(.unicodeScalar).asciiOnlyCharacterClasses()
+            } else {
+                regex = nil
+            }
+            func bound(_ key: String) -> Double? {
+                guard let value = option[key] else { return nil }
+                if let number = value.number { return number }
+                if let text = value.string?.trimmingSpace(), !text.isEmpty { return Double(String(text)) }
+                return nil
+            }
+            range = option.isObject ? (bound("min"), bound("max")) : (nil, nil)
+            // enum, enummulti: [{"id": …, "name": …}]; list: ["a", "b"]
+            optionIDs = option.isArray ? option.elements.compactMap { $0.string ?? $0["id"]?.string } : []
+        }
+
+        /// Why the server would refuse `value` (present, not null), or nil.
+        func problem(_ value: JSON) -> String? {
+            switch attribute.type {
+            case "singlechar": return text(value, limit: ModelCheck.singleLineBytes, kind: "single-line text")
+            case "longchar": return text(value, limit: ModelCheck.longTextBytes, kind: "long text")
+            case "objuser": return user(value)
+            case "int":
+                // util.IsNumeric: any JSON number; the range applies to its integer part (GetInt64ByInterface).
+                guard let number = value.number else { return "must be a number, got \(value.kind.name)" }
+                return outside(value.integer.map(Double.init) ?? number.rounded(.towardZero))
+            case "float":
+                // util.GetFloat64ByInterface also takes a numeric string.
+                if let number = value.number { return outside(number) }
+                if let text = value.string, let number = Double(String(text.trimmingSpace())), number.isFinite { return outside(number) }
+                return "must be a number, got \(value.kind.name)"
+            case "bool":
+                return value.bool == nil ? "must be true or false, got \(value.kind.name)" : nil
+            case "enum":
+                guard let id = value.string?.trimmingSpace() else { return "must be an option id (a string), got \(value.kind.name)" }
+                return optionIDs.contains(String(id)) ? nil : notAnOption(String(id))
+            case "enummulti":
+                guard value.isArray else { return "must be an array of option ids, got \(value.kind.name)" }
+                if value.count == 0 { return attribute.required ? "required: at least one option" : nil }
+                if attribute.multiple == false, value.count != 1 { return "takes exactly one option, got \(value.count)" }
+                for element in value.elements {
+                    guard let id = element.string else { return "must be an array of option ids (strings)" }
+                    if !optionIDs.contains(id) { return notAnOption(id) }
+                }
+                return nil
+            case "enumquote":
+                return value.isArray ? nil : "must be an array of instance ids, got \(value.kind.name)"
+            case "list":
+                guard let item = value.string?.trimmingSpace() else { return "must be one of the list's values (a string), got \(value.kind.name)" }
+                return optionIDs.contains(String(item)) ? nil : notAnOption(String(item))
+            case "date":
+                guard let text = value.string?.trimmingSpace() else { return "must be a date YYYY-MM-DD, got \(value.kind.name)" }
+                if text.isEmpty { return attribute.required ? "required" : nil }
+                return Rule.isDate(text) ? nil : "must be a date YYYY-MM-DD, got \"\(printable(String(text), limit: 40))\""
+            case "time":
+                guard let text = value.string?.trimmingSpace() else { return "must be a time YYYY-MM-DD hh:mm:ss, got \(value.kind.name)" }
+                if text.isEmpty { return attribute.required ? "required" : nil }
+                return Rule.isTime(text) ? nil : "must be a time YYYY-MM-DD hh:mm:ss (or RFC 3339 with a zone), got \"\(printable(String(text), limit: 40))\""
+            case "timezone":
+                guard let text = value.string?.trimmingSpace(), !text.isEmpty else { return "must be a time zone such as Asia/Shanghai" }
+                return text.unicodeScalars.allSatisfy(Rule.isTimeZoneScalar) ? nil : "must be a time zone such as Asia/Shanghai, got \"\(printable(String(text), limit: 40))\""
+            case "organization":
+                guard value.isArray else { return "must be an array of organization ids, got \(value.kind.name)" }
+                if value.count == 0 { return attribute.required ? "required: at least one organization" : nil }
+                if attribute.multiple == false, value.count != 1 { return "takes exactly one organization, got \(value.count)" }
+                return value.elements.allSatisfy { $0.integer != nil } ? nil : "must be an array of organization ids (integers)"
+            default:
+                return nil  // table, innertable, idrule, …: the server alone knows
+            }
+        }
+
+        private func text(_ value: JSON, limit: Int, kind: String) -> String? {
+            guard let raw = value.string else { return "must be a string, got \(value.kind.name)" }
+            let text = raw.trimmingSpace()
+            if text.utf8.count > limit {
+                return "\(text.utf8.count) bytes, more than the \(limit) bytes of \(kind) (a Chinese character takes 3)"
+            }
+            if text.isEmpty { return attribute.required ? "required, must not be empty" : nil }
+            if let regex, (try? regex.firstMatch(in: String(text))) == nil {
+                return "\"\(printable(String(text), limit: 40))\" does not match the model's pattern \(printable(attribute.option.string ?? "", limit: 80))"
+            }
+            return nil
+        }
+
+        private func user(_ value: JSON) -> String? {
+            guard let raw = value.string else { return "must be a string of user names, got \(value.kind.name)" }
+            let text = raw.trimmingSpace()
+            if text.utf8.count > ModelCheck.longTextBytes { return "\(text.utf8.count) bytes, more than \(ModelCheck.longTextBytes)" }
+            if text.isEmpty { return attribute.required ? "required, must not be empty" : nil }
+            if attribute.multiple == false, text.contains(",") { return "takes one user, got a list" }
+            // struti.go userPattern ^(\d|[a-zA-Z])([a-zA-Z0-9\@.,_-])*$
+            let bytes = Array(text.utf8)
+            let first = bytes[0]
+            let ok = isIdentifierByte(first) && first != 0x5F
+                && bytes.dropFirst().allSatisfy { isIdentifierByte($0) || "@.,-".utf8.contains($0) }
+            return ok ? nil : "\"\(printable(String(text), limit: 40))\" is not a user name (letters, digits and @ . , _ -)"
+        }
+
+        private func outside(_ number: Double) -> String? {
+            if let min = range.min, number < min { return "\(shown(number)) is below the minimum \(shown(min))" }
+            if let max = range.max, number > max { return "\(shown(number)) is above the maximum \(shown(max))" }
+            return nil
+        }
+
+        private func shown(_ number: Double) -> String {
+            number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+        }
+
+        private func notAnOption(_ id: String) -> String {
+            let shownIDs = optionIDs.prefix(12).joined(separator: ", ") + (optionIDs.count > 12 ? ", …" : "")
+            return "\"\(printable(id, limit: 40))\" is not one of its options (\(shownIDs.isEmpty ? "none" : shownIDs))"
+        }
+
+        /// Go's time.Parse(time.DateOnly): four-digit year, two-digit month and day, a day that exists.
+        static func isDate(_ text: Substring) -> Bool {
+            let b = Array(text.utf8)
+            guard b.count == 10, b[4] == 0x2D, b[7] == 0x2D else { return false }
+            func number(_ range: Range<Int>) -> Int? {
+                var value = 0
+                for i in range { guard b[i] >= 0x30, b[i] <= 0x39 else { return nil }; value = value * 10 + Int(b[i] - 0x30) }
+                return value
+            }
+            guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), (1...12).contains(month) else { return false }
+            let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+            let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+            return (1...days).contains(day)
+        }
+
+        /// struti.go dateTimePattern `YYYY-MM-DD hh:mm:ss` or timeWithLocationPattern `YYYY-MM-DDThh:mm:ss[.f](Z|±hh:mm)`:
+        /// digits in place, values not checked (as the patterns do not).
+        static func isTime(_ text: Substring) -> Bool {
+            let b = Array(text.utf8)
+            func digits(_ positions: [Int]) -> Bool { positions.allSatisfy { $0 < b.count && b[$0] >= 0x30 && b[$0] <= 0x39 } }
+            guard b.count >= 19, digits([0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]),
+                  b[4] == 0x2D, b[7] == 0x2D, b[13] == 0x3A, b[16] == 0x3A else { return false }
+            if b.count == 19, b[10] == 0x20 { return true }
+            guard b[10] == 0x54 else { return false }
+            var i = 19
+            if i < b.count, b[i] == 0x2E {
+                i += 1
+                let start = i
+                while i < b.count, b[i] >= 0x30, b[i] <= 0x39 { i += 1 }
+                guard i > start else { return false }
+            }
+            if i == b.count - 1, b[i] == 0x5A { return true }
+            return i == b.count - 6 && (b[i] == 0x2B || b[i] == 0x2D) && digits([i + 1, i + 2, i + 4, i + 5]) && b[i + 3] == 0x3A
+        }
+
+        /// struti.go timeZonePattern `^[a-zA-Z0-9\-−_\/\+]+$`.
+        static func isTimeZoneScalar(_ scalar: Unicode.Scalar) -> Bool {
+            scalar.isASCII ? (isIdentifierByte(UInt8(scalar.value)) || "-/+".unicodeScalars.contains(scalar)) : scalar == "\u{2212}"
+        }
+    }
+}

@@ -1,0 +1,186 @@
+import BKCC
+import BKCCTestSupport
+import CJansson
+import Testing
+
+/// The model: read from the server's answers, as JSON both ways, and the checks by attribute type.
+@Suite struct ModelTests {
+    /// The custom model of the emulator (Tests/Emulator README): as bkcc_get_model returns it.
+    static let rackJSON = #"""
+        {"bk_obj_id": "rack", "name": "机柜", "attributes": [
+          {"id": "bk_inst_name", "name": "实例名", "type": "singlechar", "required": true},
+          {"id": "rack_u", "name": "U数", "type": "int", "option": {"min": "1", "max": "60"}},
+          {"id": "rack_room", "name": "机房", "type": "singlechar"},
+          {"id": "rack_status", "name": "状态", "type": "enum",
+           "option": [{"id": "in_use", "name": "在用"}, {"id": "idle", "name": "闲置"}, {"id": "retired", "name": "退役"}]},
+          {"id": "rack_ip", "name": "管理IP", "type": "singlechar",
+           "option": "^((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)$"},
+          {"id": "rack_tag", "name": "标签", "type": "singlechar"},
+          {"id": "rack_power", "name": "功率", "type": "float", "option": {"min": 0, "max": 30.5}},
+          {"id": "rack_since", "name": "启用日期", "type": "date"},
+          {"id": "rack_seen", "name": "盘点时间", "type": "time"},
+          {"id": "rack_owner", "name": "负责人", "type": "objuser", "multiple": false},
+          {"id": "rack_live", "name": "上电", "type": "bool"},
+          {"id": "rack_notes", "name": "备注", "type": "longchar"}],
+         "unique": [["bk_inst_name"], ["rack_tag"]]}
+        """#
+
+    static var rack: Model { try! Model(json: json(rackJSON)) }
+
+    private func problems(_ details: String) throws -> [Int: String] {
+        try ModelCheck(ModelTests.rack).problems(in: json(details)).problems
+    }
+
+    @Test func aValidRackHasNoProblemsAndNoWarnings() throws {
+        let found = try ModelCheck(ModelTests.rack).problems(in: json(#"""
+            [{"bk_inst_name": "R-1", "rack_u": 42, "rack_room": "A1", "rack_status": "in_use", "rack_ip": "10.0.0.1",
+              "rack_tag": "t1", "rack_power": "12.5", "rack_since": "2024-02-29", "rack_seen": "2024-03-01 12:00:00",
+              "rack_owner": "admin", "rack_live": true, "rack_notes": "ok"}]
+            """#))
+        #expect(found.problems.isEmpty)
+        #expect(found.warnings.isEmpty)
+    }
+
+    @Test func eachTypeRuleNamesTheAttributeAndItsDisplayName() throws {
+        let cases: [(String, String)] = [
+            (#"{"rack_tag": "a"}"#, "details[0].bk_inst_name (实例名): required"),
+            (#"{"bk_inst_name": "   "}"#, "details[0].bk_inst_name (实例名): required, must not be empty"),
+            (#"{"bk_inst_name": null}"#, "details[0].bk_inst_name (实例名): required"),
+            (#"{"bk_inst_name": "r", "rack_u": 61}"#, "details[0].rack_u (U数): 61 is above the maximum 60"),
+            (#"{"bk_inst_name": "r", "rack_u": 0}"#, "details[0].rack_u (U数): 0 is below the minimum 1"),
+            (#"{"bk_inst_name": "r", "rack_u": "3"}"#, "details[0].rack_u (U数): must be a number, got string"),
+            (#"{"bk_inst_name": "r", "rack_status": "broken"}"#,
+             "details[0].rack_status (状态): \"broken\" is not one of its options (in_use, idle, retired)"),
+            (#"{"bk_inst_name": "r", "rack_ip": "10.0.0.300"}"#, "does not match the model's pattern"),
+            (#"{"bk_inst_name": "r", "rack_power": 31}"#, "details[0].rack_power (功率): 31 is above the maximum 30.5"),
+            (#"{"bk_inst_name": "r", "rack_power": "x"}"#, "details[0].rack_power (功率): must be a number, got string"),
+            (#"{"bk_inst_name": "r", "rack_since": "2023-02-29"}"#, "details[0].rack_since (启用日期): must be a date YYYY-MM-DD"),
+            (#"{"bk_inst_name": "r", "rack_seen": "2024-03-01T12:00:00"}"#, "details[0].rack_seen (盘点时间): must be a time"),
+            (#"{"bk_inst_name": "r", "rack_owner": "a,b"}"#, "details[0].rack_owner (负责人): takes one user, got a list"),
+            (#"{"bk_inst_name": "r", "rack_live": "true"}"#, "details[0].rack_live (上电): must be true or false, got string"),
+            (#"{"bk_inst_name": 7}"#, "details[0].bk_inst_name (实例名): must be a string, got integer"),
+        ]
+        for (detail, expected) in cases {
+            let message = try problems("[\(detail)]")[0] ?? "(valid)"
+            #expect(message.contains(expected), "\(detail): \(message)")
+        }
+    }
+
+    @Test func numbersAreTakenAsTheServerTakesThem() throws {
+        // util.IsNumeric: an int attribute takes any JSON number; the range applies to its integer part.
+        #expect(try problems(#"[{"bk_inst_name": "a", "rack_tag": "a", "rack_u": 3.0}, {"bk_inst_name": "b", "rack_tag": "b", "rack_u": 60.9}]"#).isEmpty)
+        #expect(try problems(#"[{"bk_inst_name": "a", "rack_since": "2024-02-29", "rack_seen": "2024-03-01T12:00:00.5+08:00"}]"#).isEmpty)
+    }
+
+    @Test func textLimitsAreBytesAfterTrimming() throws {
+        let chinese85 = String(repeating: "机", count: 85)  // 255 bytes
+        let chinese86 = String(repeating: "机", count: 86)  // 258 bytes
+        #expect(try problems(#"[{"bk_inst_name": "  \#(chinese85)  "}]"#).isEmpty)
+        let message = try problems(#"[{"bk_inst_name": "\#(chinese86)"}]"#)[0] ?? ""
+        #expect(message == "details[0].bk_inst_name (实例名): 258 bytes, more than the 256 bytes of single-line text (a Chinese character takes 3)")
+        let long = String(repeating: "x", count: 2001)
+        #expect(try problems(#"[{"bk_inst_name": "a", "rack_notes": "\#(long)"}]"#)[0]?.contains("2001 bytes, more than the 2000 bytes of long text") == true)
+        // Enum ids are trimmed like every string before the server checks them.
+        #expect(try problems(#"[{"bk_inst_name": "a", "rack_status": " idle "}]"#).isEmpty)
+    }
+
+    @Test func unknownAttributesAreWarningsNotProblems() throws {
+        let found = try ModelCheck(ModelTests.rack).problems(in: json(#"[{"bk_inst_name": "a", "bk_port_count": 48, "bk_biz_id": 2}]"#))
+        #expect(found.problems.isEmpty)
+        #expect(found.warnings == [0: "details[0].bk_port_count: not an attribute of rack: the CMDB drops it"])
+    }
+
+    @Test func uniqueRulesAcrossTheBatchIncludeTheEmptyString() throws {
+        let found = try problems(#"""
+            [{"bk_inst_name": "a"}, {"bk_inst_name": " a "}, {"bk_inst_name": "b"}, {"bk_inst_name": "c", "rack_tag": ""}]
+            """#)
+        #expect(found[1]?.hasPrefix("details[1].bk_inst_name: \"a\" repeats details[0]; the server would reject it as duplicated; ") == true)
+        // rack_tag absent in 0 and 2 is stored as "" and collides: 2 repeats 0, so does 3's explicit "".
+        #expect(found[2] == "details[2].rack_tag: \"\" (absent: stored as \"\") repeats details[0]; the server would reject it as duplicated")
+        #expect(found[3]?.hasPrefix("details[3].rack_tag: \"\" repeats details[0]") == true)
+        #expect(found[0] == nil)
+    }
+
+    @Test func theModelJSONRoundTripsAndRefusesWhatIsNotAModel() throws {
+        let again = try Model(json: ModelTests.rack.json())
+        #expect(again.attributes.map(\.id) == ModelTests.rack.attributes.map(\.id))
+        #expect(again.unique == [["bk_inst_name"], ["rack_tag"]])
+        #expect(again.attribute("rack_u")?.name == "U数")
+        let bad: [(String, String)] = [
+            ("[]", "model: must be a JSON object, got array"),
+            (#"{"attributes": []}"#, "model.bk_obj_id: required, must be a non-empty string"),
+            (#"{"bk_obj_id": "m", "attributes": {}}"#, "model.attributes: must be an array"),
+            (#"{"bk_obj_id": "m", "attributes": [{"id": "a", "type": "int"}, {"id": "a", "type": "int"}]}"#,
+             "model.attributes[1].id: \"a\" twice"),
+            (#"{"bk_obj_id": "m", "attributes": [{"id": "a"}]}"#, "model.attributes[0].type: required, must be a non-empty string"),
+            (#"{"bk_obj_id": "m", "attributes": [{"id": "a", "type": "int", "required": "yes"}]}"#,
+             "model.attributes[0].required: must be true or false"),
+            (#"{"bk_obj_id": "m", "attributes": [{"id": "a", "type": "int"}], "unique": [["b"]]}"#,
+             "model.unique[0]: must be a non-empty array of the model's attribute ids"),
+        ]
+        for (text, message) in bad {
+            let error = thrown { () throws(BKCCError) in try Model(json: json(text)) }
+            #expect(error?.status == .invalidArgument)
+            #expect(error?.message == message)
+        }
+    }
+
+    @Test func theServerAnswersMakeAModel() throws {
+        let attributes = json(#"""
+            [{"id": 7, "bk_property_id": "rack_u", "bk_property_name": "U数", "bk_property_type": "int", "isrequired": false,
+              "editable": true, "isonly": false, "option": {"min": "1", "max": "60"}, "bk_property_index": 2},
+             {"id": 5, "bk_property_id": "bk_inst_name", "bk_property_name": "实例名", "bk_property_type": "singlechar",
+              "isrequired": true, "editable": true, "isonly": true, "option": "", "bk_property_index": 1}]
+            """#)
+        let uniques = json(#"[{"id": 1, "bk_obj_id": "rack", "must_check": true, "keys": [{"key_kind": "property", "key_id": 5}]}]"#)
+        let gateway = try Model.fromServer(objectID: "rack", attributes: attributes, uniques: uniques)
+        #expect(gateway.attributes.map(\.id) == ["bk_inst_name", "rack_u"])  // bk_property_index order
+        #expect(gateway.unique == [["bk_inst_name"]])
+        #expect(gateway.attribute("bk_inst_name")?.required == true)
+        let esb = try Model.fromServer(objectID: "rack", attributes: attributes, uniques: nil)
+        #expect(esb.unique == [["bk_inst_name"]])  // from isonly
+        #expect(thrown { () throws(BKCCError) in try Model.fromServer(objectID: "nope", attributes: json("[]"), uniques: nil) }?.status == .api)
+        let dangling = json(#"[{"keys": [{"key_kind": "property", "key_id": 99}]}]"#)
+        #expect(thrown { () throws(BKCCError) in try Model.fromServer(objectID: "rack", attributes: attributes, uniques: dangling) }?.status == .protocolError)
+    }
+
+    @Test func offlineRulesFitCustomModels() throws {
+        // A custom model needs bk_inst_name only; its repeats are on bk_inst_name.
+        let rack = try Validation.problems(in: json(#"[{"bk_inst_name": "r1"}, {"bk_inst_name": "r1"}, {"rack_u": 3}]"#), objectID: "rack")
+        #expect(rack[0] == nil)
+        #expect(rack[1] == "details[1].bk_inst_name: \"r1\" repeats details[0]; the server would reject it as duplicated")
+        #expect(rack[2] == "details[2].bk_inst_name: required, must be a non-empty string")
+        // The four device models also need bk_asset_id, and repeat on it.
+        for model in ["bk_switch", "bk_router", "bk_load_balance", "bk_firewall"] {
+            let found = try Validation.problems(in: json(#"[{"bk_inst_name": "a"}]"#), objectID: model)
+            #expect(found[0] == "details[0].bk_asset_id: required, must be a non-empty string")
+        }
+    }
+
+    /// The shared cases of Tests/Fixtures/model_rules.json: the emulator's tests assert the same cases against
+    /// the emulator, so the client's checks and the server's agree.
+    @Test func theSharedRuleCasesAgreeWithTheEmulator() throws {
+        let path = String(#filePath).split(separator: "/").dropLast(2).joined(separator: "/") + "/Fixtures/model_rules.json"
+        guard let raw = json_load_file("/" + path, 0, nil) else {
+            Issue.record("cannot read /\(path)")
+            return
+        }
+        let fixture = JSON(taking: raw)
+        var models: [String: ModelCheck] = [:]
+        for model in fixture["models"]?.elements ?? [] {
+            let parsed = try Model(json: model)
+            models[parsed.objectID] = ModelCheck(parsed)
+        }
+        let cases = fixture["cases"]?.elements ?? []
+        #expect(cases.count >= 40)
+        for entry in cases {
+            guard let name = entry["model"]?.string, let check = models[name], let item = entry["item"] else {
+                Issue.record("a case without a known model: \(entry)")
+                continue
+            }
+            let valid = entry["valid"]?.bool ?? false
+            let found = check.check(item)
+            #expect(found.problems.isEmpty == valid, "\(entry): \(found.problems)")
+        }
+    }
+}
