@@ -72,6 +72,10 @@ $(BUILD)/test_family: Tests/C/test_family.c Tests/C/check.h Tests/C/emulator.h $
 	@mkdir -p $(BUILD)
 	$(CC) $(CTEST_FLAGS) -I$(DIST)/include $< -o $@ -L$(DIST)/lib -lbkcc -ljansson -lcurl
 
+$(BUILD)/test_model: Tests/C/test_model.c Tests/C/check.h Tests/C/emulator.h $(DIST)/include/bkcc.h $(DIST)/lib/libbkcc.so.0
+	@mkdir -p $(BUILD)
+	$(CC) $(CTEST_FLAGS) -I$(DIST)/include $< -o $@ -L$(DIST)/lib -lbkcc -ljansson -lcurl
+
 $(BUILD)/test_hostile: Tests/C/test_hostile.c Tests/C/check.h $(DIST)/include/bkcc.h $(DIST)/lib/libbkcc.so.0
 	@mkdir -p $(BUILD)
 	$(CC) $(CTEST_FLAGS) -I$(DIST)/include $< -o $@ -L$(DIST)/lib -lbkcc -ljansson
@@ -85,13 +89,15 @@ $(BUILD)/validate_and_build: examples/c/validate_and_build.c $(DIST)/lib/libbkcc
 	@mkdir -p $(BUILD)
 	$(CC) $(CTEST_FLAGS) $< -o $@ $$(PKG_CONFIG_PATH=$(DIST)/lib/pkgconfig pkg-config --cflags --libs bkcc)
 
-test-c: lib $(BUILD)/test_abi $(BUILD)/test_batch $(BUILD)/test_family $(BUILD)/test_hostile $(BUILD)/stripped/libbkcc.so.0 $(BUILD)/validate_and_build
+test-c: lib $(BUILD)/test_abi $(BUILD)/test_batch $(BUILD)/test_family $(BUILD)/test_model $(BUILD)/test_hostile $(BUILD)/stripped/libbkcc.so.0 $(BUILD)/validate_and_build
 	LD_LIBRARY_PATH=$(DIST)/lib $(BUILD)/test_abi
 	LD_LIBRARY_PATH=$(BUILD)/stripped $(VALGRIND) $(BUILD)/test_abi
 	LD_LIBRARY_PATH=$(DIST)/lib $(BUILD)/test_batch
 	LD_LIBRARY_PATH=$(BUILD)/stripped $(VALGRIND) $(BUILD)/test_batch
 	LD_LIBRARY_PATH=$(DIST)/lib $(BUILD)/test_family
 	LD_LIBRARY_PATH=$(BUILD)/stripped $(VALGRIND) $(BUILD)/test_family
+	LD_LIBRARY_PATH=$(DIST)/lib $(BUILD)/test_model
+	LD_LIBRARY_PATH=$(BUILD)/stripped $(VALGRIND) $(BUILD)/test_model
 	LD_LIBRARY_PATH=$(DIST)/lib $(BUILD)/test_hostile
 	LD_LIBRARY_PATH=$(BUILD)/stripped $(VALGRIND) $(BUILD)/test_hostile
 	LD_LIBRARY_PATH=$(DIST)/lib $(BUILD)/validate_and_build | diff -u examples/c/validate_and_build.expected -
@@ -152,14 +158,19 @@ $(BUILD)/asan/test_family: Tests/C/test_family.c Tests/C/check.h Tests/C/emulato
 	@mkdir -p $(BUILD)/asan
 	$(CC) $(CTEST_FLAGS) -fsanitize=address,undefined -fno-omit-frame-pointer -I$(DIST)/include $< -o $@ -L$(DIST)/lib -lbkcc -ljansson -lcurl
 
+$(BUILD)/asan/test_model: Tests/C/test_model.c Tests/C/check.h Tests/C/emulator.h $(DIST)/include/bkcc.h $(DIST)/lib/libbkcc.so.0
+	@mkdir -p $(BUILD)/asan
+	$(CC) $(CTEST_FLAGS) -fsanitize=address,undefined -fno-omit-frame-pointer -I$(DIST)/include $< -o $@ -L$(DIST)/lib -lbkcc -ljansson -lcurl
+
 $(BUILD)/asan/test_hostile: Tests/C/test_hostile.c Tests/C/check.h $(DIST)/include/bkcc.h $(DIST)/lib/libbkcc.so.0
 	@mkdir -p $(BUILD)/asan
 	$(CC) $(CTEST_FLAGS) -fsanitize=address,undefined -fno-omit-frame-pointer -I$(DIST)/include $< -o $@ -L$(DIST)/lib -lbkcc -ljansson
 
-test-c-asan: lib $(BUILD)/asan/test_abi $(BUILD)/asan/test_batch $(BUILD)/asan/test_family $(BUILD)/asan/test_hostile
+test-c-asan: lib $(BUILD)/asan/test_abi $(BUILD)/asan/test_batch $(BUILD)/asan/test_family $(BUILD)/asan/test_model $(BUILD)/asan/test_hostile
 	LD_LIBRARY_PATH=$(DIST)/lib ASAN_OPTIONS=detect_leaks=1 $(BUILD)/asan/test_abi
 	LD_LIBRARY_PATH=$(DIST)/lib ASAN_OPTIONS=detect_leaks=1 $(BUILD)/asan/test_batch
 	LD_LIBRARY_PATH=$(DIST)/lib ASAN_OPTIONS=detect_leaks=1 $(BUILD)/asan/test_family
+	LD_LIBRARY_PATH=$(DIST)/lib ASAN_OPTIONS=detect_leaks=1 $(BUILD)/asan/test_model
 	LD_LIBRARY_PATH=$(DIST)/lib ASAN_OPTIONS=detect_leaks=1 $(BUILD)/asan/test_hostile
 
 # TLS, secrets, the fault matrix, keep-alive re-sends, 100,000 rows through 5% faults and one --resume (Tests/Security).

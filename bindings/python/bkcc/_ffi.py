@@ -126,6 +126,8 @@ _declare("bkcc_search_inst_json", c_int, [c_void_p, c_char_p, c_char_p, PAGE_JSO
 _declare("bkcc_reconcile_json", c_void_p, [c_void_p, c_char_p, c_char_p, c_char_p, c_char_p, _ERR])
 _declare("bkcc_reconcile", c_void_p, [c_void_p, c_char_p, c_void_p, c_void_p, c_void_p, _ERR])
 _declare("bkcc_validate_json", c_void_p, [c_char_p, c_char_p, _ERR])
+_declare("bkcc_get_model_json", c_void_p, [c_void_p, c_char_p, _ERR])
+_declare("bkcc_validate_model_json", c_void_p, [c_char_p, c_char_p, _ERR])
 _declare("bkcc_validate", c_void_p, [c_char_p, c_void_p, _ERR])
 _declare("bkcc_build_request_json", c_void_p, [c_void_p, c_char_p, c_char_p, _ERR])
 _declare("bkcc_build_request", c_void_p, [c_void_p, c_char_p, c_void_p, _ERR])

@@ -20,7 +20,7 @@ from . import _ffi
 from ._ffi import BkccError, lib, take_text
 from .errors import Error, InvalidArgumentError, NoMemoryError, Status, as_status, error_class
 
-__all__ = ["Client", "Result", "validate", "parse_response", "ProgressCallback", "Details", "Updates",
+__all__ = ["Client", "Result", "validate", "validate_model", "Problems", "parse_response", "ProgressCallback", "Details", "Updates",
            "InstanceIds"]
 
 #: What ``details`` may be: a sequence (or any iterable) of JSON-serializable mappings.
@@ -545,7 +545,8 @@ class Client:
     # -- batch calls ---------------------------------------------------------------------------------------
 
     def batch_create_inst(self, obj_id: str, details: Details, *, on_invalid: str = "abort",
-                          progress: Optional[ProgressCallback] = None) -> Result:
+                          progress: Optional[ProgressCallback] = None,
+                          model: Optional[Mapping[str, Any]] = None) -> Result:
         """Creates every instance of ``details`` as an instance of model ``obj_id``
         (``bkcc_batch_create_inst_json``): requests of at most 200, ``concurrency`` at once, retried only
         when the server provably did nothing, merged back to the indices of ``details``.
@@ -564,6 +565,8 @@ class Client:
                 ``bkcc_result`` (so the caller still learns what was created). Ctrl-C (SIGINT with Python's
                 default handler, main thread) does the same: the import stops after the requests in
                 flight and ``KeyboardInterrupt`` is raised, carrying ``bkcc_result``.
+            model: the model from ``get_model`` (or that JSON, stored): the details are checked against it
+                (``validate_model``'s rules) instead of the offline rules, before anything is sent.
 
         Returns:
             a ``Result`` whenever the library attempted the import — also when nothing could be created
@@ -577,7 +580,8 @@ class Client:
                 is returned instead.)
             NoMemoryError: out of memory. (These are the cases where the library returns NULL.)
         """
-        return self._batch(lib.bkcc_batch_create_inst_json, obj_id, details, "details", on_invalid, progress)
+        return self._batch(lib.bkcc_batch_create_inst_json, obj_id, details, "details", on_invalid, progress,
+                           {"model": model} if model is not None else None)
 
     def batch_update_inst(self, obj_id: str, updates: Updates, *, on_invalid: str = "abort",
                           progress: Optional[ProgressCallback] = None) -> Result:
@@ -633,13 +637,13 @@ class Client:
         return self._batch(lib.bkcc_batch_delete_inst_json, obj_id, ids, "inst_ids", on_invalid, progress)
 
     def _batch(self, function: Any, obj_id: str, items: Any, what: str, on_invalid: str,
-               progress: Optional[ProgressCallback]) -> Result:
+               progress: Optional[ProgressCallback], more_options: Optional[Dict[str, Any]] = None) -> Result:
         """One batch call through ``function``, a ``bkcc_batch_*_inst_json``: the arguments as JSON text, the
         GIL released during the call, the client held (``_running``), progress events to ``progress``, Ctrl-C
         turned into a cancel; returns the ``Result``, or raises what the library or the callback raised."""
         obj = _cstring(obj_id, "bk_obj_id")
         text = _dumps(_details(items), what)
-        options = _dumps({"on_invalid": on_invalid}, "options")
+        options = _dumps(dict({"on_invalid": on_invalid}, **(more_options or {})), "options")
         err = BkccError()
         call = _Call(progress)
         with self._running(call) as handle, _InterruptGuard(call):
@@ -681,6 +685,29 @@ class Client:
         if reconciled is None:
             raise _error(err)
         return Result._from_call(reconciled, err)
+
+    # -- the model -----------------------------------------------------------------------------------------
+
+    def get_model(self, obj_id: str) -> Dict[str, Any]:
+        """Model ``obj_id`` as the server defines it (``bkcc_get_model_json``): ``{"bk_obj_id", "name",
+        "attributes": [{"id", "name", "type", "required", "editable", "option", "multiple", "default", "unit",
+        "placeholder", "group"}, …], "unique": [["bk_asset_id"], …]}``, attributes in the server's display
+        order. Read once per client and model, then served from the client's cache. Pass it to
+        ``validate_model`` or to ``batch_create_inst(model=…)``.
+
+        Raises:
+            APIError: the server knows no attribute of ``obj_id`` (no such model), or refused the read.
+            TransportError, HTTPError, ProtocolError: the read failed (after the client's retries).
+            InvalidArgumentError: bad arguments; the client is closed.
+        """
+        obj = _cstring(obj_id, "bk_obj_id")
+        err = BkccError()
+        with self._running(_Call(None)) as handle:
+            pointer = lib.bkcc_get_model_json(handle, obj, ctypes.byref(err))
+        model = _loads(take_text(pointer))
+        if model is None:
+            raise _error(err)
+        return model
 
     # -- search --------------------------------------------------------------------------------------------
 
@@ -803,6 +830,45 @@ def validate(obj_id: str, details: Details) -> Dict[int, str]:
     if problems is None:
         raise _error(err)
     return {int(index): message for index, message in problems.items()}
+
+
+class Problems(Dict[int, str]):
+    """``{index: "problem; problem"}`` of ``validate_model``, with ``.warnings``: ``{index: "…"}`` for attributes
+    the model does not have (the CMDB drops them silently: not errors, but worth knowing)."""
+
+    def __init__(self, problems: Mapping[int, str], warnings: Mapping[int, str]) -> None:
+        super().__init__(problems)
+        self.warnings: Dict[int, str] = dict(warnings)
+
+    def __repr__(self) -> str:
+        return "Problems(%s, warnings=%r)" % (dict.__repr__(self), self.warnings)
+
+
+def validate_model(model: Mapping[str, Any], details: Details) -> Problems:
+    """Checks ``details`` against ``model`` (from ``Client.get_model``, or that JSON stored) as the CMDB does when
+    it creates them, without a network (``bkcc_validate_model_json``): required attributes, each value by its
+    attribute's type (text limits in bytes, regexes, number ranges, enum ids, dates, …) and every unique rule
+    across the details (an absent text attribute is stored as "" and collides with another "").
+
+    Returns:
+        ``Problems``: ``{index: "problem; problem"}`` (``{}`` when the model takes every detail), with
+        ``.warnings`` for attributes the model does not have.
+
+    Raises:
+        InvalidArgumentError: ``model`` is not shaped as ``get_model`` returns (the message names the member),
+            or ``details`` is not a list.
+        ValidationError: ``details`` is empty.
+    """
+    model_text = _dumps(model, "model")
+    text = _dumps(_details(details), "details")
+    err = BkccError()
+    pointer = lib.bkcc_validate_model_json(model_text, text, ctypes.byref(err))
+    found = _loads(take_text(pointer))
+    if found is None:
+        raise _error(err)
+    warnings = found.pop("warnings", {})
+    return Problems({int(index): message for index, message in found.items()},
+                    {int(index): message for index, message in warnings.items()})
 
 
 def parse_response(http_status: int, body: Union[bytes, bytearray, memoryview, str],
