@@ -13,6 +13,10 @@ public struct ValidateOptions {
     public var outputJSON = false
     public var bufferSize = ByteSource.defaultBufferSize
     public var stdinFD: Int32 = 0
+    /// The CMDB's model, when it was read: rows are checked against it and CSV columns typed by it.
+    public var model: Model?
+    /// Said before the rows: where the checks come from ("checked against model … from the CMDB: …").
+    public var modelNote: String?
 
     public init(objectID: String, input: String = "-") {
         self.objectID = objectID
@@ -31,9 +35,10 @@ public func runValidate(_ options: ValidateOptions, console: Console) -> ExitSta
     let limit = options.maxProblems <= 0 ? Int.max : options.maxProblems
     var listed = 0
     let problems = options.outputJSON ? (try? JSON.array()) : nil
+    if let note = options.modelNote, !options.outputJSON { console.print(note) }
     let check: CheckPass
     do throws(InputError) {
-        check = try CheckPass.run(input: input, format: options.format, objectID: options.objectID, uniqueField: options.uniqueField, maxProblems: 0) { problem in
+        check = try CheckPass.run(input: input, format: options.format, objectID: options.objectID, uniqueField: options.uniqueField, model: options.model, maxProblems: 0) { problem in
             guard listed < limit else { return }
             listed += 1
             if let problems {
@@ -60,8 +65,16 @@ public func runValidate(_ options: ValidateOptions, console: Console) -> ExitSta
             "input": .string(input.displayName), "format": .string(check.format.rawValue), "rows": .integer(Int64(check.rows)),
             "invalid": .integer(Int64(check.invalid)), "problems": problems, "exit_code": .integer(Int64(status.rawValue)),
         ])
-        if let object { console.print(JSONText.serialize(object)) }
+        if let object {
+            let warnings = try? JSON.array()
+            for warning in check.warnings { try? warnings?.append(.string(warning)) }
+            if let warnings { try? object.set("warnings", warnings) }
+            try? object.set("checked_against", .string(options.model == nil ? "offline rules" : "model"))
+            if let note = options.modelNote { try? object.set("rules", .string(note)) }
+            console.print(JSONText.serialize(object))
+        }
     } else {
+        for warning in check.warnings { console.print("warning: \(warning)") }
         if check.invalid > listed { console.print("… and \(grouped(check.invalid - listed)) more (--max-problems 0 lists all)") }
         if check.rows == 0 {
             console.print("\(input.displayName): no rows (\(check.format.rawValue)): nothing to import")

@@ -129,6 +129,18 @@ struct InputOptions: ParsableArguments {
 
 extension InputFormat: ExpressibleByArgument {}
 
+/// The rules rows are checked by: the CMDB's model, unless --offline.
+struct ModelOptions: ParsableArguments {
+    @Flag(name: .long, help: "Check by the offline rules (bk_inst_name, bk_asset_id on the device models) instead of reading the model from the CMDB.")
+    var offline = false
+
+    /// The model (and what to say about it), or the exit to take.
+    func choose(objectID: String, connection: ConnectionOptions) -> ModelSource.Choice {
+        ModelSource.choose(objectID: objectID, offline: offline,
+                           configuration: { () throws(BKCCError) -> Configuration in try connection.settings().configuration() })
+    }
+}
+
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
 }

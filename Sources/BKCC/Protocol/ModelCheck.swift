@@ -11,7 +11,7 @@ public final class ModelCheck: @unchecked Sendable {
     private let rules: [String: Rule]
 
     /// Keys the server takes without an attribute (instance_validate.go createIgnoreKeys, and bk_obj_id).
-    static let ignoredKeys: Set<String> = ["bk_obj_id", "bk_supplier_account", "default", "bk_parent_id", "bk_biz_id",
+    public static let ignoredKeys: Set<String> = ["bk_obj_id", "bk_supplier_account", "default", "bk_parent_id", "bk_biz_id",
                                            "bk_inst_id", "bk_data_status", "create_time", "last_time"]
     /// common/definitions.go FieldTypeSingleLenChar, FieldTypeLongLenChar, FieldTypeUserLenChar: bytes.
     static let singleLineBytes = 256

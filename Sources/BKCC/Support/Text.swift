@@ -18,7 +18,7 @@ extension StringProtocol {
 }
 
 /// `text` cut to `limit` characters with control characters made spaces: safe inside a one-line message.
-func printable(_ text: String, limit: Int) -> String {
+public func printable(_ text: String, limit: Int) -> String {
     String(text.unicodeScalars.prefix(limit).map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) })
 }
 

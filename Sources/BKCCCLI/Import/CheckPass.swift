@@ -19,6 +19,8 @@ public struct CheckPass {
     public var invalid = 0
     /// The first `maxProblems` problems, in file order.
     public var problems: [RowProblem] = []
+    /// Said once before anything is sent: attributes the model does not know (the CMDB drops them).
+    public var warnings: [String] = []
 
     /// The format to read `input` with: `--format`, else the file's extension, else a look at its first bytes.
     public static func format(of input: InputFile, given: InputFormat?, source: ByteSource) throws(InputError) -> InputFormat {
@@ -32,14 +34,14 @@ public struct CheckPass {
     ///   - resume: an earlier report: its rows must be on the lines it says.
     ///   - onProblem: called with every problem as it is found.
     ///   - onRow: called with the number of rows read so far, after each row.
-    public static func run(input: InputFile, format given: InputFormat?, objectID: String, uniqueField: String, maxProblems: Int,
+    public static func run(input: InputFile, format given: InputFormat?, objectID: String, uniqueField: String, model: Model? = nil, maxProblems: Int,
                            resume: ResumeState? = nil, reportName: String = "",
                            onProblem: ((RowProblem) -> Void)? = nil, onRow: ((Int) -> Void)? = nil) throws(InputError) -> CheckPass {
         let source = try input.open()
         let format = try CheckPass.format(of: input, given: given, source: source)
         var pass = CheckPass(format: format)
-        let reader = format.reader(source)
-        var validator = RowValidator(objectID: objectID, uniqueField: uniqueField)
+        let reader = format.reader(source, model: model)
+        var validator = RowValidator(objectID: objectID, uniqueField: uniqueField, model: model.map(ModelCheck.init))
         while let row = try reader.next() {
             pass.rows += 1
             onRow?(pass.rows)
@@ -54,6 +56,7 @@ public struct CheckPass {
                                  "does not match the report \(reportName): row \(row.index) starts on line \(row.line) here, on line \(resume.line(row.index)) in the report")
             }
         }
+        pass.warnings = validator.warnings
         if let resume, resume.count > pass.rows {
             throw InputError(path: input.path,
                              "does not match the report \(reportName): it has \(grouped(pass.rows)) rows, the report speaks of row \(resume.count - 1)")

@@ -5,8 +5,8 @@ extension Importer {
     func dryRun(input: InputFile, check: CheckPass, client: Client) throws(Stop) -> ExitStatus {
         var requests = 0, rows = 0
         do {
-            let reader = check.format.reader(try input.open())
-            var validator = RowValidator(objectID: options.objectID, uniqueField: options.uniqueField)
+            let reader = check.format.reader(try input.open(), model: options.model)
+            var validator = options.rowValidator()
             var batch: [JSON] = []
             func flush() throws(Stop) {
                 guard !batch.isEmpty else { return }

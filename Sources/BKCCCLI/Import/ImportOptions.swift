@@ -18,9 +18,18 @@ public struct ImportOptions {
     public var maxProblems = 20
     public var bufferSize = ByteSource.defaultBufferSize
     public var stdinFD: Int32 = 0
+    /// The CMDB's model, when it was read: rows are checked against it and CSV columns typed by it.
+    public var model: Model?
 
     public init(objectID: String, input: String = "-") {
         self.objectID = objectID
         self.input = input
+    }
+}
+
+extension ImportOptions {
+    /// The checks every pass runs on the rows, the same in each.
+    func rowValidator() -> RowValidator {
+        RowValidator(objectID: objectID, uniqueField: uniqueField, model: model.map(ModelCheck.init))
     }
 }

@@ -101,13 +101,14 @@ public final class Importer {
         defer { ticker.clear() }
         let check: CheckPass
         do throws(InputError) {
-            check = try CheckPass.run(input: input, format: options.format, objectID: options.objectID, uniqueField: options.uniqueField,
+            check = try CheckPass.run(input: input, format: options.format, objectID: options.objectID, uniqueField: options.uniqueField, model: options.model,
                                       maxProblems: options.maxProblems, resume: resume, reportName: options.resumePath ?? "",
                                       onRow: ticker.tick)
         } catch {
             throw Stop(.invalid, "\(error); nothing was sent")
         }
         ticker.clear()
+        for warning in check.warnings { console.note("bkcc: warning: \(warning)") }
         if check.rows == 0 {
             throw Stop(.invalid, "\(input.displayName): no rows to import (an empty input, or a header without rows); nothing was sent")
         }

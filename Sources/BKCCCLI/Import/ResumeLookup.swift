@@ -25,8 +25,8 @@ extension Importer {
     private func lookUpRows(_ state: inout ResumeState, input: InputFile, format: InputFormat, client: Client,
                             counts: inout ImportCounts) throws(BKCCError) -> BKCCError? {
         let reader: RowReader
-        do throws(InputError) { reader = format.reader(try input.open()) } catch { throw BKCCError(.invalidArgument, "\(error)") }
-        var validator = RowValidator(objectID: options.objectID, uniqueField: options.uniqueField)
+        do throws(InputError) { reader = format.reader(try input.open(), model: options.model) } catch { throw BKCCError(.invalidArgument, "\(error)") }
+        var validator = options.rowValidator()
         var lines: [Int: Int] = [:]  // rows being looked up: index → line (bounded by the lookups in flight)
         var settled = state
         var found = 0

@@ -48,7 +48,7 @@ final class SendPass {
         self.resume = resume
         self.writer = writer
         self.counts = counts
-        validator = RowValidator(objectID: importer.options.objectID, uniqueField: importer.options.uniqueField)
+        validator = importer.options.rowValidator()
         progress = ProgressBar(console: importer.console, total: counts.rows, baseline: counts.tally.done, enabled: enabled,
                                clock: importer.clock)
     }
@@ -56,7 +56,7 @@ final class SendPass {
     /// Sends every row still to send; `counts.tally` ends with every row's outcome.
     func run(client: Client) {
         do throws(InputError) {
-            reader = format.reader(try input.open())
+            reader = format.reader(try input.open(), model: importer.options.model)
         } catch {
             readError = error
             return

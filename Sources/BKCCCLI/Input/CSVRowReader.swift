@@ -1,74 +1,89 @@
 import BKCC
 
-/// CSV rows as JSON objects: the first non-blank record is the header of attribute names, each later record a row.
-/// Empty cells are omitted (the attribute is not sent); blank lines are not rows. Cells are strings unless the
-/// header gives the column a type: `bk_port_count:int`, `:float`, `:bool` (true/false/1/0), `:json` (any JSON
-/// value), or `:string`.
+/// CSV rows as JSON objects: the first non-blank record is the header of attribute names (`ColumnPlan`: ids, or
+/// display names when the model is known; types from the model or from a `:int`-style suffix), each later record
+/// a row. The CMDB's own import template and export layout are read as they come: six header rows (names, types,
+/// ids, three rows for table attributes) after a label column A, the data from row 7. Empty cells are omitted (the
+/// attribute is not sent); blank lines are not rows.
 public final class CSVRowReader: RowReader {
-    public enum ColumnType: String, Sendable, CaseIterable { case string, int, float, bool, json }
-
-    public struct Column: Sendable, Equatable {
-        public var name: String
-        public var type: ColumnType
-    }
+    public typealias ColumnType = ColumnPlan.ColumnType
+    public typealias Column = ColumnPlan.Column
 
     private let records: CSVReader
     private let name: String
-    public private(set) var columns: [Column]?
+    private let model: Model?
+    public private(set) var plan: ColumnPlan?
+    public var columns: [Column]? { plan?.columns }
+    /// The header's warnings (columns the model does not know), once the header is read.
+    public var warnings: [String] { plan?.warnings ?? [] }
+    /// The input is in the CMDB template's layout (column A labels, six header rows).
+    public private(set) var templateLayout = false
+    private var templateRowsLeft = 0
     private var index = 0
 
-    public init(source: ByteSource) {
+    public init(source: ByteSource, model: Model? = nil) {
         records = CSVReader(source: source)
         name = source.name
+        self.model = model
     }
 
     public func next() throws(InputError) -> InputRow? {
         while let record = try records.next() {
-            if record.isBlank { continue }
-            guard let columns else {
-                columns = try header(record)
+            if templateRowsLeft > 0 {
+                templateRowsLeft -= 1
+                if templateRowsLeft == 0 { plan = try header(record, try texts(record)) }
                 continue
             }
+            if plan == nil {
+                if record.isBlank { continue }
+                let cells = try texts(record)
+                if ColumnPlan.isTemplateNameRow(cells) {
+                    // Names first; the ids row (two down) is the header that counts.
+                    templateLayout = true
+                    templateRowsLeft = 2
+                    continue
+                }
+                plan = try header(record, cells)
+                continue
+            }
+            if record.isBlank { continue }
+            if templateLayout, index == 0, ColumnPlan.isTemplateLabelRow(try texts(record)) { continue }  // the table rows
+            guard let plan else { continue }
             defer { index += 1 }
-            return row(record, columns)
+            return row(record, plan)
         }
         return nil
     }
 
-    /// Reads the header: names trimmed, types split off, duplicates refused.
-    private func header(_ record: CSVRecord) throws(InputError) -> [Column] {
-        var columns: [Column] = []
-        var seen: [String: Int] = [:]
+    private func texts(_ record: CSVRecord) throws(InputError) -> [String] {
+        var cells: [String] = []
         for field in 0..<record.count {
             guard let text = record.string(at: field) else {
                 throw InputError(path: name, line: record.line, column: field + 1,
                                  "the header is not valid UTF-8 (saved as GBK? save the sheet as \"CSV UTF-8\")")
             }
-            var columnName = String(text.trimmingSpace())
-            var type = ColumnType.string
-            if let colon = columnName.lastIndex(of: ":"),
-               let declared = ColumnType(rawValue: columnName[columnName.index(after: colon)...].lowercased()) {
-                type = declared
-                columnName = String(columnName[..<colon].trimmingSpace())
-            }
-            if !columnName.isEmpty {
-                if let first = seen[columnName] {
-                    throw InputError(path: name, line: record.line, column: field + 1,
-                                     "the header names \"\(columnName)\" twice (columns \(first + 1) and \(field + 1))")
-                }
-                seen[columnName] = field
-            }
-            columns.append(Column(name: columnName, type: type))
+            cells.append(text)
         }
-        return columns
+        return cells
     }
 
-    private func row(_ record: CSVRecord, _ columns: [Column]) -> InputRow {
+    /// Reads the header: names trimmed, types split off, attributes resolved against the model, duplicates refused.
+    private func header(_ record: CSVRecord, _ cells: [String]) throws(InputError) -> ColumnPlan {
+        do throws(ColumnPlan.PlanError) {
+            // The template's ids row has the label column too: its first cell is "字段标识(请勿编辑)".
+            return try ColumnPlan(header: cells, model: model, skippingFirst: templateLayout)
+        } catch {
+            throw InputError(path: name, line: record.line, column: error.column, error.message)
+        }
+    }
+
+    private func row(_ record: CSVRecord, _ plan: ColumnPlan) -> InputRow {
+        let columns = plan.columns
         var problems: [String] = []
         let object: JSON
         do throws(BKCCError) {
             object = try JSON.object()
-            for field in 0..<record.count where !record.field(field).isEmpty {
+            for field in 0..<record.count where !record.field(field).isEmpty && !(templateLayout && field == 0) {
                 // Only a bad cell needs this text: built on demand, not for every cell of every row.
                 var where_: String {
                     field < columns.count && !columns[field].name.isEmpty
@@ -87,7 +102,7 @@ public final class CSVRowReader: RowReader {
                     problems.append("\(where_): a value in a column the header does not name")
                     continue
                 }
-                switch convert(text, column.type) {
+                switch plan.convert(text, column) {
                 case .success(let value): try object.set(column.name, value)
                 case .failure(let why): problems.append("\(where_): \(why)")
                 }
@@ -100,41 +115,4 @@ public final class CSVRowReader: RowReader {
         }
         return InputRow(index: index, line: record.line, detail: object)
     }
-
-    struct ConversionError: Error { var text: String }
-
-    private func convert(_ text: String, _ type: ColumnType) -> Result<JSON, ConversionError> {
-        var shown: String { text.count > 40 ? "\"\(text.prefix(40))…\"" : "\"\(text)\"" }  // for errors only
-        do throws(BKCCError) {
-            switch type {
-            case .string:
-                return .success(try .string(text))
-            case .int:
-                guard let value = Int64(text.trimmingSpace()) else { return .failure(ConversionError(text: "not an integer: \(shown)")) }
-                return .success(try .integer(value))
-            case .float:
-                guard let value = Double(text.trimmingSpace()), value.isFinite else {
-                    return .failure(ConversionError(text: "not a number: \(shown)"))
-                }
-                return .success(try .real(value))
-            case .bool:
-                switch text.trimmingSpace().lowercased() {
-                case "true", "1", "yes": return .success(.bool(true))
-                case "false", "0", "no": return .success(.bool(false))
-                default: return .failure(ConversionError(text: "not true or false: \(shown)"))
-                }
-            case .json:
-                switch JSONText.parse(text) {
-                case .success(let value): return .success(value)
-                case .failure(let error): return .failure(ConversionError(text: "not valid JSON: \(error.text)"))
-                }
-            }
-        } catch {
-            return .failure(ConversionError(text: error.message))
-        }
-    }
-}
-
-extension CSVRowReader.ConversionError: CustomStringConvertible {
-    var description: String { text }
 }

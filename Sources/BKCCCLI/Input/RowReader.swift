@@ -7,7 +7,7 @@ public struct InputRow {
     public var line: Int
     /// The row as JSON (for CSV: an object of its non-empty cells); nil when it could not be read.
     public var detail: JSON?
-    /// Why the row could not be read ("column 3 (bk_port_count): not an integer: \"x\""), without the line.
+    /// Why the row could not be read ("column 3 (rack_u): not an integer: \"x\""), without the line.
     public var problem: String?
 
     public init(index: Int, line: Int, detail: JSON?, problem: String? = nil) {
@@ -53,10 +53,10 @@ public enum InputFormat: String, CaseIterable, Sendable {
         return .csv
     }
 
-    /// A reader of this format over `source`.
-    public func reader(_ source: ByteSource) -> RowReader {
+    /// A reader of this format over `source`; `model` (the CMDB's, when known) types and names CSV columns.
+    public func reader(_ source: ByteSource, model: Model? = nil) -> RowReader {
         switch self {
-        case .csv: CSVRowReader(source: source)
+        case .csv: CSVRowReader(source: source, model: model)
         case .jsonl: JSONLinesRowReader(source: source)
         case .json: JSONArrayRowReader(source: source)
         }

@@ -1,8 +1,9 @@
 import BKCC
 
-/// Checks rows one at a time with the core's rules (`Validation`: an object, non-empty string `bk_inst_name` and
-/// `bk_asset_id`, string `bk_sn` / `bk_operator`), plus what only a whole file shows: a unique value (trimmed, as
-/// the server compares) that repeats an earlier row's.
+/// Checks rows one at a time — against the CMDB's model when it is known (`ModelCheck`: required attributes, every
+/// type, unknown attributes counted as warnings), else by the offline rules (`Validation`) — plus what only a whole
+/// file shows: a unique value (trimmed, as the server compares; an absent text attribute as "") that repeats an
+/// earlier row's, for each of the model's unique rules (offline: `Validation.uniqueField`) and `--unique-field`.
 ///
 /// To keep memory small on a million rows, repeats are found through 64-bit hashes of the values (FNV-1a), each
 /// with the line it was first seen on — 12 bytes of data a row (about 48 with the dictionary's own overhead), not
@@ -10,39 +11,82 @@ import BKCC
 /// same hash (odds about 1 in 10^7 for a million rows) would be flagged as a repeat: the message names both lines,
 /// so a person can see it.
 public struct RowValidator {
-    /// The fields whose values must not repeat: the offline rules' (`Validation.uniqueField`) and the import's.
-    public let uniqueFields: [String]
+    /// The unique rules checked across rows: the model's (or the offline rule's), then `--unique-field` when it is
+    /// not one of them.
+    public let uniqueRules: [[String]]
     private var seen: [[UInt64: UInt32]]
-    /// The model: the offline rules depend on it (`Validation.requiredStrings`).
     public let objectID: String
+    public let model: ModelCheck?
+    /// Attributes the model does not know: how many rows had each, and the first line. The CMDB drops them.
+    public private(set) var unknownAttributes: [String: (rows: Int, firstLine: Int)] = [:]
 
-    public init(objectID: String = "bk_switch", uniqueField: String = "bk_asset_id") {
+    public init(objectID: String = "bk_switch", uniqueField: String = "bk_asset_id", model: ModelCheck? = nil) {
         self.objectID = objectID
-        let offline = Validation.uniqueField(objectID)
-        uniqueFields = uniqueField == offline ? [offline] : [offline, uniqueField]
-        seen = Array(repeating: [:], count: uniqueFields.count)
+        self.model = model
+        var rules = model?.model.unique ?? [[Validation.uniqueField(objectID)]]
+        if !rules.contains([uniqueField]) { rules.append([uniqueField]) }
+        uniqueRules = rules
+        seen = Array(repeating: [:], count: rules.count)
+    }
+
+    /// The warnings to show once before sending: one line per attribute the model does not know.
+    public var warnings: [String] {
+        guard let model else { return [] }
+        return unknownAttributes.sorted { $0.value.firstLine < $1.value.firstLine }.map { name, seen in
+            "\(printable(name, limit: 64)) (in \(grouped(seen.rows)) row\(seen.rows == 1 ? "" : "s"), first on line \(seen.firstLine)): not an attribute of \(model.model.objectID): the CMDB drops it"
+        }
     }
 
     /// The row's problems in one message (without its line), or nil when it is valid. Call once per row, in order.
     public mutating func check(_ row: InputRow) -> String? {
         if let problem = row.problem { return problem }
         guard let detail = row.detail else { return "unreadable row" }
-        var problems = Validation.detailProblems(detail, objectID: objectID)
-        if detail.isObject {
-            for (slot, field) in uniqueFields.enumerated() {
-                guard let value = detail[field]?.string else { continue }
-                let key = String(value.trimmingSpace())
-                guard !key.isEmpty else { continue }
-                let hash = fnv1a(key)
-                if let first = seen[slot][hash] {
-                    let shown = key.count > 60 ? String(key.prefix(60)) + "…" : key
-                    problems.append("\(field) \"\(shown)\" repeats line \(first); the server would reject it as duplicated")
-                } else {
-                    seen[slot][hash] = UInt32(clamping: row.line)
+        var problems: [String]
+        if let model {
+            let found = model.check(detail)
+            problems = found.problems
+            if !found.warnings.isEmpty, detail.isObject {
+                for (key, _) in detail.entries where model.model.attribute(key) == nil && !ModelCheck.ignoredKeys.contains(key) {
+                    let seen = unknownAttributes[key]
+                    unknownAttributes[key] = ((seen?.rows ?? 0) + 1, seen?.firstLine ?? row.line)
                 }
+            }
+        } else {
+            problems = Validation.detailProblems(detail, objectID: objectID)
+        }
+        guard detail.isObject, problems.isEmpty || !problems.contains(where: { $0.hasPrefix("must be an object") }) else {
+            return problems.joined(separator: "; ")
+        }
+        let modelKeys = model?.uniqueKeys(detail) ?? []
+        for (slot, fields) in uniqueRules.enumerated() {
+            let key: String
+            if let model, slot < model.model.unique.count {
+                guard let found = modelKeys.first(where: { $0.slot == slot }) else { continue }
+                key = found.key
+            } else {
+                guard fields.count == 1, let value = detail[fields[0]]?.string else { continue }
+                key = String(value.trimmingSpace())
+                guard !key.isEmpty else { continue }
+            }
+            let hash = fnv1a(key)
+            if let first = seen[slot][hash] {
+                problems.append("\(fields.joined(separator: "+")) \(shownValue(detail, fields)) repeats line \(first); the server would reject it as duplicated")
+            } else {
+                seen[slot][hash] = UInt32(clamping: row.line)
             }
         }
         return problems.isEmpty ? nil : problems.joined(separator: "; ")
+    }
+
+    private func shownValue(_ detail: JSON, _ fields: [String]) -> String {
+        fields.map { field -> String in
+            guard let value = detail[field], !value.isNull else { return "\"\" (absent: stored as \"\")" }
+            if let text = value.string {
+                let key = String(text.trimmingSpace())
+                return "\"" + (key.count > 60 ? String(key.prefix(60)) + "…" : key) + "\""
+            }
+            return value.serialized() ?? "?"
+        }.joined(separator: " + ")
     }
 }
 

@@ -8,9 +8,9 @@ extension BKCCCommand {
             commandName: "batch-create-inst",
             abstract: "Create instances of a model from a CSV, JSON Lines or JSON array file.",
             discussion: """
-                Every row is checked first (bk_inst_name and bk_asset_id non-empty strings, no repeated unique value, well-formed): if any row is invalid nothing is sent, unless --skip-invalid. Then rows are streamed to the CMDB, at most 200 per request, with --concurrency requests in flight; memory stays flat whatever the size of the input. Standard input is copied to a temporary file to be read twice.
+                Every row is checked first, against the model read from the CMDB (required attributes, types, unique rules; --offline: bk_inst_name, and bk_asset_id on the device models): if any row is invalid nothing is sent, unless --skip-invalid. Attributes the model does not have are named once, as warnings. Then rows are streamed to the CMDB, at most 200 per request, with --concurrency requests in flight; memory stays flat whatever the size of the input. Standard input is copied to a temporary file to be read twice.
 
-                CSV: the header row names the attributes; empty cells are left out; UTF-8 with or without a BOM. Cells are strings; a header "bk_port_count:int" (or :float, :bool, :json) converts its column.
+                CSV: the header row names the attributes, by id or by display name; the CMDB's own import template and export are read as they are. Empty cells are left out. Cells are converted by the model's types (enum cells may hold option names); offline they are strings unless a header such as "rack_u:int" (or :float, :bool, :json) types the column.
 
                 The report (--report) has one JSON line per input row, in completion order:
                   {"index":0,"line":2,"outcome":"created","bk_inst_id":1001,"request_id":"…"}
@@ -27,6 +27,7 @@ extension BKCCCommand {
         )
 
         @OptionGroup(title: "Input") var input: InputOptions
+        @OptionGroup(title: "Model") var model: ModelOptions
         @OptionGroup(title: "Connection") var connection: ConnectionOptions
 
         @Flag(name: .customLong("dry-run"), help: "Check every row and print the requests that would be sent (one JSON per line, secrets as ***); send nothing.")
@@ -73,6 +74,17 @@ extension BKCCCommand {
             options.maxProblems = maxProblems
             let connection = self.connection
             let console = Console.standard()
+            switch model.choose(objectID: input.objectID, connection: connection) {
+            case .model(let found, let note):
+                options.model = found
+                console.note(note)
+                if input.uniqueFieldGiven == nil, let only = found.unique.first(where: { $0.count == 1 }) { options.uniqueField = only[0] }
+            case .offline(let note):
+                console.note(note)
+            case .failed(let message, let status):
+                console.note("bkcc: error: \(message)")
+                try finish(status)
+            }
             let importer = Importer(options: options, console: console) { () throws(BKCCError) -> Client in
                 let configuration = try connection.settings().configuration()
                 if !configuration.verifyTLS, configuration.url.lowercased().hasPrefix("https://") {

@@ -4,9 +4,11 @@ import BKCCCLI
 extension BKCCCommand {
     struct Validate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check every row of an input by the API's rules, offline; send nothing.",
+            abstract: "Check every row of an input against the model; send nothing.",
             discussion: """
-                Lists each invalid row with its line (and column, for a cell or a JSON error), then a count. Exit 0 when every row is valid, 2 otherwise.
+                With a CMDB configured, the model is read from it (one request): required attributes, each attribute's type (text limits in bytes, patterns, ranges, enum options, dates) and its unique rules; CSV headers may be attribute ids or display names. With --offline (or nothing configured), the offline rules: bk_inst_name, and bk_asset_id on bk_switch, bk_router, bk_load_balance and bk_firewall. The first line says which.
+
+                Lists each invalid row with its line (and column, for a cell or a JSON error), then a count. Attributes the model does not have are named once, as warnings (the CMDB drops them). Exit 0 when every row is valid, 2 otherwise, 3 when the model cannot be read.
 
                 Example:
                   bkcc validate --obj bk_switch switches.csv
@@ -14,6 +16,8 @@ extension BKCCCommand {
         )
 
         @OptionGroup(title: "Input") var input: InputOptions
+        @OptionGroup(title: "Model") var model: ModelOptions
+        @OptionGroup(title: "Connection") var connection: ConnectionOptions
 
         @Option(name: .customLong("max-problems"), help: ArgumentHelp("How many invalid rows to list; 0 for all.", valueName: "n"))
         var maxProblems: Int = 20
@@ -28,6 +32,17 @@ extension BKCCCommand {
             options.maxProblems = maxProblems
             options.outputJSON = output == .json
             let console = Console.standard()
+            switch model.choose(objectID: input.objectID, connection: connection) {
+            case .model(let found, let note):
+                options.model = found
+                options.modelNote = note
+                if input.uniqueFieldGiven == nil, let only = found.unique.first(where: { $0.count == 1 }) { options.uniqueField = only[0] }
+            case .offline(let note):
+                options.modelNote = note
+            case .failed(let message, let status):
+                console.note("bkcc: error: \(message)")
+                try finish(status)
+            }
             let status = runValidate(options, console: console)
             console.flush()
             if status != .ok { try finish(status) }

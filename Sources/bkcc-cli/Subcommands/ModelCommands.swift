@@ -1,0 +1,76 @@
+import ArgumentParser
+import BKCC
+import BKCCCLI
+
+extension BKCCCommand {
+    struct ModelCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "model",
+            abstract: "Show a model's attributes as the CMDB defines them.",
+            discussion: """
+                One line per attribute: id, type, display name, [required, unique, not editable], options (enum ids, a range, a pattern). --output json prints what bkcc_get_model returns.
+
+                Example:
+                  bkcc model --obj bk_switch
+                """
+        )
+
+        @Option(name: .customLong("obj"), help: ArgumentHelp("The model, e.g. bk_switch.", valueName: "id"))
+        var objectID: String
+
+        @Option(name: .long, help: ArgumentHelp("text, or json on stdout.", valueName: "format"))
+        var output: OutputFormat = .text
+
+        @OptionGroup(title: "Connection") var connection: ConnectionOptions
+
+        func run() throws {
+            let console = Console.standard()
+            let model = try readModel(objectID: objectID, connection: connection, console: console)
+            if output == .json {
+                guard let json = try? model.json() else { try finish(.failed) }
+                console.print(JSONText.serialize(json, pretty: true))
+            } else {
+                for line in modelText(model) { console.print(line) }
+            }
+            console.flush()
+        }
+    }
+
+    struct Template: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a CSV header row for a model, ready to fill in.",
+            discussion: """
+                The model's attribute ids (--names: display names), required ones first, as one CSV line on stdout.
+
+                Example:
+                  bkcc template --obj rack > racks.csv
+                """
+        )
+
+        @Option(name: .customLong("obj"), help: ArgumentHelp("The model, e.g. rack.", valueName: "id"))
+        var objectID: String
+
+        @Flag(name: .long, help: "Display names (as the CMDB's own template shows them) instead of attribute ids.")
+        var names = false
+
+        @OptionGroup(title: "Connection") var connection: ConnectionOptions
+
+        func run() throws {
+            let console = Console.standard()
+            let model = try readModel(objectID: objectID, connection: connection, console: console)
+            console.print(templateHeader(model, names: names))
+            console.flush()
+        }
+    }
+}
+
+/// The model from the CMDB, or the command ends with a clear error (2: bad usage or no such model; 3: unreachable).
+private func readModel(objectID: String, connection: ConnectionOptions, console: Console) throws -> Model {
+    do throws(BKCCError) {
+        try Validation.checkObjectID(objectID)
+        return try Client(configuration: connection.settings().configuration()).getModel(objectID: objectID)
+    } catch {
+        console.note("bkcc: error: \(error.advised)")
+        try finish(error.status == .invalidArgument || error.status == .validation || error.status == .api ? .invalid : .failed)
+    }
+}

@@ -1,0 +1,112 @@
+import BKCC
+@testable import BKCCCLI
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// CSV read with the CMDB's model: columns named by id or display name, cells converted by the attribute's type,
+/// the CMDB's own template layout, unknown columns warned about once; rows checked against the model.
+@Suite struct ModelColumnsTests {
+    static let rack = try! Model(json: json(#"""
+        {"bk_obj_id": "rack", "attributes": [
+          {"id": "bk_inst_name", "name": "实例名", "type": "singlechar", "required": true},
+          {"id": "rack_u", "name": "U数", "type": "int", "option": {"min": 1, "max": 60}},
+          {"id": "rack_room", "name": "机房", "type": "singlechar"},
+          {"id": "rack_status", "name": "状态", "type": "enum",
+           "option": [{"id": "in_use", "name": "在用"}, {"id": "idle", "name": "闲置"}, {"id": "retired", "name": "退役"}]},
+          {"id": "rack_live", "name": "上电", "type": "bool"},
+          {"id": "rack_tags", "name": "标签", "type": "enummulti", "multiple": true,
+           "option": [{"id": "a", "name": "甲"}, {"id": "b", "name": "乙"}]}],
+         "unique": [["bk_inst_name"]]}
+        """#))
+
+    private func read(_ text: String, model: Model? = rack) throws(InputError) -> (rows: [InputRow], reader: CSVRowReader) {
+        let path = temporaryFile(text)
+        defer { unlink(path) }
+        let reader = CSVRowReader(source: try ByteSource(path: path), model: model)
+        var result: [InputRow] = []
+        while let row = try reader.next() { result.append(row) }
+        return (result, reader)
+    }
+
+    @Test func cellsAreConvertedByTheModelWithoutSuffixes() throws {
+        let got = try read("bk_inst_name,rack_u,rack_room,rack_status,rack_live,rack_tags\nR-1,42,A1,idle,是,\"甲, b\"\nR-2,42.0,,在用,false,\n").rows
+        #expect(got[0].detail == json(#"{"bk_inst_name":"R-1","rack_u":42,"rack_room":"A1","rack_status":"idle","rack_live":true,"rack_tags":["a","b"]}"#))
+        #expect(got[1].detail == json(#"{"bk_inst_name":"R-2","rack_u":42,"rack_status":"in_use","rack_live":false}"#))
+    }
+
+    @Test func headersMayBeDisplayNamesAndUnknownColumnsAreWarnedOnce() throws {
+        let (got, reader) = try read("实例名(必填),U数,bk_port_count\nR-1,7,48\nR-2,8,49\n")
+        #expect(got[0].detail == json(#"{"bk_inst_name":"R-1","rack_u":7,"bk_port_count":"48"}"#))
+        #expect(reader.warnings == ["column 3 (bk_port_count): not an attribute of rack: the CMDB drops it"])
+    }
+
+    @Test func aSuffixMustAgreeWithTheModel() throws {
+        let error = thrown { () throws(InputError) in try read("bk_inst_name,rack_room:int\nR,1\n") }
+        #expect(error?.column == 2)
+        #expect(error?.reason == "the header types \"rack_room\" as int, but the model's rack_room is singlechar")
+    }
+
+    @Test func agreeingSuffixesAreAccepted() throws {
+        let got = try read("bk_inst_name,rack_u:int,rack_tags:json\nR,1,\"[\"\"a\"\"]\"\n").rows
+        #expect(got[0].detail == json(#"{"bk_inst_name":"R","rack_u":1,"rack_tags":["a"]}"#))
+    }
+
+    @Test func aCellTheModelCannotTakeNamesItsColumn() throws {
+        let got = try read("bk_inst_name,rack_u\nR-1,x\n").rows
+        #expect(got[0].problem == #"column 2 (rack_u): not an integer: "x""#)
+    }
+
+    /// The CMDB's own import template / export (bk-cmdb web_server excel exporter: a label column A, six header
+    /// rows — names with "(必填)", types, ids, three table rows — then the data).
+    @Test func theCMDBTemplateLayoutIsReadAsItComes() throws {
+        let text = """
+            字段名(请勿编辑),实例名(必填),U数,状态
+            字段类型(请勿编辑),短字符,数字,枚举
+            字段标识(请勿编辑),bk_inst_name,rack_u,rack_status
+            表格字段名(请勿编辑),,,
+            表格字段类型(请勿编辑),,,
+            表格字段标识(请勿编辑),,,
+            实例数据,R-1,3,闲置
+            ,R-2,4,retired
+
+            """
+        let (got, reader) = try read(text)
+        #expect(reader.templateLayout)
+        #expect(got.count == 2)
+        #expect(got[0].line == 7 && got[0].index == 0)
+        #expect(got[0].detail == json(#"{"bk_inst_name":"R-1","rack_u":3,"rack_status":"idle"}"#))
+        #expect(got[1].detail == json(#"{"bk_inst_name":"R-2","rack_u":4,"rack_status":"retired"}"#))
+        // Without a model the ids row still names the columns.
+        let offline = try read(text, model: nil).rows
+        #expect(offline[0].detail == json(#"{"bk_inst_name":"R-1","rack_u":"3","rack_status":"闲置"}"#))
+    }
+
+    @Test func rowsAreCheckedAgainstTheModelWithItsUniqueRules() throws {
+        let rows = try read("bk_inst_name,rack_u,rack_status,extra\nR-1,61,idle,x\nR-1,3,gone,\n,3,,y\n").rows
+        var validator = RowValidator(objectID: "rack", uniqueField: "bk_inst_name", model: ModelCheck(ModelColumnsTests.rack))
+        let problems = rows.map { validator.check($0) }
+        #expect(problems[0] == "rack_u (U数): 61 is above the maximum 60")
+        #expect(problems[1] == "rack_status (状态): \"gone\" is not one of its options (in_use, idle, retired); bk_inst_name \"R-1\" repeats line 2; the server would reject it as duplicated")
+        #expect(problems[2] == "bk_inst_name (实例名): required")
+        #expect(validator.warnings == ["extra (in 2 rows, first on line 2): not an attribute of rack: the CMDB drops it"])
+    }
+
+    @Test func offlineACustomModelNeedsNoAssetID() throws {
+        let rows = try read("bk_inst_name,rack_u\nR-1,3\nR-1,4\n", model: nil).rows
+        var validator = RowValidator(objectID: "rack", uniqueField: Validation.uniqueField("rack"))
+        #expect(validator.check(rows[0]) == nil)
+        #expect(validator.check(rows[1]) == "bk_inst_name \"R-1\" repeats line 2; the server would reject it as duplicated")
+    }
+
+    @Test func theModelCommandAndTheTemplateSayWhatTheModelIs() {
+        let text = modelText(ModelColumnsTests.rack)
+        #expect(text[0] == "model rack: 6 attributes, unique: bk_inst_name")
+        #expect(text[1].contains("bk_inst_name") && text[1].contains("[required, unique]"))
+        #expect(text.contains { $0.contains("rack_status") && $0.contains("options: in_use (在用), idle (闲置), retired (退役)") })
+        #expect(text.contains { $0.contains("rack_u") && $0.contains("range: 1..60") })
+        #expect(templateHeader(ModelColumnsTests.rack, names: false) == "bk_inst_name,rack_u,rack_room,rack_status,rack_live,rack_tags")
+        #expect(templateHeader(ModelColumnsTests.rack, names: true) == "实例名,U数,机房,状态,上电,标签")
+    }
+}
