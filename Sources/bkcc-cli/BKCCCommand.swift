@@ -26,7 +26,7 @@ struct BKCCCommand: ParsableCommand {
             Shell completion: bkcc --generate-completion-script bash|zsh|fish
             """,
         version: BKCCVersion.string,
-        subcommands: [BatchCreateInst.self, Validate.self, ModelCommand.self, Template.self, Config.self, Version.self]
+        subcommands: [BatchCreateInst.self, Validate.self, Sync.self, Export.self, ModelCommand.self, Template.self, Config.self, Version.self]
     )
 }
 

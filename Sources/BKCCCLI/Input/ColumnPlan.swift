@@ -76,7 +76,7 @@ public struct ColumnPlan: Sendable {
                 } else if let byName = ColumnPlan.attribute(named: columnName, in: model) {
                     attribute = byName
                     columnName = byName.id
-                } else {
+                } else if !ModelCheck.ignoredKeys.contains(columnName) {
                     warnings.append("column \(field + 1) (\(printable(columnName, limit: 64))): not an attribute of \(model.objectID): the CMDB drops it")
                 }
                 if let attribute, typed, !ColumnPlan.agrees(type, attribute.type) {

@@ -25,7 +25,7 @@ extension BKCCCommand {
 
         func run() throws {
             let console = Console.standard()
-            let model = try readModel(objectID: objectID, connection: connection, console: console)
+            let model = try connect(objectID: objectID, connection: connection, console: console).model
             if output == .json {
                 guard let json = try? model.json() else { try finish(.failed) }
                 console.print(JSONText.serialize(json, pretty: true))
@@ -57,20 +57,9 @@ extension BKCCCommand {
 
         func run() throws {
             let console = Console.standard()
-            let model = try readModel(objectID: objectID, connection: connection, console: console)
+            let model = try connect(objectID: objectID, connection: connection, console: console).model
             console.print(templateHeader(model, names: names))
             console.flush()
         }
-    }
-}
-
-/// The model from the CMDB, or the command ends with a clear error (2: bad usage or no such model; 3: unreachable).
-private func readModel(objectID: String, connection: ConnectionOptions, console: Console) throws -> Model {
-    do throws(BKCCError) {
-        try Validation.checkObjectID(objectID)
-        return try Client(configuration: connection.settings().configuration()).getModel(objectID: objectID)
-    } catch {
-        console.note("bkcc: error: \(error.advised)")
-        try finish(error.status == .invalidArgument || error.status == .validation || error.status == .api ? .invalid : .failed)
     }
 }
