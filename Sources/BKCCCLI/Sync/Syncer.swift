@@ -210,9 +210,11 @@ public final class Syncer {
                 throw Stop(status: .invalid, message: "--prune would delete \(grouped(plan.extra.count)) instances, more than --max-delete \(maxDelete); nothing was sent")
             }
         }
+        let nothing = plan.nothingToDo && !(options.prune && !plan.extra.isEmpty)
         if !options.outputJSON {
             console.print("sync \(plan.objectID) by \(plan.key): \(summary(plan))")
             show(plan, lines: lines)
+            if nothing, plan.count(.blocked) == 0, plan.count(.ambiguous) == 0 { console.print("nothing to do") }
         }
         let report = try options.reportPath.map { (path) throws(Stop) in try openWriter(path, "--report") }
         var outcomes: [String: Int] = [:]
@@ -296,7 +298,7 @@ public final class Syncer {
             let counts = ["created", "updated", "unchanged", "deleted", "failed", "unknown", "skipped"]
                 .filter { outcomes[$0, default: 0] > 0 || ["created", "updated", "unchanged"].contains($0) }
                 .map { "\(grouped(outcomes[$0, default: 0])) \($0)" }.joined(separator: ", ")
-            console.print("applied: \(counts)")
+            if !nothing { console.print("applied: \(counts)") }
             if let firstError { console.print("first error: \(firstError.advised)") }
             if outcomes["unknown", default: 0] > 0 { console.print("rows of unknown fate: run the same sync again; it plans from what the server holds") }
         }
