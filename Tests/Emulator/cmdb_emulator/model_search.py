@@ -13,12 +13,12 @@ from .envelopes import fail, ok
 from .store import vkey
 
 # what the ESB removes from a component's parameters (blueking-apigateway src/esb/esb/esb/component/base.py:247-264,
-# components/component.py:108-110) before it sends them to CMDB; bk_supplier_account comes back, "0" when absent,
+# 283, 309-312, 336-345; components/component.py:108-110) before it sends them to CMDB; bk_supplier_account comes back, "0" when absent,
 # because search_object_attribute names it in extra_param_fields (bk-cmdb docs/apidoc/cc/cc.yaml:236-245;
 # component.py:117-121; cc_component.py:34)
 ESB_REMOVED = ("app_secret", "signature", "bk_nonce", "bk_timestamp", "bk_app_secret", "bk_signature", "app_code",
                "username", "bk_token", "bk_app_code", "bk_username", "__esb_skip_signature__",
-               "__esb_skip_comp_perm__", "access_token")
+               "__esb_skip_comp_perm__")
 # taken out of the condition by combinationSearchObjectAttrCond (object_attribute.go:236-266): every attribute here is
 # global (bk_biz_id 0), so a bk_biz_id matches all of them
 NOT_CONDITIONS = ("bk_biz_id", "page")
