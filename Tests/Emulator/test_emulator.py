@@ -289,37 +289,39 @@ def test_per_item_failures_messages_and_partial_success(emu):
         {"bk_inst_name": "empty-asset", "bk_asset_id": "   "},                            # 2 required empty
         {"bk_inst_name": "", "bk_asset_id": "A3"},                                         # 3 required empty
         {"bk_inst_name": "sn-int", "bk_asset_id": "A4", "bk_sn": 12345},                  # 4 wrong type
-        {"bk_inst_name": "ports", "bk_asset_id": "A5", "bk_port_count": "48"},            # 5 wrong type
-        {"bk_inst_name": "ports-f", "bk_asset_id": "A6", "bk_port_count": 4.5},           # 6 wrong type
+        {"bk_inst_name": "ip", "bk_asset_id": "A5", "bk_admin_ip": "1.2.3"},              # 5 regex
+        {"bk_inst_name": "status", "bk_asset_id": "A6", "bk_biz_status": "9"},            # 6 no such enum id
         {"bk_inst_name": "long", "bk_asset_id": "A7", "bk_sn": "x" * 257},                # 7 too long
-        {"bk_inst_name": "max", "bk_asset_id": "A8", "bk_sn": "y" * 256, "bk_port_count": 48},  # 8 created
+        {"bk_inst_name": "max", "bk_asset_id": "A8", "bk_sn": "y" * 256, "bk_detail": "d" * 2000},  # 8 created
         {"bk_inst_name": "dup", "bk_asset_id": "A0"},                                      # 9 duplicate (item 0)
         {"bk_inst_name": "dup-trim", "bk_asset_id": "  A8 "},                             # 10 duplicate, trimmed
         {"bk_inst_name": "first", "bk_asset_id": "A11"},                                   # 11 created
         {"bk_inst_name": "second", "bk_asset_id": "A11"},                                  # 12 duplicate (first wins)
         {"bk_inst_name": "null-sn", "bk_asset_id": "A13", "bk_sn": None},                 # 13 created
-        {"bk_inst_name": "ünïcödé", "bk_asset_id": "A14", "bk_sn": "é" * 256},           # 14 created (runes)
+        {"bk_inst_name": "ünïcödé", "bk_asset_id": "A14", "bk_sn": "é" * 128},           # 14 created (256 bytes)
         {"bk_inst_name": ["x"], "bk_asset_id": "A15"},                                     # 15 wrong type
+        {"bk_inst_name": "bytes", "bk_asset_id": "A16", "bk_sn": "é" * 129},             # 16 258 bytes: too long
     ]
     created, errors = items(emu.esb_create("bk_switch", details))
     assert created == {"0": 1001, "8": 1002, "11": 1003, "13": 1004, "14": 1005}
     assert errors == {
-        "1": wrapped("'bk_asset_id' unassigned"),
-        "2": wrapped("'bk_asset_id' unassigned"),
-        "3": wrapped("'bk_inst_name' unassigned"),
-        "4": wrapped("'bk_sn' must be a string type"),
-        "5": wrapped("'bk_port_count' parameters must be integral"),
-        "6": wrapped("'bk_port_count' parameters must be integral"),
-        "7": wrapped("'bk_sn' data out of bounds"),
+        "1": "'bk_asset_id' unassigned",                 # absent: the id, not wrapped
+        "2": wrapped("'固资编号' unassigned"),            # present but blank: the display name, wrapped
+        "3": wrapped("'名称' unassigned"),
+        "4": wrapped("'SN' must be a string type"),
+        "5": wrapped("'管理IP' Field regular check failed"),
+        "6": wrapped("'运营状态' data parameter verification does not pass"),
+        "7": wrapped("Data out of bounds%!(EXTRA string=SN)"),
         "9": 'duplicated instances exist, fields [ bk_asset_id: "A0" ] duplicated',
         "10": 'duplicated instances exist, fields [ bk_asset_id: "A8" ] duplicated',
         "12": 'duplicated instances exist, fields [ bk_asset_id: "A11" ] duplicated',
-        "15": wrapped("'bk_inst_name' must be a string type"),
+        "15": wrapped("'名称' must be a string type"),
+        "16": wrapped("Data out of bounds%!(EXTRA string=SN)"),
     }
     assert set(created) | set(errors) == {str(i) for i in range(len(details))}
     # a failed first item does not block a later equal one
     created, errors = items(emu.esb_create("bk_switch", [
-        {"bk_inst_name": "bad", "bk_asset_id": "B0", "bk_port_count": "x"},
+        {"bk_inst_name": "bad", "bk_asset_id": "B0", "bk_biz_status": 3},
         {"bk_inst_name": "good", "bk_asset_id": "B0"}]))
     assert created == {"1": 1006} and list(errors) == ["0"]
 
@@ -327,12 +329,14 @@ def test_per_item_failures_messages_and_partial_success(emu):
 def test_per_item_failures_in_chinese(emu):
     emu.esb_create("bk_switch", [{"bk_inst_name": "a", "bk_asset_id": "Z"}])
     r = emu.esb_create("bk_switch", [{"bk_inst_name": "x"}, {"bk_inst_name": "y", "bk_asset_id": "Z"},
-                                     {"bk_inst_name": "z", "bk_asset_id": "Q", "bk_sn": 1}],
+                                     {"bk_inst_name": "z", "bk_asset_id": "Q", "bk_sn": 1},
+                                     {"bk_inst_name": "w", "bk_asset_id": "W", "bk_sn": "号" * 86}],
                        headers={"Blueking-Language": "zh-cn"})
     created, errors = items(r)
-    assert errors == {"0": "''bk_asset_id' 未赋值' 参数无效或不存在",
+    assert errors == {"0": "'bk_asset_id' 未赋值",
                       "1": '数据唯一性校验失败，  bk_asset_id: "Z"  重复',
-                      "2": "''bk_sn' 必须为字符串类型' 参数无效或不存在"}
+                      "2": "''SN' 必须为字符串类型' 参数无效或不存在",
+                      "3": "''SN' 数据越界' 参数无效或不存在"}
 
 
 def test_unknown_attributes_dropped_strings_trimmed(emu):
@@ -343,8 +347,9 @@ def test_unknown_attributes_dropped_strings_trimmed(emu):
     assert inst["bk_inst_id"] == created["0"] == 1001
     assert inst["bk_obj_id"] == "bk_firewall"
     assert inst["bk_inst_name"] == "fw-1" and inst["bk_asset_id"] == "FW1" and inst["bk_sn"] == "sn"
-    assert "no_such_attr" not in inst and inst["bk_supplier_account"] == "0"
-    assert inst["bk_port_count"] == 8
+    assert "no_such_attr" not in inst and "bk_port_count" not in inst and inst["bk_supplier_account"] == "0"
+    # every attribute of the model is stored: absent text as "", the absent enum as null
+    assert inst["bk_vendor"] == "" and inst["bk_detail"] == "" and inst["bk_biz_status"] is None
     assert emu.instances("bk_switch") == []
 
 
@@ -356,13 +361,14 @@ def test_uniqueness_is_per_model_and_custom_model_unique_name(emu):
         {"bk_inst_name": "rack-1"}, {"bk_inst_name": "rack-1", "bk_asset_id": "other"},
         {"bk_inst_name": "rack-2", "bk_u_count": 0}, {"bk_inst_name": "rack-3", "bk_u_count": 42,
                                                       "bk_in_use": "yes"},
-        {"bk_inst_name": "rack-4", "bk_power_kw": "3"}, {"bk_inst_name": "rack-5", "bk_power_kw": 3.5,
-                                                         "bk_in_use": True}]))
-    assert created == {"0": 1003, "5": 1004}
+        {"bk_inst_name": "rack-4", "bk_power_kw": "three"}, {"bk_inst_name": "rack-5", "bk_power_kw": 3.5,
+                                                             "bk_in_use": True},
+        {"bk_inst_name": "rack-6", "bk_power_kw": "3"}]))           # a numeric string is a float to CMDB
+    assert created == {"0": 1003, "5": 1004, "6": 1005}
     assert errors == {"1": 'duplicated instances exist, fields [ bk_inst_name: "rack-1" ] duplicated',
-                      "2": wrapped("'bk_u_count' data out of bounds"),
+                      "2": wrapped("'bk_u_count' data parameter verification does not pass"),
                       "3": wrapped("'bk_in_use' must be boolean"),
-                      "4": wrapped("param 'bk_power_kw' should be a fload number")}
+                      "4": wrapped(wrapped("bk_power_kw"))}
 
 
 def test_ids_from_one_sequence_across_models_and_routes(emu):
@@ -724,7 +730,8 @@ def test_control_endpoints(emu):
     emu.post("/api/c/compapi/v2/cc/unknown/", {})
     stats = emu.stats()
     assert stats["requests"] == {"batch_create_inst": 2, "search_inst": 1, "batch_update_inst": 0,
-                                 "batch_delete_inst": 0, "search_object_instances": 0, "count_object_instances": 0}
+                                 "batch_delete_inst": 0, "search_object_instances": 0, "count_object_instances": 0,
+                                 "search_object_attribute": 0, "search_object_unique": 0}
     assert stats["requests_by_api"] == {"esb": 2, "apigw": 1}
     assert stats["items_received"] == 5 and stats["items_created"] == 4 and stats["instances"] == 4
     assert stats["not_found"] == 1
@@ -733,13 +740,14 @@ def test_control_endpoints(emu):
     assert [i["bk_inst_name"] for i in emu.instances("cabinet")] == ["r1"]
     assert emu.instances("nothing") == []
     models = emu.get("/_emulator/models").json()
-    assert {"bk_switch", "bk_router", "bk_firewall", "bk_load_balance", "cabinet", "bk_zone"} <= \
+    assert {"bk_switch", "bk_router", "bk_firewall", "bk_load_balance", "rack", "cabinet", "bk_zone"} <= \
         {m["bk_obj_id"] for m in models["models"]}
     emu.set_faults(["latency:1"])
     emu.reset()
     assert emu.stats() == {"requests": {"batch_create_inst": 0, "search_inst": 0, "batch_update_inst": 0,
                                         "batch_delete_inst": 0, "search_object_instances": 0,
-                                        "count_object_instances": 0},
+                                        "count_object_instances": 0, "search_object_attribute": 0,
+                                        "search_object_unique": 0},
                            "requests_by_api": {"esb": 0, "apigw": 0}, "not_found": 0, "items_received": 0,
                            "items_created": 0, "items_updated": 0, "items_deleted": 0, "rate_limited": 0,
                            "faults_applied": {}, "instances": 0}
@@ -790,9 +798,10 @@ def test_models_file(spawn, tmp_path):
         {"bk_inst_name": "e", "bk_asset_id": "ST-5", "bk_site": "sz", "bk_capacity_tb": 5000},
         {"bk_inst_name": "f", "bk_asset_id": "ST-6", "bk_biz_id": 7}]))
     assert created == {"0": 1001, "3": 1002, "5": 1003}
-    assert errors == {"1": wrapped("Regular verification of Field 'bk_asset_id' failed"),
+    # the old shape (CMDB's attribute keys) still loads; without bk_property_name the id is the display name
+    assert errors == {"1": wrapped("'bk_asset_id' Field regular check failed"),
                       "2": 'duplicated instances exist, fields [ bk_site: "sz", bk_rack: "r1" ] duplicated',
-                      "4": wrapped("'bk_capacity_tb' data out of bounds")}
+                      "4": wrapped("'bk_capacity_tb' data parameter verification does not pass")}
     assert e.esb_create("bk_region", [{"bk_inst_name": "x"}]).json()["code"] == 1199075
     assert len(items(e.esb_create("bk_switch", switches(1)))[0]) == 1  # the built-in set is still there
     bad = tmp_path / "bad.json"

@@ -89,13 +89,13 @@ def test_update_sets_values_and_answers_data_null(emu, route):
     ids = create(emu, "bk_switch", switches(3))
     before = stored(emu)
     data = succeeded(update(emu, route, "bk_switch", [
-        {"inst_id": ids[0], "datas": {"bk_inst_name": "  core-1  ", "bk_port_count": 48, "bk_sn": None}},
-        {"inst_id": ids[2], "datas": {"bk_operator": "ops", "bk_remark": "x" * 2000}}]))
+        {"inst_id": ids[0], "datas": {"bk_inst_name": "  core-1  ", "bk_biz_status": "2", "bk_sn": None}},
+        {"inst_id": ids[2], "datas": {"bk_operator": "ops", "bk_detail": "x" * 2000}}]))
     assert data is None
     after = stored(emu)
-    assert after[ids[0]]["bk_inst_name"] == "core-1" and after[ids[0]]["bk_port_count"] == 48
+    assert after[ids[0]]["bk_inst_name"] == "core-1" and after[ids[0]]["bk_biz_status"] == "2"
     assert "bk_sn" in after[ids[0]] and after[ids[0]]["bk_sn"] is None         # null is stored as null
-    assert after[ids[2]]["bk_operator"] == "ops" and after[ids[2]]["bk_remark"] == "x" * 2000
+    assert after[ids[2]]["bk_operator"] == "ops" and after[ids[2]]["bk_detail"] == "x" * 2000
     assert after[ids[1]] == before[ids[1]]
     assert after[ids[0]]["create_time"] == before[ids[0]]["create_time"]
     assert after[ids[0]]["bk_asset_id"] == before[ids[0]]["bk_asset_id"]
@@ -125,7 +125,7 @@ def test_update_drops_non_editable_and_unknown_attributes(emu):
     succeeded(update(emu, "esb", "cabinet", [{"inst_id": cab, "datas": {"bk_asset_id": "B", "bk_u_count": 42}}]))
     assert emu.instances("cabinet")[0]["bk_asset_id"] == "B" and emu.instances("cabinet")[0]["bk_u_count"] == 42
     models = {m["bk_obj_id"]: m for m in emu.get("/_emulator/models").json()["models"]}
-    editable = {a["bk_property_id"]: a["editable"] for a in models["bk_switch"]["attributes"]}
+    editable = {a["id"]: a["editable"] for a in models["bk_switch"]["attributes"]}
     assert editable["bk_asset_id"] is False and editable["bk_inst_name"] is True
 
 
@@ -133,17 +133,26 @@ def test_update_drops_non_editable_and_unknown_attributes(emu):
 def test_a_failing_item_fails_the_request_and_nothing_changes(emu, route):
     ids = create(emu, "bk_switch", switches(3))
     cabs = create(emu, "cabinet", [{"bk_inst_name": "c1"}, {"bk_inst_name": "c2"}])
-    before, cab_before = stored(emu), stored(emu, "cabinet")
+    racks = create(emu, "rack", [{"bk_inst_name": "k1", "rack_u": 42}])
+    before, cab_before, rack_before = stored(emu), stored(emu, "cabinet"), stored(emu, "rack")
     good = {"inst_id": ids[0], "datas": {"bk_inst_name": "changed"}}
     cases = [
-        ("bk_switch", [good, {"inst_id": ids[1], "datas": {"bk_port_count": "48"}}],
-         1199011, wrapped("'bk_port_count' parameters must be integral")),
+        ("rack", [{"inst_id": racks[0], "datas": {"rack_u": "48"}}],
+         1199011, wrapped("'机柜U数' parameters must be integral")),
+        ("rack", [{"inst_id": racks[0], "datas": {"rack_u": 3.0}}],      # json.Number("3.0").Int64() is 0
+         1199011, wrapped("'机柜U数' data parameter verification does not pass")),
+        ("rack", [{"inst_id": racks[0], "datas": {"rack_status": "在用"}}],
+         1199011, wrapped("'机柜状态' data parameter verification does not pass")),
+        ("bk_switch", [good, {"inst_id": ids[1], "datas": {"bk_biz_status": 2}}],
+         1199011, wrapped("'运营状态' data parameter verification does not pass")),
         ("bk_switch", [good, {"inst_id": ids[1], "datas": {"bk_inst_name": "   "}}],
-         1199011, wrapped("'bk_inst_name' unassigned")),
+         1199011, wrapped("'名称' unassigned")),
         ("bk_switch", [good, {"inst_id": ids[1], "datas": {"bk_inst_name": None}}],
-         1199011, wrapped("'bk_inst_name' unassigned")),
+         1199011, wrapped("'名称' unassigned")),
         ("bk_switch", [good, {"inst_id": ids[1], "datas": {"bk_sn": "x" * 257}}],
-         1199011, wrapped("'bk_sn' data out of bounds")),
+         1199011, wrapped("Data out of bounds%!(EXTRA string=SN)")),
+        ("bk_switch", [good, {"inst_id": ids[1], "datas": {"bk_detail": "述" * 667}}],
+         1199011, wrapped("Data out of bounds%!(EXTRA string=详细描述)")),
         ("bk_switch", [good, {"inst_id": 99999, "datas": {"bk_inst_name": "x"}}], 1199019, "No relevant data found"),
         ("bk_switch", [good, {"inst_id": cabs[0], "datas": {"bk_inst_name": "x"}}], 1199019,
          "No relevant data found"),                                            # another model's instance
@@ -158,12 +167,13 @@ def test_a_failing_item_fails_the_request_and_nothing_changes(emu, route):
         ("cabinet", [{"inst_id": cabs[0], "datas": {"bk_inst_name": "c9"}},
                      {"inst_id": cabs[1], "datas": {"bk_inst_name": "c9"}}],      # taken by an earlier item
          1199014, 'duplicated instances exist, fields [ bk_inst_name: "c9" ] duplicated'),
-        ("cabinet", [{"inst_id": cabs[0], "datas": {"bk_u_count": 101}}], 1199011, wrapped("'bk_u_count' data out "
-                                                                                             "of bounds")),
+        ("cabinet", [{"inst_id": cabs[0], "datas": {"bk_u_count": 101}}], 1199011,
+         wrapped("'bk_u_count' data parameter verification does not pass")),
     ]
     for obj_id, items, code, message in cases:
         failed(update(emu, route, obj_id, items), code, message)
         assert stored(emu) == before and stored(emu, "cabinet") == cab_before, (items, code)
+        assert stored(emu, "rack") == rack_before, (items, code)
     # the unique value an item gives up may be taken by a later one; its own value is not a duplicate
     succeeded(update(emu, route, "cabinet", [{"inst_id": cabs[0], "datas": {"bk_inst_name": "c9"}},
                                               {"inst_id": cabs[1], "datas": {"bk_inst_name": "c1"}},
@@ -197,7 +207,7 @@ def test_update_whole_request_failures_in_order(emu):
     failed(update(emu, "apigw", "bk_switch", [{"inst_id": 99999}], headers={"X-Bkcmdb-Language": "zh-cn"}),
            1199019, "未找到相关数据")
     failed(update(emu, "esb", "bk_switch", [{"inst_id": ids[0], "datas": {"bk_inst_name": ""}}],
-                  headers={"Blueking-Language": "zh-cn"}), 1199011, "''bk_inst_name' 未赋值' 参数无效或不存在")
+                  headers={"Blueking-Language": "zh-cn"}), 1199011, "''名称' 未赋值' 参数无效或不存在")
     failed(update(emu, "esb", "nope", [], headers={"Blueking-Language": "zh-cn"}), 1199045,
            "model [map[bk_obj_id:nope]] not found")                              # the parser's text, always English
     assert emu.stats()["items_updated"] == 0
@@ -308,8 +318,9 @@ def test_fields_projection(emu):
     info = succeeded(search(emu, "apigw", "bk_switch", {"fields": ["bk_asset_id", "nope", ""],
                                                          "page": {"start": 0, "limit": 10}}))["info"]
     assert info == [{"bk_asset_id": "sw-asset-0"}, {"bk_asset_id": "sw-asset-1"}]    # no bk_inst_id unless asked
-    info = succeeded(search(emu, "apigw", "bk_switch", page_query(0, fields=["bk_sn", "bk_updated_at"])))["info"]
-    assert [set(r) for r in info] == [{"bk_updated_at", "bk_inst_id"}] * 2               # bk_sn: not set
+    info = succeeded(search(emu, "apigw", "bk_switch", page_query(0, fields=["bk_sn", "bk_updated_at", "x"])))["info"]
+    assert [set(r) for r in info] == [{"bk_sn", "bk_updated_at", "bk_inst_id"}] * 2      # x: not set
+    assert info[0]["bk_sn"] == ""                                       # an absent text attribute is stored as ""
     assert info[0]["bk_updated_at"] == emu.instances("bk_switch")[0]["last_time"]
     whole = succeeded(search(emu, "esb", "bk_switch", {"page": {"start": 0, "limit": 1}, "fields": []}))["info"]
     inst = emu.instances("bk_switch")[0]
@@ -318,13 +329,13 @@ def test_fields_projection(emu):
 
 
 def test_filters_sorting_and_count(emu):
-    details = [{"bk_inst_name": "core-%d" % i, "bk_asset_id": "A%d" % i, "bk_port_count": i * 8,
-                "bk_vendor": "acme" if i % 2 else "Initech"} for i in range(10)]
-    ids = create(emu, "bk_switch", details)
+    details = [{"bk_inst_name": "core-%d" % i, "rack_u": i * 5 + 5,
+                "rack_room": "acme" if i % 2 else "Initech"} for i in range(10)]
+    ids = create(emu, "rack", details)
 
     def names(query, route="apigw"):
         query = dict({"fields": ["bk_inst_name"], "page": {"start": 0, "limit": 500}}, **query)
-        return [r["bk_inst_name"] for r in succeeded(search(emu, route, "bk_switch", query))["info"] or []]
+        return [r["bk_inst_name"] for r in succeeded(search(emu, route, "rack", query))["info"] or []]
 
     def rule(field, op, value=None):
         return {"field": field, "operator": op, "value": value}
@@ -332,31 +343,31 @@ def test_filters_sorting_and_count(emu):
     def cond(*rules, how="AND"):
         return {"conditions": {"condition": how, "rules": list(rules)}}
 
-    assert names(cond(rule("bk_vendor", "equal", "acme"))) == ["core-%d" % i for i in (1, 3, 5, 7, 9)]
-    assert names({"conditions": rule("bk_port_count", "greater_or_equal", 64)}) == ["core-8", "core-9"]   # one atom
-    assert names(cond(rule("bk_port_count", "less", 16), rule("bk_inst_name", "ends_with", "9"), how="OR")) == \
+    assert names(cond(rule("rack_room", "equal", "acme"))) == ["core-%d" % i for i in (1, 3, 5, 7, 9)]
+    assert names({"conditions": rule("rack_u", "greater_or_equal", 45)}) == ["core-8", "core-9"]   # one atom
+    assert names(cond(rule("rack_u", "less", 15), rule("bk_inst_name", "ends_with", "9"), how="OR")) == \
         ["core-0", "core-1", "core-9"]
     assert names(cond(rule("bk_inst_id", "in", [ids[2], ids[4], 1]), rule("bk_inst_name", "not_equal", "core-4"))) \
         == ["core-2"]
     assert names(cond(rule("bk_inst_name", "not_in", ["core-%d" % i for i in range(8)]))) == ["core-8", "core-9"]
-    assert names(cond(rule("bk_vendor", "contains", "INI"))) == names(cond(rule("bk_vendor", "begins_with", "Ini")))
-    assert names(cond(rule("bk_vendor", "contains_s", "INI"))) == []
-    assert names(cond(rule("bk_vendor", "equal", "acme"), cond(rule("bk_port_count", "less", 20),
-                                                               rule("bk_port_count", "greater", 60),
+    assert names(cond(rule("rack_room", "contains", "INI"))) == names(cond(rule("rack_room", "begins_with", "Ini")))
+    assert names(cond(rule("rack_room", "contains_s", "INI"))) == []
+    assert names(cond(rule("rack_room", "equal", "acme"), cond(rule("rack_u", "less", 20),
+                                                               rule("rack_u", "greater", 45),
                                                                how="OR")["conditions"])) == ["core-1", "core-9"]
-    assert names(cond(rule("bk_sn", "not_exist"), rule("bk_port_count", "less_or_equal", 8))) == ["core-0", "core-1"]
-    assert names(cond(rule("bk_port_count", "equal", 8.0))) == ["core-1"]                  # numbers by value
-    assert names(cond(rule("bk_port_count", "equal", "8"))) == []                          # not across types
+    assert names(cond(rule("bk_sn", "not_exist"), rule("rack_u", "less_or_equal", 10))) == ["core-0", "core-1"]
+    assert names(cond(rule("rack_u", "equal", 10.0))) == ["core-1"]                  # numbers by value
+    assert names(cond(rule("rack_u", "equal", "10"))) == []                          # not across types
     # sorting: "-key", "key:-1", several keys; the default is bk_inst_id order
-    assert names({"page": {"start": 0, "limit": 3, "sort": "-bk_port_count"}}) == ["core-9", "core-8", "core-7"]
+    assert names({"page": {"start": 0, "limit": 3, "sort": "-rack_u"}}) == ["core-9", "core-8", "core-7"]
     assert names({"page": {"start": 0, "limit": 3, "sort": "bk_inst_id:-1"}}, "esb") == ["core-9", "core-8", "core-7"]
-    assert names({"page": {"start": 0, "limit": 4, "sort": "bk_vendor,-bk_port_count"}}) == \
+    assert names({"page": {"start": 0, "limit": 4, "sort": "rack_room,-rack_u"}}) == \
         ["core-8", "core-6", "core-4", "core-2"]
     assert names({"page": {"start": 7, "limit": 500}}) == ["core-7", "core-8", "core-9"]
     # count_object_instances: the same conditions, {"count": N}
     count = "count_object_instances"
-    assert succeeded(call(emu, "esb", count, "bk_switch", {})) == {"count": 10}
-    assert succeeded(call(emu, "apigw", count, "bk_switch", cond(rule("bk_vendor", "equal", "acme")))) == {"count": 5}
+    assert succeeded(call(emu, "esb", count, "rack", {})) == {"count": 10}
+    assert succeeded(call(emu, "apigw", count, "rack", cond(rule("rack_room", "equal", "acme")))) == {"count": 5}
     assert succeeded(call(emu, "apigw", count, "bk_router", {})) == {"count": 0}
     failed(call(emu, "apigw", count, "nope", {}), 1199045, "model [map[bk_obj_id:nope]] not found")
     failed(call(emu, "apigw", count, "host", {}), 1199084)
@@ -538,7 +549,7 @@ def test_no_permission_names_the_action(emu):
                        ("search_object_instances", "find_sys_instance")):
         body = failed(request_of(emu, op, "esb", ids)(), 9900403)
         assert body["permission"]["actions"][0]["id"] == action
-    assert list(stored(emu)) == ids and "bk_sn" not in stored(emu)[ids[0]]
+    assert list(stored(emu)) == ids and stored(emu)[ids[0]]["bk_sn"] == ""
 
 
 def test_state_keeps_updates_and_deletes(spawn, tmp_path):

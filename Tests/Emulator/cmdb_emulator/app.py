@@ -12,6 +12,7 @@ from .envelopes import dump_json, esb_fail, fail, rate_limited
 from .faults import DEFAULT_FAULT_MIX, Fault, Faults
 from .messages import ESB_PARAM_ERROR
 from .models import load_models
+from .routes import obj_in_path
 from .server import tls_context
 from .store import Store
 
@@ -96,7 +97,7 @@ class Emulator:
             return denied
         if not self.bucket.take():
             return rate_limited(self, ctx, 1)
-        if ctx.api == "esb" and ctx.json_ok and isinstance(ctx.json, dict):
+        if ctx.api == "esb" and obj_in_path(ctx.route) and ctx.json_ok and isinstance(ctx.json, dict):
             obj_id = ctx.json.get("bk_obj_id")
             if not isinstance(obj_id, str) or not obj_id.strip():
                 return esb_fail(self, ctx, ESB_PARAM_ERROR, "esb_param_required", "bk_obj_id")

@@ -5,6 +5,7 @@ import json
 
 from .envelopes import fail, ok
 from .messages import CMDB_HTTP_ERROR, CODES
+from .attribute_rules import fill_lost, go_trim, validate
 from .models import BUILTIN_MODELS
 
 MAX_DETAILS = 200           # per write call (hard-coded in CMDB)
@@ -86,26 +87,40 @@ def duplicate_key_text(fields, clean):
     return " %s " % ", ".join("%s: %s" % (f, _mongo_value(clean.get(f))) for f in fields)
 
 
+# keys validateCreateInstValue neither checks nor drops (instance_validate.go:46-56, 240-243); bk_supplier_account,
+# bk_inst_id, create_time and last_time are then overwritten by the save (instance_crud.go:100-128)
+CREATE_IGNORED_KEYS = ("default", "bk_parent_id", "bk_biz_id", "bk_data_status", "bk_process_id")
+CREATE_OVERWRITTEN_KEYS = ("bk_supplier_account", "bk_inst_id", "create_time", "last_time", "bk_obj_id")
+
+
 def validate_item(ctx, model, detail):
-    """(clean item, None) or (None, the item's error message)."""
+    """(clean item, None) or (None, the item's error message), as the core service's validCreateInstanceData
+    (src/source_controller/coreservice/core/instances/instance_validate.go:156-229) decides:
+
+    1. every required attribute must be a key of the item (a null value counts as present): else 1199010 naming the
+       attribute's id, not wrapped (:158-164);
+    2. absent attributes get FillLostFieldValue's value (:165; attribute_rules.fill_lost);
+    3. each key: unknown keys are dropped (:244-248), strings trimmed (:249-252), the value checked by the attribute's
+       Validate, whose complaint (naming the display name) is wrapped in 1199011 (:193-196, 263-268). CMDB visits
+       the keys in Go's map order (random); the emulator in the model's attribute order."""
+    for attr in model.attr_list:
+        if attr.required and attr.id not in detail:
+            return None, ctx.m("unassigned", attr.id)
     clean = {}
-    for key, value in detail.items():
-        if key == "bk_biz_id":
-            clean[key] = int(value)
+    for key in CREATE_IGNORED_KEYS:
+        if key in detail:
+            clean[key] = int(detail[key]) if key == "bk_biz_id" else detail[key]
+    for attr in model.attr_list:
+        if attr.id in CREATE_IGNORED_KEYS or attr.id in CREATE_OVERWRITTEN_KEYS:
             continue
-        if key not in model.attrs:
-            continue  # unknown attributes (bk_obj_id, bk_inst_id, ...) are dropped
+        if attr.id not in detail:
+            clean[attr.id] = fill_lost(attr)
+            continue
+        value = detail[attr.id]
         if isinstance(value, str):
-            value = value.strip()
-        if value is None:
-            continue
-        clean[key] = value
-    for attr in model.attr_list:
-        if attr.required and clean.get(attr.id) in (None, ""):
-            return None, ctx.m("param_invalid", ctx.m("unassigned", attr.id))
-    for attr in model.attr_list:
-        if attr.id in clean:
-            error = attr.check(clean[attr.id], ctx.lang)
-            if error is not None:
-                return None, ctx.m("param_invalid", error)
+            value = go_trim(value)
+        complaint = validate(attr, value)
+        if complaint is not None:
+            return None, ctx.m("param_invalid", ctx.m(*complaint))
+        clean[attr.id] = value
     return clean, None

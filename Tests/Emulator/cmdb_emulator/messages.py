@@ -21,14 +21,18 @@ MESSAGES = {
         "not_found": "No relevant data found",
         "audit": "save audit log failed",   # resources/errors/english/en/common.json:93
         "no_permission": "no permission",
-        # CMDB, one item
-        "unassigned": "'{0}' unassigned",
-        "need_string": "'{0}' must be a string type",
-        "need_int": "'{0}' parameters must be integral",
-        "need_float": "param '{0}' should be a fload number",
-        "need_bool": "'{0}' must be boolean",
-        "out_of_bounds": "'{0}' data out of bounds",
-        "regex": "Regular verification of Field '{0}' failed",
+        # CMDB, one item (resources/errors/english/en/common.json; a text without %s given an argument gets Go's
+        # %!(EXTRA string=...) suffix)
+        "unassigned": "'{0}' unassigned",                                      # 1199010
+        "need_string": "'{0}' must be a string type",                          # 1199007
+        "need_int": "'{0}' parameters must be integral",                       # 1199009
+        "need_bool": "'{0}' must be boolean",                                  # 1199025
+        "need_timezone": "'{0}' must be a string type",                        # 1199024
+        "over_limit": "Data out of bounds%!(EXTRA string={0})",                # 1199015
+        "regex": "'{0}' Field regular check failed",                           # 1199016
+        "single_choice": "current field type status is single choice, please set reasonable data"
+                         "%!(EXTRA string={0})",                               # 1199092
+        "list_option": "parsing property list content failed%!(EXTRA string={0})",   # 1199080
         # {0} is the Mongo duplicate key as CMDB cuts it out: ' bk_asset_id: "test_001" ' (spaces included)
         "duplicated": "duplicated instances exist, fields [{0}] duplicated",
         # ESB
@@ -61,10 +65,12 @@ MESSAGES = {
         "unassigned": "'{0}' 未赋值",
         "need_string": "'{0}' 必须为字符串类型",
         "need_int": "'{0}' 参数必须是整型",
-        "need_float": "'{0}' 参数应为浮点数字",
-        "need_bool": "'{0}' 必须为布尔类型",
-        "out_of_bounds": "'{0}' 数据越界",
-        "regex": "字段 '{0}' 正则校验失败",
+        "need_bool": "'{0}' 必须为bool类型",
+        "need_timezone": "'{0}' 必须为字符串类型",
+        "over_limit": "'{0}' 数据越界",
+        "regex": "'{0}' 字段正则校验失败",
+        "single_choice": "当前字段类型状态为单选，请设置合理数据%!(EXTRA string={0})",
+        "list_option": "解析属性列表内容失败%!(EXTRA string={0})",
         "duplicated": "数据唯一性校验失败， {0} 重复",
         "esb_app_code": "应用编码 [bk_app_code] 不能为空",
         "esb_app_secret": "应用密钥 [bk_app_secret] 不能为空",
@@ -80,7 +86,7 @@ MESSAGES = {
 
 CODES = {
     "json": 1199000, "http_failed": 1199002, "param_check": 1199006, "param_invalid": 1199011,
-    "duplicated": 1199014, "not_found": 1199019,
+    "duplicated": 1199014, "not_found": 1199019, "unassigned": 1199010,
     "exceed_limit": 1199035, "need_data": 1199038, "model_not_found": 1199045,
     "page_limit": 1199059, "mainline_model": 1199075, "inner_model": 1199084,
     "audit": 1109001, "no_permission": 9900403, "too_many_requests": 1199997, "unknown_error": 1199998,

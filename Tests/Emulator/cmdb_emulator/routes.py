@@ -20,6 +20,7 @@ from urllib.parse import unquote
 from .create import batch_create_inst
 from .delete import batch_delete_inst
 from .instances import count_object_instances, search_object_instances
+from .model_search import search_object_attribute, search_object_unique
 from .search import search_inst
 from .update import batch_update_inst
 
@@ -52,6 +53,15 @@ ROUTES = (
           esb="/api/c/compapi/v2/cc/count_object_instances/",
           gateway="/api/bk-cmdb/{stage}/api/v3/count/instances/object/{bk_obj_id}",
           handler=count_object_instances),
+    # the model routes: the attributes (bk_obj_id in the body on both APIs) and the unique rules (no ESB component)
+    Route("POST", "search_object_attribute",
+          esb="/api/c/compapi/v2/cc/search_object_attribute/",
+          gateway="/api/bk-cmdb/{stage}/api/v3/find/objectattr",
+          handler=search_object_attribute),
+    Route("POST", "search_object_unique",
+          esb=None,
+          gateway="/api/bk-cmdb/{stage}/api/v3/find/objectunique/object/{bk_obj_id}",
+          handler=search_object_unique),
 )
 
 OPS = tuple(dict.fromkeys(route.op for route in ROUTES))   # the operations, in table order
@@ -72,6 +82,12 @@ def path_pattern(template):
 _PATTERNS = [(route, api, method, path_pattern(path)) for route in ROUTES
              for api, method, path in (("esb", route.esb_method, route.esb), ("apigw", route.method, route.gateway))
              if path]
+
+
+def obj_in_path(route):
+    """Whether CMDB's path names the model: then the ESB takes bk_obj_id out of the body to build the path and
+    refuses a request without it (blueking-apigateway src/esb/esb/components/component.py:97-106)."""
+    return "{bk_obj_id}" in route.gateway
 
 
 def method_of(route, api):

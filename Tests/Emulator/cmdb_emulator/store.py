@@ -44,32 +44,39 @@ class Store:
             self._clear()
 
     def _rules(self, obj_id):
+        """[(fields, BSON types, {key: bk_inst_id})] of the model's unique rules."""
         rules = self.uniq.get(obj_id)
         if rules is None:
             model = self.models.get(obj_id)
-            rules = [(fields, {}) for fields in (model.unique if model else ())]
+            rules = [(fields, tuple(model.index_type(f) for f in fields), {})
+                     for fields in (model.unique if model else ())]
             self.uniq[obj_id] = rules
         return rules
 
     @staticmethod
-    def _ukey(fields, data):
+    def _ukey(fields, types, data):
+        """The index key of data for a unique rule, or None when data is not in the index. CMDB's unique index has
+        a partial filter {field: {$type: "string" | "number"}} on each field (bk-cmdb src/common/index/index.go:
+        116-136), so a value of another type (null, an absent one) is not indexed, while "" is a string like any
+        other: the "" an absent text attribute is stored as (FillLostFieldValue) collides with another ""."""
         key = []
-        for f in fields:
+        for f, t in zip(fields, types):
             v = data.get(f)
-            if v is None or v == "":
-                return None  # an absent value is not checked for uniqueness
+            if not (isinstance(v, str) if t == "string" else
+                    t == "number" and isinstance(v, (int, float)) and not isinstance(v, bool)):
+                return None
             key.append(vkey(v))
         return tuple(key)
 
     def _index(self, inst):
-        for fields, index in self._rules(inst["bk_obj_id"]):
-            key = self._ukey(fields, inst)
+        for fields, types, index in self._rules(inst["bk_obj_id"]):
+            key = self._ukey(fields, types, inst)
             if key is not None:
                 index.setdefault(key, inst["bk_inst_id"])
 
     def duplicate_fields_locked(self, obj_id, data):
-        for fields, index in self._rules(obj_id):
-            key = self._ukey(fields, data)
+        for fields, types, index in self._rules(obj_id):
+            key = self._ukey(fields, types, data)
             if key is not None and key in index:
                 return fields
         return None
@@ -90,8 +97,8 @@ class Store:
         return inst_id
 
     def _unindex(self, inst):
-        for fields, index in self._rules(inst["bk_obj_id"]):
-            key = self._ukey(fields, inst)
+        for fields, types, index in self._rules(inst["bk_obj_id"]):
+            key = self._ukey(fields, types, inst)
             if key is not None and index.get(key) == inst["bk_inst_id"]:
                 del index[key]
 
@@ -102,9 +109,9 @@ class Store:
     def changed_duplicate_locked(self, old, new):
         """The fields of the first unique rule whose value the change from old to new sets to one another instance has,
         or None. A rule whose value did not change is not checked (MongoDB checks the index keys an update writes)."""
-        for fields, index in self._rules(old["bk_obj_id"]):
-            key = self._ukey(fields, new)
-            if key is None or key == self._ukey(fields, old):
+        for fields, types, index in self._rules(old["bk_obj_id"]):
+            key = self._ukey(fields, types, new)
+            if key is None or key == self._ukey(fields, types, old):
                 continue
             other = index.get(key)
             if other is not None and other != old["bk_inst_id"]:
@@ -165,7 +172,7 @@ class Store:
 
     def candidates_locked(self, obj_id, conds):
         """Instances of obj_id that may match: an index lookup when a condition allows one."""
-        rules = {fields[0]: index for fields, index in self._rules(obj_id) if len(fields) == 1}
+        rules = {fields[0]: (types[0], index) for fields, types, index in self._rules(obj_id) if len(fields) == 1}
         for c in conds:
             if c.op not in ("$eq", "$in"):
                 continue
@@ -173,7 +180,10 @@ class Store:
             if c.field == "bk_inst_id":
                 ids = {v for v in values if isinstance(v, int) and not isinstance(v, bool)}
             elif c.field in rules:
-                index = rules[c.field]
+                kind, index = rules[c.field]
+                # a value the index cannot hold (null, another type) may match unindexed instances: scan
+                if not all(self._ukey((c.field,), (kind,), {c.field: v}) for v in values):
+                    continue
                 ids = set()
                 for v in values:
                     i = index.get((vkey(v),))

@@ -6,6 +6,7 @@ through UpdateInst (logics/inst/inst.go:921-956) in one AutoRunTxn; the core ser
 (src/source_controller/coreservice/core/instances/instance.go:247-316) finds the instance, drops unknown and
 non-editable attributes (instance_validate.go:392-454), validates the rest and updates it (instance_crud.go:195-223)."""
 
+from .attribute_rules import go_trim, validate
 from .create import duplicate_key_text
 from .envelopes import fail, ok
 from .models import BUILTIN_MODELS
@@ -15,7 +16,6 @@ INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 
 # the topo server removes these from an update's datas before anything else (logics/inst/inst.go:922-926)
 REMOVED_BY_TOPO = ("bk_parent_id", "bk_biz_id", "bk_inst_id")
-TEXT_TYPES = ("singlechar", "longchar")
 # inner models the common update API allows (the topo server's whiteList, service/inst.go:33-35)
 UPDATE_WHITELIST = ("host",)
 
@@ -117,7 +117,9 @@ def batch_update_inst(emu, ctx, obj_id, body):
 
 def validate_update(emu, ctx, model, datas):
     """(the attributes to set, None) or (None, the failure answer): each key in the request's order (Go iterates its
-    map in no fixed order: with several bad keys the real server may name another one)."""
+    map in no fixed order: with several bad keys the real server may name another one). Unknown and non-editable keys
+    are dropped, strings trimmed, the value checked by its attribute's Validate (validOneUpdateInstKeyVal,
+    instance_validate.go:392-454: null or blank on a required attribute is 'X' unassigned, X the display name)."""
     clean = {}
     for key, value in datas.items():
         if key in REMOVED_BY_TOPO:
@@ -126,14 +128,9 @@ def validate_update(emu, ctx, model, datas):
         if attr is None or not attr.editable:
             continue    # unknown or not editable: dropped silently
         if isinstance(value, str):
-            value = value.strip()
-        if value is None or (value == "" and attr.type in TEXT_TYPES):
-            if attr.required:
-                return None, fail(emu, ctx, "param_invalid", ctx.m("unassigned", key))
-            clean[key] = value
-            continue
-        error = attr.check(value, ctx.lang)
-        if error is not None:
-            return None, fail(emu, ctx, "param_invalid", error)
+            value = go_trim(value)
+        complaint = validate(attr, value)
+        if complaint is not None:
+            return None, fail(emu, ctx, "param_invalid", ctx.m(*complaint))
         clean[key] = value
     return clean, None
