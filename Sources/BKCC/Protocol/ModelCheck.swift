@@ -154,9 +154,13 @@ extension ModelCheck {
             case "longchar": return text(value, limit: ModelCheck.longTextBytes, kind: "long text")
             case "objuser": return user(value)
             case "int":
-                // util.IsNumeric: any JSON number; the range applies to its integer part (GetInt64ByInterface).
-                guard let number = value.number else { return "must be a number, got \(value.kind.name)" }
-                return outside(value.integer.map(Double.init) ?? number.rounded(.towardZero))
+                // util.IsNumeric: any JSON number is taken; but the range check reads it through json.Number.Int64,
+                // which fails for a number written with a fraction ("3.0", "3.5"): the CMDB checks 0 instead.
+                guard value.number != nil else { return "must be a number, got \(value.kind.name)" }
+                if let integer = value.integer { return outside(Double(integer)) }
+                guard let why = outside(0) else { return nil }
+                let shownValue = value.serialized() ?? "?"
+                return "\(shownValue) is not a whole number: the CMDB reads it as 0, " + why.replacing("0 is ", with: "")
             case "float":
                 // util.GetFloat64ByInterface also takes a numeric string.
                 if let number = value.number { return outside(number) }
