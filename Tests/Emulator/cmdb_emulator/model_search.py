@@ -14,8 +14,8 @@ from .store import vkey
 
 # what the ESB removes from a component's parameters (blueking-apigateway src/esb/esb/esb/component/base.py:247-264,
 # 283, 309-312, 336-345; components/component.py:108-110) before it sends them to CMDB; bk_supplier_account comes
-# back, "0" when absent, because search_object_attribute names it in extra_param_fields (bk-cmdb docs/apidoc/cc/cc.yaml:236-245;
-# component.py:117-121; cc_component.py:34)
+# back, "0" when absent, because search_object_attribute names it in extra_param_fields (bk-cmdb
+# docs/apidoc/cc/cc.yaml:236-245; component.py:117-121; cc_component.py:34)
 ESB_REMOVED = ("app_secret", "signature", "bk_nonce", "bk_timestamp", "bk_app_secret", "bk_signature", "app_code",
                "username", "bk_token", "bk_app_code", "bk_username", "__esb_skip_signature__",
                "__esb_skip_comp_perm__")
