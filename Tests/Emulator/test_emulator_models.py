@@ -154,6 +154,9 @@ def test_search_object_unique(emu):
     assert rules[0]["keys"] == [{"key_kind": "property", "key_id": attrs["bk_asset_id"]}]
     assert rules[0]["bk_obj_id"] == "bk_switch" and isinstance(rules[0]["id"], int) and rules[0]["ispre"] is True
     assert ok_data(gw(emu, GW_UNIQUE % "no_such_model", {})) == []
+    # the handler reads only the path: an empty or non-JSON body is no error
+    for body in (b"", b"not json"):
+        assert ok_data(emu.post(GW_UNIQUE % "bk_switch", body, {"X-Bkapi-Authorization": HEADER_AUTH})) == rules
     # no ESB component: the ESB answers its 404
     r = emu.post("/api/c/compapi/v2/cc/search_object_unique/", dict(BODY_AUTH, bk_obj_id="rack"))
     assert r.status == 404 and r.json()["code"] == 1306404

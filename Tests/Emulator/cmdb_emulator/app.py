@@ -104,6 +104,8 @@ class Emulator:
         # from here on CMDB answers: the ESB / the gateway forwarded the request (faults of the layers in front of
         # CMDB that answer after CMDB acted replace only such answers)
         ctx.reached_cmdb = True
+        if not ctx.route.reads_body:
+            return ctx.route.handler(self, ctx, ctx.path_obj_id, {})
         if not ctx.json_ok or not isinstance(ctx.json, dict):
             return fail(self, ctx, "json")
         obj_id = ctx.json.get("bk_obj_id") if ctx.api == "esb" else ctx.path_obj_id

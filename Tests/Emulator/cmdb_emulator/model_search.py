@@ -3,9 +3,9 @@ and the gateway's find/objectunique/object/{bk_obj_id}. Both answer the models o
 
 bk-cmdb (111e7ac6): the topo server's SearchObjectAttribute (src/scene_server/topo_server/service/
 object_attribute.go:236-322) takes the whole body as a MongoDB condition on the attributes (bk_biz_id and page taken
-out, bk_issystem / bk_isapi false added), so an unknown bk_obj_id matches nothing and answers data []; SearchObjectUnique
-(service/unique.go:260-283) answers the model's rules, [] for an unknown model (the model auth check,
-src/ac/extensions/model.go:299-346, lets an id that names no model through)."""
+out, bk_issystem / bk_isapi false added), so an unknown bk_obj_id matches nothing and answers data [];
+SearchObjectUnique (service/unique.go:260-283) answers the model's rules, [] for an unknown model (the model auth
+check, src/ac/extensions/model.go:299-346, lets an id that names no model through)."""
 
 import re
 
@@ -13,9 +13,9 @@ from .envelopes import fail, ok
 from .store import vkey
 
 # what the ESB removes from a component's parameters (blueking-apigateway src/esb/esb/esb/component/base.py:247-264,
-# 283, 309-312, 336-345; components/component.py:108-110) before it sends them to CMDB; bk_supplier_account comes back, "0" when absent,
-# because search_object_attribute names it in extra_param_fields (bk-cmdb docs/apidoc/cc/cc.yaml:236-245;
-# component.py:117-121; cc_component.py:34)
+# 283, 309-312, 336-345; components/component.py:108-110) before it sends them to CMDB; bk_supplier_account comes
+# back, "0" when absent, because search_object_attribute names it in extra_param_fields (bk-cmdb
+# docs/apidoc/cc/cc.yaml:236-245; component.py:117-121; cc_component.py:34)
 ESB_REMOVED = ("app_secret", "signature", "bk_nonce", "bk_timestamp", "bk_app_secret", "bk_signature", "app_code",
                "username", "bk_token", "bk_app_code", "bk_username", "__esb_skip_signature__",
                "__esb_skip_comp_perm__")

@@ -25,8 +25,9 @@ from .search import search_inst
 from .update import batch_update_inst
 
 # method: the gateway's; items: the path of the request's item list in the body (None: a request has no items);
-# esb_method: the ESB component's (README "Routes" cites the sources of each entry)
-Route = namedtuple("Route", "method op esb gateway handler items esb_method", defaults=(None, "POST"))
+# esb_method: the ESB component's; reads_body: False for a CMDB handler that never reads the body (then any body is
+# accepted and the handler gets {}) (README "Routes" cites the sources of each entry)
+Route = namedtuple("Route", "method op esb gateway handler items esb_method reads_body", defaults=(None, "POST", True))
 
 ROUTES = (
     Route("POST", "batch_create_inst",
@@ -61,7 +62,7 @@ ROUTES = (
     Route("POST", "search_object_unique",
           esb=None,
           gateway="/api/bk-cmdb/{stage}/api/v3/find/objectunique/object/{bk_obj_id}",
-          handler=search_object_unique),
+          handler=search_object_unique, reads_body=False),   # SearchObjectUnique reads only the path
 )
 
 OPS = tuple(dict.fromkeys(route.op for route in ROUTES))   # the operations, in table order
