@@ -49,7 +49,7 @@ def test_validate_names_each_rule_with_the_display_name(bkcc, tmp_path):
     assert "r.csv:7: rack_room (机房): 258 bytes, more than the 256 bytes of single-line text" in text
     assert 'r.csv:8: bk_inst_name "R-1" repeats line 2' in text
     assert 'r.csv:9: rack_status (机柜状态): "闲置" is not one of its options' in text
-    assert lines[-1] == "r.csv: 8 rows (csv), 8 invalid"
+    assert lines[-1].endswith("r.csv: 8 rows (csv), 8 invalid")
 
 
 def test_display_name_headers_and_option_names(bkcc, emulator, tmp_path):
@@ -96,7 +96,7 @@ def test_a_suffix_that_disagrees_with_the_model_is_refused(bkcc, emulator, tmp_p
     path = write_csv(tmp_path / "s.csv", [("R-1", "3")], header=("bk_inst_name", "rack_room:int"))
     r = bkcc("batch-create-inst", "--obj", "rack", path)
     assert r.code == 2, r
-    assert "column 2" in r.err and "rack_room" in r.err and "singlechar" in r.err
+    assert "s.csv:1:2: the header types \"rack_room\" as int, but the model's rack_room is singlechar" in r.err
     assert emulator.creates() == 0
 
 

@@ -101,10 +101,18 @@ def test_kill_mid_apply_then_apply_again_converges(bkcc, emulator, tmp_path):
 
 def test_two_instances_under_one_key_are_left_alone(bkcc, emulator, tmp_path):
     assert bkcc("sync", "--obj", "rack", "--apply", write_csv(tmp_path / "all.csv", racks(6, room="房{i}"), header=HEADER)).code == 0
-    by_room = write_csv(tmp_path / "rooms.csv", [("房0", "9"), ("新房", "5")], header=("rack_room", "rack_u"))
+    ids = sorted(s["bk_inst_id"] for s in emulator.instances("rack") if s["rack_room"] == "房0")
+    assert len(ids) == 2
+    by_room = write_csv(tmp_path / "rooms.csv", [("X-1", "房0", "9"), ("X-2", "新房", "5")],
+                        header=("bk_inst_name", "rack_room", "rack_u"))
     plan = bkcc("sync", "--obj", "rack", "--key", "rack_room", by_room)
-    assert "1 matching several instances (left alone)" in plan.out, plan
-    assert "ambiguous line 2 rack_room=房0: instances 1001, 1004 have it (left alone)" in plan.out
+    assert "1 to create, 0 to update, 0 unchanged, 1 matching several instances (left alone)" in plan.out, plan
+    assert "ambiguous line 2 rack_room=房0: instances %d, %d have it (left alone)" % tuple(ids) in plan.out
+    applied = bkcc("sync", "--obj", "rack", "--key", "rack_room", "--apply", "--report", tmp_path / "r.jsonl", by_room)
+    assert applied.code == 1, applied
+    skipped = [l for l in report_lines(tmp_path / "r.jsonl") if l["outcome"] == "skipped"]
+    assert [l["key"] for l in skipped] == ["房0"]
+    assert {s["bk_inst_name"]: s["rack_u"] for s in emulator.instances("rack") if s["rack_room"] == "房0"} == {"R-0000": 1, "R-0003": 4}
 
 
 def test_a_change_to_an_attribute_that_cannot_be_edited_is_reported(bkcc, emulator, tmp_path):
@@ -143,9 +151,11 @@ def test_export_round_trip_in_csv_and_jsonl(bkcc, emulator, tmp_path):
     with open(out, encoding="utf-8", newline="") as f:
         rows = list(csv.reader(f))
     assert rows[0] == ["bk_inst_id", "bk_inst_name", "rack_u", "rack_room", "rack_status", "rack_ip"]
-    assert len(rows) == 701 and rows[1][1] == "R-0000" and rows[1][3] == "机房-0"
-    rows[5][3] = "东区机房"
-    rows[9][2] = "59"
+    assert len(rows) == 701
+    by_name = {row[1]: row for row in rows[1:]}
+    assert by_name["R-0000"][3] == "机房-0" and [int(row[0]) for row in rows[1:]] == sorted(int(row[0]) for row in rows[1:])
+    by_name["R-0004"][3] = "东区机房"
+    by_name["R-0008"][2] = "59"
     with open(out, "w", encoding="utf-8", newline="") as f:
         csv.writer(f, lineterminator="\n").writerows(rows)
     plan = bkcc("sync", "--obj", "rack", out)
@@ -155,8 +165,9 @@ def test_export_round_trip_in_csv_and_jsonl(bkcc, emulator, tmp_path):
     assert bkcc("export", "--obj", "rack", "--format", "jsonl", "-o", jsonl).code == 0
     exported = [json.loads(l) for l in open(jsonl, encoding="utf-8")]
     assert len(exported) == 700
-    assert exported[4]["rack_room"] == "东区机房" and exported[8]["rack_u"] == 59
-    exported[0]["rack_room"] = "北区"
+    named = {row["bk_inst_name"]: row for row in exported}
+    assert named["R-0004"]["rack_room"] == "东区机房" and named["R-0008"]["rack_u"] == 59
+    named["R-0001"]["rack_room"] = "北区"
     with open(jsonl, "w", encoding="utf-8") as f:
         for row in exported:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -164,4 +175,4 @@ def test_export_round_trip_in_csv_and_jsonl(bkcc, emulator, tmp_path):
     assert "0 to create, 1 to update, 699 unchanged" in plan.out, plan
     array = json.loads(bkcc("export", "--obj", "rack", "--format", "json", "--fields", "bk_inst_name",
                             "--filter", "rack_room=东区机房").out)
-    assert array == [{"bk_inst_id": exported[4]["bk_inst_id"], "bk_inst_name": "R-0004"}]
+    assert array == [{"bk_inst_id": named["R-0004"]["bk_inst_id"], "bk_inst_name": "R-0004"}]

@@ -18,7 +18,7 @@ public struct RowValidator {
     public let objectID: String
     public let model: ModelCheck?
     /// Attributes the model does not know: how many rows had each, and the first line. The CMDB drops them.
-    public private(set) var unknownAttributes: [String: (rows: Int, firstLine: Int)] = [:]
+    public private(set) var unknownAttributes: [String: (rows: Int, firstLine: Int, order: Int)] = [:]
 
     public init(objectID: String = "bk_switch", uniqueField: String = "bk_asset_id", model: ModelCheck? = nil) {
         self.objectID = objectID
@@ -32,7 +32,7 @@ public struct RowValidator {
     /// The warnings to show once before sending: one line per attribute the model does not know.
     public var warnings: [String] {
         guard let model else { return [] }
-        return unknownAttributes.sorted { $0.value.firstLine < $1.value.firstLine }.map { name, seen in
+        return unknownAttributes.sorted { $0.value.order < $1.value.order }.map { name, seen in
             "\(printable(name, limit: 64)) (in \(grouped(seen.rows)) row\(seen.rows == 1 ? "" : "s"), first on line \(seen.firstLine)): not an attribute of \(model.model.objectID): the CMDB drops it"
         }
     }
@@ -48,7 +48,7 @@ public struct RowValidator {
             if !found.warnings.isEmpty, detail.isObject {
                 for (key, _) in detail.entries where model.model.attribute(key) == nil && !ModelCheck.ignoredKeys.contains(key) {
                     let seen = unknownAttributes[key]
-                    unknownAttributes[key] = ((seen?.rows ?? 0) + 1, seen?.firstLine ?? row.line)
+                    unknownAttributes[key] = ((seen?.rows ?? 0) + 1, seen?.firstLine ?? row.line, seen?.order ?? unknownAttributes.count)
                 }
             }
         } else {
