@@ -47,7 +47,16 @@ unset BK_TOKEN BKCC_API BKPAAS_APP_ID BKPAAS_APP_SECRET APP_CODE 2>/dev/null || 
 printf "${bold}\$ %s${plain}\n" "bkcc config show"
 bkcc config show | grep -E '^(url|app_code|app_secret|username) '
 
-say "1. Check the spreadsheet offline: $(($(wc -l < switches.csv) - 1)) switches, four of them broken on purpose"
+say "The model, read from the CMDB: what every row is checked against"
+run bkcc model --obj bk_switch
+
+say "A sheet from an older tool: a column the model does not have, and a status that is not one of its options." \
+    "The CMDB would drop the column silently and refuse the row; bkcc says so before anything is sent"
+printf 'bk_inst_name,bk_asset_id,bk_port_count,bk_biz_status\n核心交换机-01,ZC-SW-OLD-1,48,在线\n' > legacy.csv
+run cat legacy.csv
+run bkcc validate --obj bk_switch legacy.csv || echo "(exit $?: nothing would be sent)"
+
+say "1. Check the spreadsheet against the model: $(($(wc -l < switches.csv) - 1)) switches, four of them broken on purpose"
 run head -3 switches.csv
 run bkcc validate --obj bk_switch switches.csv || echo "(exit $?: without --skip-invalid nothing would be sent)"
 
@@ -68,7 +77,7 @@ run bkcc batch-create-inst --obj bk_switch --skip-invalid --resume report.jsonl 
 
 say "4. Fix the four broken rows in place (same lines) and resume once more: only they are sent"
 sed -i -e '18s/ZC-SW-2020-000016/ZC-SW-2021-000017/' -e '235s/^,/上海-宝山-接入交换机-C07-00234,/' \
-       -e '510s/,四十八,/,48,/' -e '873s/,   ,/,ZC-SW-2021-000872,/' switches.csv
+       -e '510s/,10.20.1.300,/,10.20.1.30,/' -e '873s/,   ,/,ZC-SW-2021-000872,/' switches.csv
 run bkcc batch-create-inst --obj bk_switch --resume report.jsonl --report report.jsonl switches.csv
 echo "(exit $?: every row created)"
 outcomes
@@ -82,6 +91,19 @@ emu GET '/_emulator/instances?bk_obj_id=bk_switch' | python3 -c 'import collecti
 rows = json.load(sys.stdin)
 twice = [k for k, n in collections.Counter(r["bk_asset_id"] for r in rows).items() if n > 1]
 print("bk_switch instances: %d, asset ids stored twice: %d" % (len(rows), len(twice)))
-print("e.g. " + json.dumps({k: rows[0][k] for k in ("bk_inst_id", "bk_inst_name", "bk_asset_id", "bk_port_count")}, ensure_ascii=False))'
+print("e.g. " + json.dumps({k: rows[0][k] for k in ("bk_inst_id", "bk_inst_name", "bk_asset_id", "bk_admin_ip", "bk_biz_status")}, ensure_ascii=False))'
+
+say "5. Keep the CMDB in line with a sheet: export it, edit two rows, and sync shows exactly those two"
+run bkcc export --obj bk_switch -o export.csv
+python3 - <<'PY'
+import csv
+rows = list(csv.reader(open("export.csv", encoding="utf-8", newline="")))
+rows[1][rows[0].index("bk_operator")] = "lihua"
+rows[2][rows[0].index("bk_biz_status")] = "3"
+csv.writer(open("export.csv", "w", encoding="utf-8", newline=""), lineterminator="\n").writerows(rows)
+PY
+run bkcc sync --obj bk_switch export.csv || echo "(exit $?: changes planned; nothing was sent)"
+run bkcc sync --obj bk_switch --apply export.csv
+run bkcc sync --obj bk_switch export.csv
 
 say "Done: the emulator stops now"

@@ -88,7 +88,7 @@ import Glibc
         var validator = RowValidator(objectID: "rack", uniqueField: "bk_inst_name", model: ModelCheck(ModelColumnsTests.rack))
         let problems = rows.map { validator.check($0) }
         #expect(problems[0] == "rack_u (U数): 61 is above the maximum 60")
-        #expect(problems[1] == "rack_status (状态): \"gone\" is not one of its options (in_use, idle, retired); bk_inst_name \"R-1\" repeats line 2; the server would reject it as duplicated")
+        #expect(problems[1] == "rack_status (状态): \"gone\" is not one of its options (in_use (在用), idle (闲置), retired (退役)); bk_inst_name \"R-1\" repeats line 2; the server would reject it as duplicated")
         #expect(problems[2] == "bk_inst_name (实例名): required")
         #expect(validator.warnings == ["extra (in 2 rows, first on line 2): not an attribute of rack: the CMDB drops it"])
     }

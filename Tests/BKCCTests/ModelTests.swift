@@ -50,7 +50,7 @@ import Testing
             (#"{"bk_inst_name": "r", "rack_u": 0}"#, "details[0].rack_u (U数): 0 is below the minimum 1"),
             (#"{"bk_inst_name": "r", "rack_u": "3"}"#, "details[0].rack_u (U数): must be a number, got string"),
             (#"{"bk_inst_name": "r", "rack_status": "broken"}"#,
-             "details[0].rack_status (状态): \"broken\" is not one of its options (in_use, idle, retired)"),
+             "details[0].rack_status (状态): \"broken\" is not one of its options (in_use (在用), idle (闲置), retired (退役))"),
             (#"{"bk_inst_name": "r", "rack_ip": "10.0.0.300"}"#, "does not match the model's pattern"),
             (#"{"bk_inst_name": "r", "rack_power": 31}"#, "details[0].rack_power (功率): 31 is above the maximum 30.5"),
             (#"{"bk_inst_name": "r", "rack_power": "x"}"#, "details[0].rack_power (功率): must be a number, got string"),

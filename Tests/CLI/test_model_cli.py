@@ -43,7 +43,7 @@ def test_validate_names_each_rule_with_the_display_name(bkcc, tmp_path):
     text = r.out
     assert "r.csv:2: rack_u (机柜U数): 61 is above the maximum 60" in text
     assert 'r.csv:3: column 2 (rack_u): not an integer: "x"' in text
-    assert 'r.csv:4: rack_status (机柜状态): "broken" is not one of its options (in_use, idle, retired)' in text
+    assert 'r.csv:4: rack_status (机柜状态): "broken" is not one of its options (in_use (在用), idle (空闲), retired (已退役))' in text
     assert "r.csv:5: rack_ip (管理地址):" in text and "pattern" in text
     assert "r.csv:6: bk_inst_name (实例名): required" in text
     assert "r.csv:7: rack_room (机房): 258 bytes, more than the 256 bytes of single-line text" in text

@@ -126,6 +126,8 @@ extension ModelCheck {
         let regex: Regex<AnyRegexOutput>?
         let range: (min: Double?, max: Double?)
         let optionIDs: [String]
+        /// "1 (待运营)" for an option whose name is not its id: what a message shows.
+        let optionLabels: [String]
 
         init(_ attribute: Model.Attribute) {
             self.attribute = attribute
@@ -145,6 +147,12 @@ extension ModelCheck {
             range = option.isObject ? (bound("min"), bound("max")) : (nil, nil)
             // enum, enummulti: [{"id": …, "name": …}]; list: ["a", "b"]
             optionIDs = option.isArray ? option.elements.compactMap { $0.string ?? $0["id"]?.string } : []
+            optionLabels = option.isArray ? option.elements.compactMap { item -> String? in
+                if let text = item.string { return text }
+                guard let id = item["id"]?.string else { return nil }
+                guard let name = item["name"]?.string, name != id, !name.isEmpty else { return id }
+                return "\(id) (\(printable(name, limit: 20)))"
+            } : []
         }
 
         /// Why the server would refuse `value` (present, not null), or nil.
@@ -214,9 +222,14 @@ extension ModelCheck {
             }
             if text.isEmpty { return attribute.required ? "required, must not be empty" : nil }
             if let regex, (try? regex.firstMatch(in: String(text))) == nil {
-                return "\"\(printable(String(text), limit: 40))\" does not match the model's pattern \(printable(attribute.option.string ?? "", limit: 80))"
+                return "\"\(printable(String(text), limit: 40))\" does not match the model's pattern \(Rule.shortened(attribute.option.string ?? ""))"
             }
             return nil
+        }
+
+        /// A pattern short enough for a one-line message.
+        static func shortened(_ pattern: String) -> String {
+            pattern.count > 60 ? printable(pattern, limit: 60) + "…" : printable(pattern, limit: 60)
         }
 
         private func user(_ value: JSON) -> String? {
@@ -244,7 +257,7 @@ extension ModelCheck {
         }
 
         private func notAnOption(_ id: String) -> String {
-            let shownIDs = optionIDs.prefix(12).joined(separator: ", ") + (optionIDs.count > 12 ? ", …" : "")
+            let shownIDs = optionLabels.prefix(12).joined(separator: ", ") + (optionLabels.count > 12 ? ", …" : "")
             return "\"\(printable(id, limit: 40))\" is not one of its options (\(shownIDs.isEmpty ? "none" : shownIDs))"
         }
 

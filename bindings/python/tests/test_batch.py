@@ -68,7 +68,7 @@ def test_gateway_route_and_generators(cmdb):
 
 
 def test_unicode_and_attributes_arrive_intact(cmdb, client):
-    details = [{"bk_inst_name": "核心交换机-1", "bk_asset_id": "资产-1", "bk_port_count": 48, "bk_remark": "é\u00a0ü"}]
+    details = [{"bk_inst_name": "核心交换机-1", "bk_asset_id": "资产-1", "bk_biz_status": "2", "bk_detail": "é\u00a0ü, 多行\n备注"}]
     assert client.batch_create_inst("bk_switch", details).ok
     [stored] = cmdb.instances("bk_switch")
     assert {k: stored[k] for k in details[0]} == details[0]

@@ -53,7 +53,7 @@ def test_validate_model_names_each_rule_and_warns_about_unknown_columns(client):
     ])
     assert 0 not in problems and 7 not in problems
     assert "rack_u" in problems[1] and "60" in problems[1]
-    assert "rack_status" in problems[2] and "in_use, idle, retired" in problems[2]
+    assert "rack_status" in problems[2] and "in_use (在用), idle (空闲), retired (已退役)" in problems[2]
     assert "rack_ip" in problems[3] and "pattern" in problems[3]
     assert problems[4].startswith("details[4].bk_inst_name") and "required" in problems[4]
     assert "258 bytes, more than the 256 bytes" in problems[5]
