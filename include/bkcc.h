@@ -329,6 +329,34 @@ BKCC_WARN_UNUSED json_t *bkcc_validate_model(const json_t *model, const json_t *
 /* The same with JSON text in and out (free with bkcc_free). */
 BKCC_WARN_UNUSED char *bkcc_validate_model_json(const char *model_json, const char *details_json, bkcc_error *err);
 
+/* ---- Sync: make a model match a list of rows ------------------------------------------------------- */
+
+/*
+ * Plans what would make model `bk_obj_id` say what `rows` (BORROWED array of objects) says, matched by one key
+ * attribute, and sends nothing. options (BORROWED, may be NULL): {"key": "bk_asset_id", "model": <bkcc_get_model's
+ * JSON>} — key defaults to the model's single-field unique rule; the model is read from the server (cached)
+ * unless given. Every row is checked against the model first (the first problem: NULL, BKCC_EVALIDATION); a
+ * row without a key, or with a key an earlier row has, is BKCC_EVALIDATION too. Then every instance is read
+ * through the paged search (the key and the attributes the rows name) and a NEW plan is returned:
+ *   {"bk_obj_id": "rack", "key": "bk_inst_name",
+ *    "counts": {"create": 2, "update": 1, "unchanged": 997, "ambiguous": 0, "blocked": 0, "extra": 3},
+ *    "rows": [{"index": 0, "key": "R-1", "action": "update", "bk_inst_id": 1001,
+ *              "changes": [{"attribute": "rack_u", "before": 4, "after": 33, "editable": true}],
+ *              "update": {"bk_inst_id": 1001, "rack_u": 33}}, …],        one per row, in row order
+ *    "extra": [{"key": "R-9", "bk_inst_id": 1009}, …]}                 instances no row names
+ * action: create (the server has no instance with the key), update ("update" is the batch_update_inst item
+ * with the editable changes only), unchanged, blocked (only attributes that cannot be edited differ: never
+ * sent), ambiguous (several instances have the key: left alone). Carry a plan out with
+ * bkcc_batch_create_inst (the create rows), bkcc_batch_update_inst (the "update" items) and, to prune,
+ * bkcc_batch_delete_inst (the extra ids); planning again afterwards finds nothing to do.
+ */
+BKCC_WARN_UNUSED json_t *bkcc_sync_plan(bkcc_client *client, const char *bk_obj_id, const json_t *rows,
+                                        const json_t *options, bkcc_error *err);
+
+/* The same with JSON text in and out (free with bkcc_free); options_json may be NULL. */
+BKCC_WARN_UNUSED char *bkcc_sync_plan_json(bkcc_client *client, const char *bk_obj_id, const char *rows_json,
+                                           const char *options_json, bkcc_error *err);
+
 /*
  * Builds the request for at most BKCC_MAX_BATCH details exactly as the client would send it:
  * {"method": "POST", "url": "…", "headers": {"Content-Type": "application/json", "X-Request-Id": "…", …},

@@ -20,7 +20,7 @@ for name in bkcc_version bkcc_status_name bkcc_client_new bkcc_client_new_json b
             bkcc_reconcile_json bkcc_build_request_json bkcc_status_text bkcc_config_schema \
             bkcc_batch_update_inst bkcc_batch_update_inst_json bkcc_batch_delete_inst bkcc_batch_delete_inst_json \
             bkcc_search_inst bkcc_search_inst_json bkcc_get_model bkcc_get_model_json \
-            bkcc_validate_model bkcc_validate_model_json; do
+            bkcc_validate_model bkcc_validate_model_json bkcc_sync_plan bkcc_sync_plan_json; do
   echo "$exported" | grep -qx "$name" || { echo "missing contract symbol: $name"; status=1; }
 done
 soname=$(readelf -d "$lib" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')

@@ -37,4 +37,6 @@ private let headerAgreement: [any Sendable] = [
     SameType(type(of: BKCCExports.bkcc_get_model_json), type(of: CBKCCHeader.bkcc_get_model_json)),
     SameType(type(of: BKCCExports.bkcc_validate_model), type(of: CBKCCHeader.bkcc_validate_model)),
     SameType(type(of: BKCCExports.bkcc_validate_model_json), type(of: CBKCCHeader.bkcc_validate_model_json)),
+    SameType(type(of: BKCCExports.bkcc_sync_plan), type(of: CBKCCHeader.bkcc_sync_plan)),
+    SameType(type(of: BKCCExports.bkcc_sync_plan_json), type(of: CBKCCHeader.bkcc_sync_plan_json)),
 ]

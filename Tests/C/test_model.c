@@ -106,6 +106,28 @@ static void test_get_model(const emulator *em) {
   CHECK(json_array_size(stored) == 300);
   json_decref(stored);
   json_decref(created);
+
+  /* Sync: a plan of one change and one new row; nothing is sent until it is carried out. */
+  json_t *rows = json_loads("[{\"bk_inst_name\": \"R-000\", \"rack_u\": 59}, {\"bk_inst_name\": \"R-NEW\"}]", 0, NULL);
+  creates = emulator_creates(em);
+  json_t *plan = bkcc_sync_plan(client, "rack", rows, NULL, &err);
+  CHECK_STATUS(err, BKCC_OK);
+  json_t *counts = json_object_get(plan, "counts");
+  CHECK(json_integer_value(json_object_get(counts, "create")) == 1 && json_integer_value(json_object_get(counts, "update")) == 1);
+  CHECK(json_integer_value(json_object_get(counts, "extra")) == 299 && emulator_creates(em) == creates);
+  json_t *first = json_array_get(json_object_get(plan, "rows"), 0);
+  CHECK(json_integer_value(json_object_get(json_object_get(first, "update"), "rack_u")) == 59);
+  json_decref(plan);
+  json_t *bad_key = json_pack("{s:s}", "key", "nope");
+  CHECK(bkcc_sync_plan(client, "rack", rows, bad_key, &err) == NULL);
+  CHECK_STATUS(err, BKCC_EINVAL);
+  json_decref(bad_key);
+  char *text = bkcc_sync_plan_json(client, "rack", "[{\"bk_inst_name\": \"R-001\"}, {\"bk_inst_name\": \"R-001\"}]", NULL, &err);
+  CHECK(text == NULL);
+  CHECK_STATUS(err, BKCC_EVALIDATION);
+  CHECK(bkcc_sync_plan_json(client, "rack", "{}", NULL, &err) == NULL);
+  CHECK_STATUS(err, BKCC_EINVAL);
+  json_decref(rows);
   json_decref(racks);
   json_decref(options);
   json_decref(details);

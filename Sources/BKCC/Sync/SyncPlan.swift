@@ -79,6 +79,14 @@ public struct SyncPlanner {
     private var instancesByKey: [String: [JSON]] = [:]
     private var extraOrder: [String] = []
 
+    /// The key when none is given: the model's single-field unique rule (`bk_asset_id` first on the device models,
+    /// which also have others), else nil — a key must then be given.
+    public static func defaultKey(_ model: Model) -> String? {
+        let single = model.unique.filter { $0.count == 1 }.map { $0[0] }
+        if single.contains("bk_asset_id") { return "bk_asset_id" }
+        return single.count == 1 ? single[0] : nil
+    }
+
     /// Throws `.invalidArgument` when `key` is not an attribute of the model.
     public init(model: Model, key: String) throws(BKCCError) {
         guard model.attribute(key) != nil else {
@@ -202,5 +210,19 @@ extension SyncPlan {
         for action in Action.allCases { try object.set(action.rawValue, count(action)) }
         try object.set("extra", extra.count)
         return object
+    }
+
+    /// The whole plan as JSON: `{"bk_obj_id", "key", "counts": {…}, "rows": [row lines, updates with "update": the
+    /// request item to send], "extra": [{"key", "bk_inst_id"}]}`.
+    public func json() throws(BKCCError) -> JSON {
+        let list = try JSON.array()
+        for row in rows {
+            let entry = try json(row)
+            if let update = try row.update() { try entry.set("update", update) }
+            try list.append(entry)
+        }
+        let extras = try JSON.array()
+        for item in extra { try extras.append(JSON.object(["key": .string(item.key), "bk_inst_id": .integer(item.instanceID)])) }
+        return try JSON.object(["bk_obj_id": .string(objectID), "key": .string(key), "counts": countsJSON(), "rows": list, "extra": extras])
     }
 }

@@ -25,14 +25,6 @@ public struct SyncOptions {
         self.objectID = objectID
         self.input = input
     }
-
-    /// The key: `--key`, else the model's one single-field unique rule (bk_asset_id before others on the device
-    /// models), else nil (then `--key` is required).
-    public static func defaultKey(_ model: Model) -> String? {
-        let single = model.unique.filter { $0.count == 1 }.map { $0[0] }
-        if single.contains("bk_asset_id") { return "bk_asset_id" }
-        return single.count == 1 ? single[0] : nil
-    }
 }
 
 /// `bkcc sync`: check the input against the model like an import, read the model's instances, print the plan
@@ -61,7 +53,7 @@ public final class Syncer {
 
     public func run() -> ExitStatus {
         do throws(Stop) {
-            guard let key = options.key ?? SyncOptions.defaultKey(model) else {
+            guard let key = options.key ?? SyncPlanner.defaultKey(model) else {
                 throw Stop(status: .invalid, message: "\(model.objectID) has no single-field unique rule (unique: \(model.unique.map { $0.joined(separator: "+") }.joined(separator: ", "))): give --key FIELD")
             }
             let (planner, lines) = try readRows(key: key)

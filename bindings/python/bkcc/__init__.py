@@ -88,7 +88,7 @@ from . import client as _client
 from . import errors as _errors
 from ._ffi import lib as _lib
 from ._ffi import library_path
-from .client import (Client, Details, InstanceIds, Problems, ProgressCallback, Result, Updates, parse_response,
+from .client import (Client, Details, InstanceIds, Plan, Problems, ProgressCallback, Result, Updates, parse_response,
                      validate, validate_model)
 from .errors import (APIError, CancelledError, Error, HTTPError, InvalidArgumentError, NoMemoryError,
                      PartialError, ProtocolError, Status, TransportError, ValidationError, error_class,

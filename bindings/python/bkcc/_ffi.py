@@ -128,6 +128,7 @@ _declare("bkcc_reconcile", c_void_p, [c_void_p, c_char_p, c_void_p, c_void_p, c_
 _declare("bkcc_validate_json", c_void_p, [c_char_p, c_char_p, _ERR])
 _declare("bkcc_get_model_json", c_void_p, [c_void_p, c_char_p, _ERR])
 _declare("bkcc_validate_model_json", c_void_p, [c_char_p, c_char_p, _ERR])
+_declare("bkcc_sync_plan_json", c_void_p, [c_void_p, c_char_p, c_char_p, c_char_p, _ERR])
 _declare("bkcc_validate", c_void_p, [c_char_p, c_void_p, _ERR])
 _declare("bkcc_build_request_json", c_void_p, [c_void_p, c_char_p, c_char_p, _ERR])
 _declare("bkcc_build_request", c_void_p, [c_void_p, c_char_p, c_void_p, _ERR])

@@ -20,7 +20,7 @@ from . import _ffi
 from ._ffi import BkccError, lib, take_text
 from .errors import Error, InvalidArgumentError, NoMemoryError, Status, as_status, error_class
 
-__all__ = ["Client", "Result", "validate", "validate_model", "Problems", "parse_response", "ProgressCallback", "Details", "Updates",
+__all__ = ["Client", "Result", "validate", "validate_model", "Problems", "Plan", "parse_response", "ProgressCallback", "Details", "Updates",
            "InstanceIds"]
 
 #: What ``details`` may be: a sequence (or any iterable) of JSON-serializable mappings.
@@ -709,6 +709,41 @@ class Client:
             raise _error(err)
         return model
 
+    # -- sync ----------------------------------------------------------------------------------------------
+
+    def sync(self, obj_id: str, rows: Details, *, key: Optional[str] = None, prune: bool = False,
+             model: Optional[Mapping[str, Any]] = None) -> "Plan":
+        """Plans what would make model ``obj_id`` say what ``rows`` says (``bkcc_sync_plan_json``), matched by
+        ``key`` (default: the model's single-field unique rule), and sends nothing. Every row is checked against the
+        model first; then every instance is read through the paged search.
+
+        Returns:
+            a ``Plan``: ``.create`` (rows the server lacks), ``.update`` (rows with changed attributes: each a dict
+            with ``index``, ``key``, ``bk_inst_id``, ``changes``), ``.unchanged``, ``.blocked`` (only attributes that
+            cannot be edited differ), ``.ambiguous`` (several instances have the key), ``.extra`` (instances no row
+            names: ``{"key", "bk_inst_id"}``); ``plan.apply()`` carries it out (deleting ``.extra`` only when
+            ``prune=True``).
+
+        Raises:
+            ValidationError: a row is invalid for the model, has no key, or repeats another row's key.
+            InvalidArgumentError, APIError, TransportError…: as ``get_model`` and ``search_inst``.
+        """
+        obj = _cstring(obj_id, "bk_obj_id")
+        rows = list(rows)
+        text = _dumps(rows, "rows")
+        options: Dict[str, Any] = {}
+        if key is not None:
+            options["key"] = key
+        if model is not None:
+            options["model"] = model
+        err = BkccError()
+        with self._running(_Call(None)) as handle:
+            pointer = lib.bkcc_sync_plan_json(handle, obj, text, _dumps(options, "options"), ctypes.byref(err))
+        data = _loads(take_text(pointer))
+        if data is None:
+            raise _error(err)
+        return Plan(self, obj_id, rows, data, prune)
+
     # -- search --------------------------------------------------------------------------------------------
 
     def search_inst(self, obj_id: str, *, fields: Optional[Sequence[str]] = None,
@@ -830,6 +865,74 @@ def validate(obj_id: str, details: Details) -> Dict[int, str]:
     if problems is None:
         raise _error(err)
     return {int(index): message for index, message in problems.items()}
+
+
+class Plan:
+    """What ``Client.sync`` would do; nothing is sent until ``apply()``. The lists hold the plan's row entries
+    (``{"index", "key", "action", "bk_inst_id", "changes"}``) and ``extra`` the instances no row names."""
+
+    def __init__(self, client: "Client", obj_id: str, rows: List[Any], data: Dict[str, Any], prune: bool) -> None:
+        self._client = client
+        self._rows = rows
+        self.obj_id = obj_id
+        self.data = data
+        self.prune = prune
+        self.key: str = data["key"]
+        self.counts: Dict[str, int] = data["counts"]
+        by_action: Dict[str, List[Dict[str, Any]]] = {}
+        for entry in data["rows"]:
+            by_action.setdefault(entry["action"], []).append(entry)
+        self.create = by_action.get("create", [])
+        self.update = by_action.get("update", [])
+        self.unchanged = by_action.get("unchanged", [])
+        self.blocked = by_action.get("blocked", [])
+        self.ambiguous = by_action.get("ambiguous", [])
+        self.extra: List[Dict[str, Any]] = data["extra"]
+
+    @property
+    def nothing_to_do(self) -> bool:
+        """Nothing to create or update, and nothing to delete when pruning."""
+        return not self.create and not self.update and not (self.prune and self.extra)
+
+    def apply(self) -> Dict[int, Tuple[str, Any]]:
+        """Carries the plan out: creates (``batch_create_inst``), updates of the changed editable attributes
+        (``batch_update_inst``), and with ``prune`` deletes the extra instances (``batch_delete_inst``).
+
+        Returns ``{row index: (outcome, bk_inst_id or message)}`` for every row — outcome ``created``,
+        ``updated``, ``unchanged``, ``failed`` (also for a blocked row), ``unknown``, ``skipped`` (also ambiguous)
+        — plus, for deletions, negative keys ``-1, -2, …`` in ``extra``'s order with ``deleted`` / ``failed`` / ….
+        Running ``Client.sync`` again afterwards plans nothing to do."""
+        outcomes: Dict[int, Tuple[str, Any]] = {}
+
+        def file(result: Result, keys: List[int]) -> None:
+            for position, index in enumerate(keys):
+                for name, found in (("created", result.created), ("updated", result.updated), ("deleted", result.deleted),
+                                    ("failed", result.failed), ("unknown", result.unknown), ("skipped", result.skipped)):
+                    if position in found:
+                        outcomes[index] = (name, found[position])
+                        break
+
+        if self.create:
+            result = self._client.batch_create_inst(self.obj_id, [self._rows[e["index"]] for e in self.create])
+            file(result, [e["index"] for e in self.create])
+        if self.update:
+            result = self._client.batch_update_inst(self.obj_id, [e["update"] for e in self.update])
+            file(result, [e["index"] for e in self.update])
+        for entry in self.unchanged:
+            outcomes[entry["index"]] = ("unchanged", entry.get("bk_inst_id"))
+        for entry in self.blocked:
+            names = ", ".join(c["attribute"] for c in entry["changes"] if not c["editable"])
+            outcomes[entry["index"]] = ("failed", "%s: the model does not let it be edited; not sent" % names)
+        for entry in self.ambiguous:
+            outcomes[entry["index"]] = ("skipped", "several instances have this %s: left alone" % self.key)
+        if self.prune and self.extra:
+            result = self._client.batch_delete_inst(self.obj_id, [e["bk_inst_id"] for e in self.extra])
+            file(result, [-(i + 1) for i in range(len(self.extra))])
+        return outcomes
+
+    def __repr__(self) -> str:
+        return "<bkcc.Plan %s by %s: %d to create, %d to update, %d unchanged, %d extra>" % (
+            self.obj_id, self.key, len(self.create), len(self.update), len(self.unchanged), len(self.extra))
 
 
 class Problems(Dict[int, str]):

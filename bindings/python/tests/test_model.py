@@ -93,3 +93,32 @@ def test_the_model_option_checks_before_anything_is_sent(cmdb, client):
     assert sorted(skipped.failed) == [0] and sorted(skipped.created) == [1]
     with pytest.raises(bkcc.InvalidArgumentError, match="options.model"):
         client.batch_create_inst("bk_switch", [{"bk_inst_name": "s", "bk_asset_id": "a"}], model=rack)
+
+
+def test_sync_plans_applies_and_converges(cmdb, client):
+    rows = racks(250)
+    plan = client.sync("rack", rows)
+    assert plan.key == "bk_inst_name" and len(plan.create) == 250 and not plan.update and not plan.nothing_to_do
+    assert cmdb.stats()["requests"]["batch_create_inst"] == 0  # a plan sends nothing
+    outcomes = plan.apply()
+    assert sorted(outcomes) == list(range(250)) and {o for o, _ in outcomes.values()} == {"created"}
+    assert client.sync("rack", rows).nothing_to_do
+    rows[3]["rack_u"] = 33
+    rows = rows[:200] + racks(5, start=900)
+    plan = client.sync("rack", rows, prune=True)
+    assert (len(plan.create), len(plan.update), len(plan.unchanged), len(plan.extra)) == (5, 1, 199, 50)
+    assert plan.update[0]["changes"] == [{"attribute": "rack_u", "before": 42, "after": 33, "editable": True}]
+    outcomes = plan.apply()
+    assert outcomes[3][0] == "updated" and sum(1 for k, (o, _) in outcomes.items() if k < 0 and o == "deleted") == 50
+    stored = {s["bk_inst_name"]: s for s in cmdb.instances("rack")}
+    assert len(stored) == 205 and stored["R-003"]["rack_u"] == 33
+    assert client.sync("rack", rows, prune=True).nothing_to_do
+
+
+def test_sync_refuses_rows_the_model_refuses(client):
+    with pytest.raises(bkcc.ValidationError, match=r"rack_u"):
+        client.sync("rack", [{"bk_inst_name": "R-1", "rack_u": 99}])
+    with pytest.raises(bkcc.ValidationError, match="repeats"):
+        client.sync("rack", [{"bk_inst_name": "R-1"}, {"bk_inst_name": "R-1"}])
+    with pytest.raises(bkcc.InvalidArgumentError, match="is not an attribute"):
+        client.sync("rack", [{"bk_inst_name": "R-1"}], key="nope")
