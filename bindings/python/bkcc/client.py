@@ -857,14 +857,21 @@ def validate(obj_id: str, details: Details) -> Dict[int, str]:
         ValidationError: ``obj_id`` is unusable (empty, built-in or mainline model) or ``details`` is empty.
         InvalidArgumentError: ``details`` is not a list.
     """
-    obj = _cstring(obj_id, "bk_obj_id")
-    text = _dumps(_details(details), "details")
+    problems = _text_call(lib.bkcc_validate_json, _cstring(obj_id, "bk_obj_id"), _dumps(_details(details), "details"))
+    return _by_index(problems)
+
+
+def _text_call(function: Any, *args: Any) -> Any:
+    """A sans-IO ``bkcc_*_json`` call: its text answer parsed, or its error raised."""
     err = BkccError()
-    pointer = lib.bkcc_validate_json(obj, text, ctypes.byref(err))
-    problems = _loads(take_text(pointer))
-    if problems is None:
+    data = _loads(take_text(function(*args, ctypes.byref(err))))
+    if data is None:
         raise _error(err)
-    return {int(index): message for index, message in problems.items()}
+    return data
+
+
+def _by_index(messages: Mapping[str, str]) -> Dict[int, str]:
+    return {int(index): message for index, message in messages.items()}
 
 
 class Plan:
@@ -962,16 +969,9 @@ def validate_model(model: Mapping[str, Any], details: Details) -> Problems:
             or ``details`` is not a list.
         ValidationError: ``details`` is empty.
     """
-    model_text = _dumps(model, "model")
-    text = _dumps(_details(details), "details")
-    err = BkccError()
-    pointer = lib.bkcc_validate_model_json(model_text, text, ctypes.byref(err))
-    found = _loads(take_text(pointer))
-    if found is None:
-        raise _error(err)
+    found = _text_call(lib.bkcc_validate_model_json, _dumps(model, "model"), _dumps(_details(details), "details"))
     warnings = found.pop("warnings", {})
-    return Problems({int(index): message for index, message in found.items()},
-                    {int(index): message for index, message in warnings.items()})
+    return Problems(_by_index(found), _by_index(warnings))
 
 
 def parse_response(http_status: int, body: Union[bytes, bytearray, memoryview, str],
