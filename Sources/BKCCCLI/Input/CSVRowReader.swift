@@ -3,23 +3,35 @@ import BKCC
 /// CSV rows as JSON objects: the first non-blank record is the header of attribute names, each later record a row.
 /// Empty cells are omitted (the attribute is not sent); blank lines are not rows. Cells are strings unless the
 /// header gives the column a type: `bk_port_count:int`, `:float`, `:bool` (true/false/1/0), `:json` (any JSON
-/// value), or `:string`.
+/// value), or `:string`. The records come from a CSV file or a worksheet (`RecordSource`): a workbook's numbers and
+/// booleans stay numbers and booleans in a column without a type; a typed column converts the cell's shown text.
 public final class CSVRowReader: RowReader {
     public enum ColumnType: String, Sendable, CaseIterable { case string, int, float, bool, json }
 
     public struct Column: Sendable, Equatable {
         public var name: String
         public var type: ColumnType
+        /// Whether the header gave the type: else a workbook's cell keeps its own kind (number, boolean).
+        public var declared = false
     }
 
-    private let records: CSVReader
+    private let records: RecordSource
     private let name: String
+    private let notUTF8: String
     public private(set) var columns: [Column]?
     private var index = 0
 
     public init(source: ByteSource) {
         records = CSVReader(source: source)
         name = source.name
+        notUTF8 = source.notUTF8Hint
+    }
+
+    /// Rows from any records (a worksheet's).
+    public init(records: RecordSource, notUTF8Hint: String = "not valid UTF-8") {
+        self.records = records
+        name = records.name
+        notUTF8 = notUTF8Hint
     }
 
     public func next() throws(InputError) -> InputRow? {
@@ -41,14 +53,15 @@ public final class CSVRowReader: RowReader {
         var seen: [String: Int] = [:]
         for field in 0..<record.count {
             guard let text = record.string(at: field) else {
-                throw InputError(path: name, line: record.line, column: field + 1,
-                                 "the header is not valid UTF-8 (saved as GBK? save the sheet as \"CSV UTF-8\")")
+                throw InputError(path: name, line: record.line, column: field + 1, "the header is \(notUTF8)")
             }
             var columnName = String(text.trimmingSpace())
             var type = ColumnType.string
+            var typed = false
             if let colon = columnName.lastIndex(of: ":"),
                let declared = ColumnType(rawValue: columnName[columnName.index(after: colon)...].lowercased()) {
                 type = declared
+                typed = true
                 columnName = String(columnName[..<colon].trimmingSpace())
             }
             if !columnName.isEmpty {
@@ -58,7 +71,7 @@ public final class CSVRowReader: RowReader {
                 }
                 seen[columnName] = field
             }
-            columns.append(Column(name: columnName, type: type))
+            columns.append(Column(name: columnName, type: type, declared: typed))
         }
         return columns
     }
@@ -72,10 +85,10 @@ public final class CSVRowReader: RowReader {
                 // Only a bad cell needs this text: built on demand, not for every cell of every row.
                 var where_: String {
                     field < columns.count && !columns[field].name.isEmpty
-                        ? "column \(field + 1) (\(columns[field].name))" : "column \(field + 1)"
+                        ? "\(record.place(field)) (\(columns[field].name))" : record.place(field)
                 }
                 guard let text = record.string(at: field) else {
-                    problems.append("\(where_): not valid UTF-8 (saved as GBK? save the sheet as \"CSV UTF-8\")")
+                    problems.append("\(where_): \(notUTF8)")
                     continue
                 }
                 guard field < columns.count else {
@@ -85,6 +98,14 @@ public final class CSVRowReader: RowReader {
                 let column = columns[field]
                 guard !column.name.isEmpty else {
                     problems.append("\(where_): a value in a column the header does not name")
+                    continue
+                }
+                if !column.declared, let native = try CSVRowReader.native(record.kind(field)) {
+                    try object.set(column.name, native)
+                    continue
+                }
+                if record.kind(field) == .error {
+                    problems.append("\(where_): the cell holds an error, not a value: \(text)")
                     continue
                 }
                 switch convert(text, column.type) {
@@ -99,6 +120,18 @@ public final class CSVRowReader: RowReader {
             return InputRow(index: index, line: record.line, detail: nil, problem: problems.joined(separator: "; "))
         }
         return InputRow(index: index, line: record.line, detail: object)
+    }
+
+    /// A workbook cell's own value in a column without a type: a number (an integer when it is one: 42, not 42.0)
+    /// or a boolean; nil for text.
+    static func native(_ kind: CellKind) throws(BKCCError) -> JSON? {
+        switch kind {
+        case .text, .error: return nil
+        case .bool(let value): return .bool(value)
+        case .number(let value):
+            if value == value.rounded(), abs(value) <= 9_007_199_254_740_992 { return try .integer(Int64(value)) }
+            return try .real(value)
+        }
     }
 
     struct ConversionError: Error { var text: String }
