@@ -133,10 +133,16 @@ final class Transcoder {
         while available < Transcoder.detectionWindow, try pull(source) {}
         let window = Array(pending[start..<min(pending.count, start + Transcoder.detectionWindow)])
         let truncated = !atEnd || window.count < available
-        if Transcoder.isUTF8(window, mayEndInside: truncated) { return choose(passThrough: true) }
-        if Transcoder.decodes(window, from: "GB18030", mayEndInside: truncated) {
-            notes?.note("bkcc: note: \(name == "-" ? "<stdin>" : name): input is not UTF-8: read as GB18030 (--encoding to choose)")
-            return try choose(iconv: "GB18030")
+        // The encoding that reads further wins: UTF-8 when the window is UTF-8, else GB18030 when it reads more
+        // of it than UTF-8 does (its first bad byte is then an error on its line), else UTF-8 (each cell that is
+        // not UTF-8 is named).
+        let utf8 = Transcoder.validPrefix(window, as: "UTF-8", mayEndInside: truncated)
+        if utf8 < window.count {
+            let gb18030 = Transcoder.validPrefix(window, as: "GB18030", mayEndInside: truncated)
+            if gb18030 > utf8 {
+                notes?.note("bkcc: note: \(name == "-" ? "<stdin>" : name): input is not UTF-8: read as GB18030 (--encoding to choose)")
+                return try choose(iconv: "GB18030")
+            }
         }
         return choose(passThrough: true)
     }
@@ -157,22 +163,11 @@ final class Transcoder {
         return nil
     }
 
-    /// Whether `bytes` are UTF-8 (a sequence cut by the end of the window counts when `mayEndInside`).
-    static func isUTF8(_ bytes: [UInt8], mayEndInside: Bool) -> Bool {
-        var cut = bytes.count
-        if mayEndInside {
-            // Drop a lead byte and its continuation bytes at the very end: they may finish in the next chunk.
-            var back = bytes.count - 1
-            while back >= 0, back >= bytes.count - 3, bytes[back] & 0xC0 == 0x80 { back -= 1 }
-            if back >= 0, bytes[back] >= 0xC0 { cut = back }
-        }
-        return String(validating: bytes[0..<cut], as: UTF8.self) != nil
-    }
-
-    /// Whether iconv reads `bytes` in `label` without an invalid sequence.
-    static func decodes(_ bytes: [UInt8], from label: String, mayEndInside: Bool) -> Bool {
+    /// How many bytes from the start of `bytes` iconv reads as `label` (all of them: `bytes.count`; a sequence cut
+    /// by the end of the window counts as read when `mayEndInside`).
+    static func validPrefix(_ bytes: [UInt8], as label: String, mayEndInside: Bool) -> Int {
         let descriptor = iconv_open("UTF-8", label)
-        guard let descriptor, descriptor != iconv_t(bitPattern: -1) else { return false }
+        guard let descriptor, descriptor != iconv_t(bitPattern: -1) else { return 0 }
         defer { iconv_close(descriptor) }
         var input = bytes
         var out = [UInt8](repeating: 0, count: bytes.count * 2 + 16)
@@ -182,8 +177,8 @@ final class Transcoder {
                 var inLeft = inRaw.count
                 var outPointer: UnsafeMutablePointer<CChar>? = outRaw.baseAddress?.assumingMemoryBound(to: CChar.self)
                 var outLeft = outRaw.count
-                if iconv(descriptor, &inPointer, &inLeft, &outPointer, &outLeft) != -1 { return true }
-                return errno == EINVAL && mayEndInside
+                if iconv(descriptor, &inPointer, &inLeft, &outPointer, &outLeft) != -1 { return inRaw.count }
+                return errno == EINVAL && mayEndInside ? inRaw.count : inRaw.count - inLeft
             }
         }
     }
@@ -206,7 +201,7 @@ final class Transcoder {
         lineFeeds += chunk.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
         switch failure {
         case EILSEQ:
-            let bad = pending[start..<min(pending.count, start + 4)].map { "0x" + String($0, radix: 16, uppercase: true) }
+            let bad = pending[start..<min(pending.count, start + 4)].map { ($0 < 16 ? "0x0" : "0x") + String($0, radix: 16, uppercase: true) }
             throw InputError(path: name, line: lineFeeds + 1,
                              "not valid \(Transcoder.shown(label)): the bytes \(bad.joined(separator: " ")) (give the file's encoding with --encoding)")
         case EINVAL:
