@@ -99,6 +99,23 @@ private func allRows(_ source: ByteSource) throws(InputError) -> [InputRow] {
 
     // MARK: The pieces
 
+    @Test(arguments: [0, 20, 1 << 20])
+    func testSharedStrings_PastTheMemoryLimit_AreReadBackFromTheirFile(limit: Int) throws {
+        func table() throws(InputError) -> SharedStrings {
+            let archive = try ZipArchive(descriptor: open("\(workbooks)/kinds.xlsx", O_RDONLY), name: "kinds.xlsx")
+            return try SharedStrings(stream: XMLStream(entry: archive.open("xl/sharedStrings.xml"), name: "kinds.xlsx"),
+                                     name: "kinds.xlsx", memoryLimit: limit)
+        }
+        let strings = try table()
+        #expect(strings.count == 10)
+        #expect(strings.memoryBytes <= limit)
+        #expect(strings.memoryBytes + strings.fileBytes == 67)
+        #expect((strings.fileBytes > 0) == (limit < 67))
+        let all = (0..<strings.count).map { strings.withString($0) { String(decoding: $0, as: UTF8.self) } }
+        #expect(all == ["bk_inst_name", "bk_asset_id", "count", "ratio", "flag", "day", "at", "bk_sn:string", "机柜-甲", "A-1"])
+        #expect(strings.withString(10) { _ in 0 } == nil)
+    }
+
     @Test(arguments: [
         ("yyyy-mm-dd", CellStyles.DateKind.date), ("m/d/yy h:mm", .dateTime), ("[$-804]yyyy\"年\"m\"月\"d\"日\"", .date),
         ("hh:mm:ss", .time), ("mm:ss", .time), ("[h]:mm", .time), ("General", .none), ("0.00E+00", .none),

@@ -1,29 +1,55 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A workbook's shared-strings table (`xl/sharedStrings.xml`), which the cells of `t="s"` index. Held compactly:
 /// the text of every string in one byte buffer and one 4-byte end offset per string, so it costs its UTF-8 text
-/// plus 4 bytes a string (a table of 300,000 short strings: about 7 MB), not the size of its XML, nor a Swift
-/// String each. Rich text is its runs joined; phonetic guides (`rPh`) are left out.
+/// plus 4 bytes a string (a table of 300,000 short strings: about 7.5 MB), not the size of its XML, nor a Swift
+/// String each. Past `memoryLimit` bytes of text the later strings go to an unlinked temporary file and are read
+/// back with pread(2) when a cell needs them: however many strings, memory holds at most `memoryLimit` of text.
+/// Rich text is its runs joined; phonetic guides (`rPh`) are left out.
 final class SharedStrings {
     /// More text than this is refused: a workbook that needs it is not a table of instances (or is a zip bomb).
     static let maxBytes = 512 * 1024 * 1024
+    static let defaultMemoryLimit = 16 * 1024 * 1024
 
     private var text: [UInt8] = []
     private var ends: [UInt32] = []
+    private let memoryLimit: Int
+    /// The strings from `firstSpilled` on are in `spill`, from offset 0 (their ends minus `text.count`).
+    private var firstSpilled = Int.max
+    private var spill: Int32 = -1
+    private var spillBuffer: [UInt8] = []
+    private var spilledBytes = 0
+    private var scratch: [UInt8] = []
+    private let name: String
 
     var count: Int { ends.count }
-    var byteCount: Int { text.count }
+    /// The text held in memory, and in the temporary file.
+    var memoryBytes: Int { text.count }
+    var fileBytes: Int { spilledBytes }
 
-    init() {}
+    init() {
+        memoryLimit = SharedStrings.defaultMemoryLimit
+        name = ""
+    }
+
+    deinit {
+        if spill >= 0 { close(spill) }
+    }
 
     /// Reads the table from its part.
-    init(stream: XMLStream, name: String) throws(InputError) {
+    init(stream: XMLStream, name: String, memoryLimit: Int = SharedStrings.defaultMemoryLimit) throws(InputError) {
+        self.memoryLimit = memoryLimit
+        self.name = name
         var inItem = false, inText = false, phonetic = 0
-        var textEscaped = false
-        var itemStart = 0
-        stream.onStart = { [unowned self] element, _ in
+        var item: [UInt8] = []
+        var total = 0
+        var failure: InputError?
+        stream.onStart = { element, _ in
             if XMLStream.is(element, "si") {
                 inItem = true
-                itemStart = self.text.count
-                textEscaped = false
+                item.removeAll(keepingCapacity: true)
             } else if XMLStream.is(element, "rPh") {
                 phonetic += 1
             } else if XMLStream.is(element, "t"), inItem, phonetic == 0 {
@@ -33,30 +59,81 @@ final class SharedStrings {
         stream.onEnd = { [unowned self] element in
             if XMLStream.is(element, "si") {
                 inItem = false
-                if textEscaped { OOXMLText.unescape(&self.text, from: itemStart) }
-                self.ends.append(UInt32(self.text.count))
+                if item.withUnsafeBytes(OOXMLText.mayBeEscaped) { OOXMLText.unescape(&item, from: 0) }
+                do throws(InputError) { try self.add(item) } catch {
+                    failure = error
+                    stream.fail(error)
+                }
             } else if XMLStream.is(element, "rPh") {
                 phonetic -= 1
             } else if XMLStream.is(element, "t") {
                 inText = false
             }
         }
-        stream.onText = { [unowned self] bytes in
+        stream.onText = { bytes in
             guard inText else { return }
-            if !textEscaped, OOXMLText.mayBeEscaped(bytes) { textEscaped = true }
-            self.text.append(contentsOf: bytes)
-            if self.text.count > SharedStrings.maxBytes {
+            item.append(contentsOf: bytes)
+            total += bytes.count
+            if total > SharedStrings.maxBytes {
                 stream.fail("the shared strings are over \(SharedStrings.maxBytes / 1_048_576) MiB")
             }
         }
         try stream.run()
+        if let failure { throw failure }
+        try flushSpill()
     }
 
-    /// The string at `index`, valid while the table lives; nil out of range.
+    private func add(_ item: [UInt8]) throws(InputError) {
+        if firstSpilled == Int.max, text.count + item.count <= memoryLimit {
+            text.append(contentsOf: item)
+        } else {
+            if firstSpilled == Int.max {
+                firstSpilled = ends.count
+                spill = try SharedStrings.temporaryFile(name)
+            }
+            spillBuffer.append(contentsOf: item)
+            spilledBytes += item.count
+            if spillBuffer.count >= 64 * 1024 { try flushSpill() }
+        }
+        ends.append(UInt32(text.count + spilledBytes))
+    }
+
+    private func flushSpill() throws(InputError) {
+        var offset = 0
+        while offset < spillBuffer.count {
+            let written = spillBuffer.withUnsafeBytes { write(spill, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw InputError(path: name, "cannot write the shared strings to a temporary file: \(systemError())")
+            }
+            offset += written
+        }
+        spillBuffer.removeAll(keepingCapacity: true)
+    }
+
+    /// An unlinked file in $TMPDIR (else /tmp): gone when closed, whatever happens.
+    private static func temporaryFile(_ name: String) throws(InputError) -> Int32 {
+        let directory = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        var template = Array((directory + "/bkcc-strings-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw InputError(path: name, "cannot create a temporary file in \(directory): \(systemError())") }
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        return fd
+    }
+
+    /// The string at `index`, valid during `body`; nil out of range (or when the temporary file cannot be read).
     func withString<R>(_ index: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
         guard index >= 0, index < ends.count else { return nil }
         let start = index == 0 ? 0 : Int(ends[index - 1])
-        return text.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start..<Int(ends[index])])) }
+        let end = Int(ends[index])
+        if index < firstSpilled {
+            return text.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
+        }
+        let count = end - start
+        if scratch.count < count { scratch = [UInt8](repeating: 0, count: count) }
+        let read = scratch.withUnsafeMutableBytes { pread(spill, $0.baseAddress, count, off_t(start - text.count)) }
+        guard read == count else { return nil }
+        return scratch.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
     }
 }
 
