@@ -98,3 +98,19 @@ def test_an_unknown_encoding_is_a_usage_error(bkcc, tmp_path):
     path.write_text("bk_inst_name,bk_asset_id\na,A\n")
     r = bkcc("validate", "--obj", "bk_switch", "--encoding", "latin-1", path)
     assert r.code == 2 and "--encoding" in r.err, r
+
+
+def test_a_utf8_mark_means_utf8_whatever_follows(bkcc, tmp_path):
+    path = tmp_path / "marked.csv"
+    path.write_bytes(b"\xef\xbb\xbfbk_inst_name,bk_asset_id\n" + "交换机".encode("gbk") + b",A\n")
+    r = bkcc("validate", "--obj", "bk_switch", path)
+    assert r.code == 2 and NOTE not in r.err, r
+    assert "marked.csv:2: column 1 (bk_inst_name): not valid UTF-8" in r.out
+
+
+def test_encoding_is_refused_for_json(bkcc, tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"bk_inst_name": "a", "bk_asset_id": "A"}\n')
+    r = bkcc("validate", "--obj", "bk_switch", "--encoding", "utf-16", path)
+    assert r.code == 2 and "--encoding utf-16 is for CSV; this input is jsonl (UTF-8, as JSON is)" in r.err, r
+    assert bkcc("validate", "--obj", "bk_switch", path).code == 0

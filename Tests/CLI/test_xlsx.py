@@ -247,3 +247,17 @@ def test_a_damaged_sheet_names_its_part(bkcc, tmp_path):
     path = handmade_book(tmp_path / "broken.xlsx", '<x:row r="1"><x:c><x:v>1</x:v></x:row>')
     r = bkcc("validate", "--obj", "bk_switch", path)
     assert r.code == 2 and "the workbook's xl/worksheets/s1.xml is not well-formed XML" in r.err, r
+
+
+def test_a_formula_never_calculated_is_refused_by_name(bkcc, tmp_path):
+    """openpyxl writes formulas without their result (only a spreadsheet program calculates them)."""
+    path = openpyxl_book(tmp_path / "f.xlsx", [HEADER + ["n"], ["a", "A", "S", "=1+2"]])
+    r = bkcc("validate", "--obj", "bk_switch", path)
+    assert r.code == 2, r
+    assert "f.xlsx:2: Sheet1!D2 (n): a formula with no saved result (=1+2): open and save the workbook in Excel" in r.out
+
+
+def test_encoding_is_refused_for_a_workbook(bkcc, tmp_path):
+    path = openpyxl_book(tmp_path / "e.xlsx", [HEADER, ["a", "A", "S"]])
+    r = bkcc("validate", "--obj", "bk_switch", "--encoding", "gbk", path)
+    assert r.code == 2 and "--encoding gb18030 is for CSV; this input is xlsx (a workbook's text is Unicode)" in r.err, r

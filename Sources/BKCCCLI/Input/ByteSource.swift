@@ -67,7 +67,7 @@ public final class ByteSource {
 
     /// From now on `read()` gives UTF-8 of text in `encoding` (chunks already peeked included). For CSV.
     public func decode(_ encoding: InputEncoding) {
-        transcoder = Transcoder(encoding: encoding, name: name, notes: reading.notes)
+        transcoder = Transcoder(encoding: encoding, name: name, notes: reading.notes) { [unowned self] in self.sawUTF8Mark }
         decodingAs = encoding
     }
 
@@ -121,6 +121,8 @@ public final class ByteSource {
 
     private static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
     private var atStart = true
+    /// Whether the input began with a UTF-8 mark: then it is UTF-8, whatever its bytes look like.
+    private(set) var sawUTF8Mark = false
     /// The bytes of a mark begun but not finished (chunks may be a single byte), given back as text.
     private let markBytes = UnsafeMutableRawBufferPointer.allocate(byteCount: 3, alignment: 1)
     /// The rest of a chunk that followed such bytes, returned by the next read.
@@ -138,6 +140,7 @@ public final class ByteSource {
             }
             let rest = UnsafeRawBufferPointer(rebasing: chunk[offset...])
             if matched == 3 {
+                sawUTF8Mark = true
                 if rest.isEmpty { return try readChunk() }
                 return rest
             }

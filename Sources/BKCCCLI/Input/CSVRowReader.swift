@@ -108,6 +108,10 @@ public final class CSVRowReader: RowReader {
                     problems.append("\(where_): the cell holds an error, not a value: \(text)")
                     continue
                 }
+                if record.kind(field) == .formula {
+                    problems.append("\(where_): a formula with no saved result (\(text)): open and save the workbook in Excel to calculate it")
+                    continue
+                }
                 switch convert(text, column.type) {
                 case .success(let value): try object.set(column.name, value)
                 case .failure(let why): problems.append("\(where_): \(why)")
@@ -126,7 +130,7 @@ public final class CSVRowReader: RowReader {
     /// or a boolean; nil for text.
     static func native(_ kind: CellKind) throws(BKCCError) -> JSON? {
         switch kind {
-        case .text, .error: return nil
+        case .text, .error, .formula: return nil
         case .bool(let value): return .bool(value)
         case .number(let value):
             if value == value.rounded(), abs(value) <= 9_007_199_254_740_992 { return try .integer(Int64(value)) }

@@ -15,4 +15,6 @@ public enum CellKind: Sendable, Equatable {
     case bool(Bool)
     /// A formula's error value (`#N/A`, `#DIV/0!`): never a value to send.
     case error
+    /// A formula with no saved result (the workbook was written by a program and never calculated): its text.
+    case formula
 }

@@ -62,6 +62,9 @@ public enum InputFormat: String, CaseIterable, Sendable {
         if self != .xlsx, let sheet = source.reading.sheet {
             return RefusingReader(InputError(path: source.name, "--sheet \(sheet): only an .xlsx workbook has sheets; this input is \(rawValue)"))
         }
+        if self != .csv, source.reading.encoding != .auto, source.reading.encoding != .utf8 {
+            return RefusingReader(InputError(path: source.name, "--encoding \(source.reading.encoding.rawValue) is for CSV; this input is \(rawValue)\(self == .xlsx ? " (a workbook's text is Unicode)" : " (UTF-8, as JSON is)")"))
+        }
         switch self {
         case .csv:
             source.decode(source.reading.encoding)

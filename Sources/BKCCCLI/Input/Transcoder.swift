@@ -5,7 +5,7 @@ import Glibc
 /// Turns the bytes of a text input in another encoding into UTF-8 as they stream by, through glibc's iconv (no
 /// table of our own). Sits between a `ByteSource`'s descriptor and its readers: they see UTF-8 and nothing else.
 ///
-/// `auto` looks once: a UTF-16 byte-order mark means UTF-16; else ASCII is passed as it is (it reads the same in
+/// `auto` looks once: a UTF-8 byte-order mark (dropped by the source) means UTF-8, a UTF-16 one UTF-16; else ASCII is passed as it is (it reads the same in
 /// UTF-8 and GB18030) up to the first byte over 0x7F, and a window of text from there decides: UTF-8 when it is
 /// UTF-8, GB18030 (with a note) when it is GB18030 and not UTF-8, and UTF-8 again when it is neither (the CSV
 /// reader then names the cell that is not UTF-8). A byte that is invalid in the encoding chosen or detected is an
@@ -38,7 +38,12 @@ final class Transcoder {
     /// What the encoding came to (for messages): "UTF-8", "GB18030", "UTF-16LE", "UTF-16BE"; nil before the first read.
     private(set) var chosen: String?
 
-    init(encoding: InputEncoding, name: String, notes: InputNotes?, outputSize: Int = 256 * 1024) {
+    /// Whether the source dropped a UTF-8 byte-order mark (it says the text is UTF-8).
+    private let markedUTF8: () -> Bool
+
+    init(encoding: InputEncoding, name: String, notes: InputNotes?, outputSize: Int = 256 * 1024,
+         markedUTF8: @escaping () -> Bool = { false }) {
+        self.markedUTF8 = markedUTF8
         requested = encoding
         self.name = name
         self.notes = notes
@@ -116,6 +121,7 @@ final class Transcoder {
                 if bom != nil { start = 2 }
                 return try choose(iconv: bom ?? "UTF-16LE")
             case .auto:
+                if markedUTF8() { return choose(passThrough: true) }
                 if let bom {
                     start = 2
                     return try choose(iconv: bom)

@@ -35,11 +35,13 @@ public final class XLSXReader: RecordSource {
     private var completed: CSVRecord?
 
     // The cell being read.
-    private enum CellType { case number, shared, inline, formulaText, boolean, error, isoDate }
+    private enum CellType { case number, shared, inline, formulaText, boolean, error, isoDate, uncomputed }
     private var column = -1
     private var cellType = CellType.number
     private var cellStyle = 0
-    private var inValue = false, inInline = false, inText = false
+    private var inValue = false, inInline = false, inText = false, inFormula = false
+    /// A formula's text, kept in case the cell has no saved result (a workbook written by a program, never opened).
+    private var formula: [UInt8] = []
     private var phonetic = 0
     private var value: [UInt8] = []
 
@@ -81,7 +83,10 @@ public final class XLSXReader: RecordSource {
             }
             sheet = found
         } else {
-            guard let first = index.sheets.first else { throw InputError(path: name, "the workbook has no sheets") }
+            // The first sheet of cells: a chart sheet before it has nothing to read.
+            guard let first = index.sheets.first(where: \.isWorksheet) ?? index.sheets.first else {
+                throw InputError(path: name, "the workbook has no sheets")
+            }
             sheet = first
         }
         sheetName = sheet.name
@@ -128,6 +133,10 @@ public final class XLSXReader: RecordSource {
             cellType = XLSXReader.cellType(XMLStream.attribute(attributes, "t"))
             cellStyle = XMLStream.attribute(attributes, "s").map { Int(atoi($0)) } ?? 0
             value.removeAll(keepingCapacity: true)
+            formula.removeAll(keepingCapacity: true)
+        } else if XMLStream.is(element, "f") {
+            inFormula = true
+            formula.append(UInt8(ascii: "="))
         } else if XMLStream.is(element, "v") {
             inValue = true
         } else if XMLStream.is(element, "is") {
@@ -152,6 +161,8 @@ public final class XLSXReader: RecordSource {
             finishCell()
         } else if XMLStream.is(element, "v") {
             inValue = false
+        } else if XMLStream.is(element, "f") {
+            inFormula = false
         } else if XMLStream.is(element, "is") {
             inInline = false
         } else if XMLStream.is(element, "t") {
@@ -166,6 +177,10 @@ public final class XLSXReader: RecordSource {
     }
 
     private func text(_ text: UnsafeRawBufferPointer) {
+        if inFormula {
+            if formula.count < 200 { formula.append(contentsOf: text.prefix(200 - formula.count)) }
+            return
+        }
         guard inValue || (inText && phonetic == 0) else { return }
         value.append(contentsOf: text)
         if value.count > XLSXReader.maxCellBytes { fail("\(place): the cell is over \(XLSXReader.maxCellBytes / 1_048_576) MiB") }
@@ -186,6 +201,11 @@ public final class XLSXReader: RecordSource {
     // MARK: One cell
 
     private func finishCell() {
+        if value.isEmpty, !formula.isEmpty, cellType != .inline {
+            // No saved result: what would it be? Refused by name rather than read as an empty cell.
+            value = formula
+            cellType = .uncomputed
+        }
         guard !value.isEmpty else { return }  // an empty cell: nothing in the record
         guard column >= ends.count else {
             fail("\(place) comes after a cell to its right (a damaged file?)")
@@ -219,6 +239,9 @@ public final class XLSXReader: RecordSource {
         case .error:
             bytes.append(contentsOf: value)
             kind = .error
+        case .uncomputed:
+            bytes.append(contentsOf: value)
+            kind = .formula
         case .isoDate:
             let text = String(decoding: value, as: UTF8.self)
             guard let shown = ExcelDate.reformat(iso: text, styles.kind(cellStyle)) else { return fail("\(place): not a date: \"\(text)\"") }
