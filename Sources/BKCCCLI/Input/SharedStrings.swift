@@ -13,6 +13,9 @@ import Glibc
 final class SharedStrings {
     /// More text than this is refused: a workbook that needs it is not a table of instances (or is a zip bomb).
     static let maxBytes = 512 * 1024 * 1024
+    /// More strings than this are refused too (their offsets stay in memory: 4 bytes each, 48 MiB at most): four
+    /// times what a full sheet (1,048,576 rows) of three columns of distinct text holds.
+    static let maxCount = 4 * 3 * 1_048_576
     static let defaultMemoryLimit = 1024 * 1024
 
     private var text: [UInt8] = []
@@ -88,6 +91,9 @@ final class SharedStrings {
     }
 
     private func add(_ item: [UInt8]) throws(InputError) {
+        if ends.count >= SharedStrings.maxCount {
+            throw InputError(path: name, "the workbook has over \(grouped(SharedStrings.maxCount)) shared strings")
+        }
         if firstSpilled == Int.max, text.count + item.count <= memoryLimit {
             text.append(contentsOf: item)
         } else {

@@ -99,7 +99,7 @@ final class Transcoder {
         }
         start += count
         let chunk = UnsafeRawBufferPointer(rebasing: output[0..<count])
-        lineFeeds += chunk.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        lineFeeds += Transcoder.lineFeeds(in: chunk)
         return chunk
     }
 
@@ -204,7 +204,7 @@ final class Transcoder {
         }
         start += consumed
         let chunk = UnsafeRawBufferPointer(rebasing: output[0..<produced])
-        lineFeeds += chunk.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        lineFeeds += Transcoder.lineFeeds(in: chunk)
         switch failure {
         case EILSEQ:
             let bad = pending[start..<min(pending.count, start + 4)].map { ($0 < 16 ? "0x0" : "0x") + String($0, radix: 16, uppercase: true) }
@@ -221,6 +221,18 @@ final class Transcoder {
             break  // E2BIG: the rest next time
         }
         return produced > 0 ? chunk : nil
+    }
+
+    /// The LF bytes in `bytes` (memchr: this runs over every byte of a text read before its encoding is known).
+    static func lineFeeds(in bytes: UnsafeRawBufferPointer) -> Int {
+        guard var at = bytes.baseAddress else { return 0 }
+        let end = at + bytes.count
+        var count = 0
+        while at < end, let found = memchr(at, 0x0A, end - at) {
+            count += 1
+            at = UnsafeRawPointer(found) + 1
+        }
+        return count
     }
 
     private static func shown(_ label: String) -> String { label.hasPrefix("UTF-16") ? "UTF-16" : label }

@@ -11,6 +11,7 @@ import Glibc
 /// digits), booleans, errors (`#N/A`), and text (shared strings, inline strings, formula text). A number with a
 /// date format is text: "YYYY-MM-DD", "YYYY-MM-DD HH:MM:SS" or "HH:MM:SS".
 public final class XLSXReader: RecordSource {
+    /// The most text of one cell, and of one row (as a CSV record).
     public static let maxCellBytes = 8 * 1024 * 1024
 
     public let name: String
@@ -263,6 +264,9 @@ public final class XLSXReader: RecordSource {
         ends.append(bytes.count)
         kinds.append(kind)
         hasValue = true
+        if bytes.count > XLSXReader.maxCellBytes {
+            fail("row \(rowNumber) of the sheet is over \(XLSXReader.maxCellBytes / 1_048_576) MiB")
+        }
     }
 
     static func integer(_ digits: [UInt8]) -> Int? {
