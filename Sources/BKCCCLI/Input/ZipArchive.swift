@@ -18,7 +18,7 @@ final class ZipArchive {
             zip_error_init_with_code(&error, code)
             defer { zip_error_fini(&error) }
             let reason = zip_error_strerror(&error).map { String(cString: $0) } ?? "error \(code)"
-            throw InputError(path: name, code == ZIP_ER_NOZIP ? "not an .xlsx workbook: not a zip archive" : "cannot open the workbook: \(reason)")
+            throw InputError(path: name, code == ZIP_ER_NOZIP ? "not an .xlsx workbook: not a zip archive" : "cannot open the workbook (a damaged file?): \(reason)")
         }
         self.archive = archive
     }
