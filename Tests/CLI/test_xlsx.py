@@ -261,3 +261,9 @@ def test_encoding_is_refused_for_a_workbook(bkcc, tmp_path):
     path = openpyxl_book(tmp_path / "e.xlsx", [HEADER, ["a", "A", "S"]])
     r = bkcc("validate", "--obj", "bk_switch", "--encoding", "gbk", path)
     assert r.code == 2 and "--encoding gb18030 is for CSV; this input is xlsx (a workbook's text is Unicode)" in r.err, r
+
+
+def test_a_repeated_header_name_is_named_by_its_cells(bkcc, tmp_path):
+    path = openpyxl_book(tmp_path / "h.xlsx", [[], ["bk_inst_name", "bk_asset_id", "bk_inst_name"], ["a", "A", "b"]])
+    r = bkcc("validate", "--obj", "bk_switch", path)
+    assert r.code == 2 and 'h.xlsx:2: the header names "bk_inst_name" twice (Sheet1!A2 and Sheet1!C2)' in r.err, r

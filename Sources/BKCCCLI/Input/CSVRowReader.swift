@@ -66,8 +66,10 @@ public final class CSVRowReader: RowReader {
             }
             if !columnName.isEmpty {
                 if let first = seen[columnName] {
-                    throw InputError(path: name, line: record.line, column: field + 1,
-                                     "the header names \"\(columnName)\" twice (columns \(first + 1) and \(field + 1))")
+                    // A workbook's cells are named as the sheet names them: Sheet1!A1 and Sheet1!C1.
+                    let places = record.sheet == nil ? "columns \(first + 1) and \(field + 1)" : "\(record.place(first)) and \(record.place(field))"
+                    throw InputError(path: name, line: record.line, column: record.sheet == nil ? field + 1 : nil,
+                                     "the header names \"\(columnName)\" twice (\(places))")
                 }
                 seen[columnName] = field
             }
