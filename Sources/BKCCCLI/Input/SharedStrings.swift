@@ -92,7 +92,7 @@ final class SharedStrings {
 
     private func add(_ item: [UInt8]) throws(InputError) {
         if ends.count >= SharedStrings.maxCount {
-            throw InputError(path: name, "the workbook has over \(grouped(SharedStrings.maxCount)) shared strings")
+            throw InputError(path: name, "the workbook has more than \(SharedStrings.maxCount) shared strings")
         }
         if firstSpilled == Int.max, text.count + item.count <= memoryLimit {
             text.append(contentsOf: item)
