@@ -19,6 +19,9 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CJansson", pkgConfig: "jansson", providers: [.apt(["libjansson-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // The CLI's .xlsx reader: libzip opens the workbook (random access, by descriptor), expat streams its XML.
+        .systemLibrary(name: "CZip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
+        .systemLibrary(name: "CExpat", pkgConfig: "expat", providers: [.apt(["libexpat1-dev"])]),
         // include/bkcc.h seen from Swift, so that the exports are checked against the header at compile time.
         .systemLibrary(name: "CBKCCHeader"),
         .target(name: "BKCC", dependencies: ["CJansson", "CCurl"]),
@@ -34,7 +37,7 @@ let package = Package(
         .target(name: "BKCCTestSupport", dependencies: ["BKCC"], path: "Tests/BKCCTestSupport"),
         .testTarget(name: "BKCCTests", dependencies: ["BKCC", "BKCCTestSupport", "CJansson"]),
         // The command-line tool: everything testable in BKCCCLI, argument parsing only in bkcc-cli.
-        .target(name: "BKCCCLI", dependencies: ["BKCC", "CJansson", "CCurl"]),
+        .target(name: "BKCCCLI", dependencies: ["BKCC", "CJansson", "CCurl", "CZip", "CExpat"]),
         .executableTarget(
             name: "bkcc-cli",
             dependencies: ["BKCCCLI", "BKCC", .product(name: "ArgumentParser", package: "swift-argument-parser")]

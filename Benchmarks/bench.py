@@ -410,6 +410,14 @@ def bench_memory(small, large, budget_s):
     return out
 
 
+def bench_xlsx(count, reps):
+    """7. Reading a workbook against the same rows as CSV (Benchmarks/xlsx_bench.py)."""
+    import xlsx_bench
+    result = xlsx_bench.measure(BKCC, count, max(1, min(reps, 3)), WORK)
+    log(xlsx_bench.result_line(result))
+    return result
+
+
 def bench_startup(py, reps):
     """5. Start-up wall time."""
     cmds = {"bkcc version": [BKCC, "version"], 'python -c "import bkcc"': [py, "-c", "import bkcc"],
@@ -683,6 +691,9 @@ def write_report(path, ctx):
 
     st = ctx["startup"]
     base = st['python -c "import json"']["median"]
+    if "xlsx" in ctx:  # Benchmarks/xlsx_bench.py
+        import xlsx_bench
+        a("## 4b. Reading an .xlsx against the same rows as CSV (`bkcc validate`, medians)\n\n" + xlsx_bench.result_line(ctx["xlsx"]) + "\n")
     a("## 5. Start-up")
     a("")
     a("Wall time of the whole process, %d runs each (interleaved). Baseline: `python -c \"import json\"` "
@@ -742,7 +753,7 @@ def main():
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"))
     parser.add_argument("--quick", action="store_true", help="small sizes, 2 repetitions: a smoke test")
-    parser.add_argument("--only", choices=["cpu", "throughput", "sansio", "memory", "startup", "profile"],
+    parser.add_argument("--only", choices=["cpu", "throughput", "sansio", "memory", "startup", "profile", "xlsx"],
                         help="run one part and print its numbers as JSON (BENCHMARKS.md is not touched)")
     args = parser.parse_args()
     for p in (BKCC, LIBRARY):
@@ -770,6 +781,7 @@ def main():
         "throughput": lambda: bench_throughput(py, max(2, reps - 2), tp_count, [1, 2, 4, 8, 16]),
         "speedup": lambda: bench_speedup(py, reps, sp_count),
         "memory": lambda: bench_memory(mem_small, mem_large, 150),
+        "xlsx": lambda: bench_xlsx(2000 if args.quick else 100000, reps),
     }
     if args.only:
         names = [args.only] + (["speedup"] if args.only == "throughput" else [])

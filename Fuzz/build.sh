@@ -8,7 +8,8 @@ SWIFTC=${SWIFTC:-$(command -v swiftc)}
 OUT=build/fuzz
 mkdir -p "$OUT"
 ROOT=$(pwd)
-FLAGS=(-sanitize=fuzzer,address -parse-as-library -O -g -I "$ROOT/Sources/CJansson" -I "$ROOT/Sources/CCurl")
+FLAGS=(-sanitize=fuzzer,address -parse-as-library -O -g -I "$ROOT/Sources/CJansson" -I "$ROOT/Sources/CCurl"
+       -I "$ROOT/Sources/CZip" -I "$ROOT/Sources/CExpat")
 
 newer() {  # newer OUTPUT INPUT...: true when OUTPUT is missing or older than an input
   local out=$1; shift
@@ -36,5 +37,5 @@ readers=(Sources/BKCCCLI/Input/*.swift)
 if newer "$OUT/fuzz_readers" "$OUT/libBKCC.a" "${readers[@]}" Fuzz/targets/fuzz_readers.swift; then
   echo "fuzz: linking fuzz_readers (the CLI's input readers)"
   "$SWIFTC" "${FLAGS[@]}" -I "$OUT" -module-name BKCCCLI "${readers[@]}" Fuzz/targets/fuzz_readers.swift \
-    "$OUT/libBKCC.a" -use-ld=lld -ljansson -lcurl -o "$OUT/fuzz_readers"
+    "$OUT/libBKCC.a" -use-ld=lld -ljansson -lcurl -lzip -lexpat -o "$OUT/fuzz_readers"
 fi

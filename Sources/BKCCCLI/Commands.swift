@@ -7,6 +7,8 @@ public struct ValidateOptions {
     public var objectID: String
     public var input: String = "-"
     public var format: InputFormat?
+    /// A CSV's encoding, a workbook's sheet.
+    public var reading = ReadingOptions()
     public var uniqueField = "bk_asset_id"
     /// How many problems to list; 0 for all.
     public var maxProblems = 20
@@ -32,6 +34,8 @@ public func runValidate(_ options: ValidateOptions, console: Console) -> ExitSta
         return .invalid
     }
     let input = InputFile(path: options.input, bufferSize: options.bufferSize, stdinFD: options.stdinFD)
+    input.reading = options.reading
+    if input.reading.notes == nil { input.reading.notes = InputNotes { console.note($0) } }
     let limit = options.maxProblems <= 0 ? Int.max : options.maxProblems
     var listed = 0
     let problems = options.outputJSON ? (try? JSON.array()) : nil

@@ -153,3 +153,24 @@ def test_model_and_template_commands(bkcc, emulator, tmp_path):
     r = bkcc("batch-create-inst", "--obj", "rack", path)
     assert r.code == 0, r
     assert {s["bk_inst_name"] for s in emulator.instances("rack")} == {"R-9", "R-10"}
+
+
+def test_a_cmdb_export_workbook_imports_with_cells_typed_by_the_model(bkcc, emulator, tmp_path):
+    openpyxl = __import__("pytest").importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "rack"
+    for row in (["字段名(请勿编辑)", "实例名(必填)", "机柜U数", "机房", "机柜状态"],
+                ["字段类型(请勿编辑)", "短字符", "数字", "短字符", "枚举"],
+                ["字段标识(请勿编辑)", "bk_inst_name", "rack_u", "rack_room", "rack_status"],
+                ["表格字段名(请勿编辑)"], ["表格字段类型(请勿编辑)"], ["表格字段标识(请勿编辑)"],
+                ["实例数据", "R-1", 42, 301, "空闲"], [None, "R-2", 7.0, "B2", "retired"]):
+        sheet.append(row)
+    path = tmp_path / "export.xlsx"
+    book.save(path)
+    r = bkcc("batch-create-inst", "--obj", "rack", path)
+    assert r.code == 0, r
+    stored = {s["bk_inst_name"]: s for s in emulator.instances("rack")}
+    # A number cell in a text attribute's column is the text shown; in an int column an integer.
+    assert stored["R-1"]["rack_room"] == "301" and stored["R-1"]["rack_u"] == 42 and stored["R-1"]["rack_status"] == "idle"
+    assert stored["R-2"]["rack_u"] == 7 and stored["R-2"]["rack_status"] == "retired"

@@ -6,6 +6,8 @@ public struct ImportOptions {
     /// A path, or "-" for standard input.
     public var input: String = "-"
     public var format: InputFormat?
+    /// A CSV's encoding, a workbook's sheet.
+    public var reading = ReadingOptions()
     public var dryRun = false
     public var pretty = false
     public var reportPath: String?

@@ -49,6 +49,8 @@ public final class Importer {
         let started = clock()
         do throws(Stop) {
             let input = InputFile(path: options.input, bufferSize: options.bufferSize, stdinFD: options.stdinFD)
+            input.reading = options.reading
+            if input.reading.notes == nil { input.reading.notes = InputNotes { [console] in console.note($0) } }
             var resume = try prepare(input: input)
             let check = try checkRows(input, resume: resume)
             let client = try makeClient()

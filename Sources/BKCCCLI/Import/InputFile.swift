@@ -9,6 +9,8 @@ public final class InputFile {
     /// The path, or "-" for standard input.
     public let path: String
     public let bufferSize: Int
+    /// How every pass reads the input (encoding, sheet): handed to each `ByteSource` opened.
+    public var reading = ReadingOptions()
     private let stdinFD: Int32
     private var spool: Int32?
     private var passes = 0
@@ -29,6 +31,12 @@ public final class InputFile {
 
     /// A fresh reader from the start of the input.
     public func open() throws(InputError) -> ByteSource {
+        let source = try openSource()
+        source.reading = reading
+        return source
+    }
+
+    private func openSource() throws(InputError) -> ByteSource {
         defer { passes += 1 }
         guard isStandardInput else { return try ByteSource(path: path, bufferSize: bufferSize) }
         if passes == 0 {

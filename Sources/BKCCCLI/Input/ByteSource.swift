@@ -5,7 +5,8 @@ import Glibc
 /// A file descriptor read in chunks with read(2) into one reused buffer: the readers stream over it, so memory
 /// does not grow with the size of the input. Optionally copies every chunk it reads to a second descriptor (the
 /// spool file that lets standard input be read twice). A UTF-8 byte-order mark (EF BB BF) at the very start is
-/// not text: it is dropped here, once for every reader (CSV, JSON Lines, JSON, reports, config files).
+/// not text: it is dropped here, once for every reader (CSV, JSON Lines, JSON, reports, config files). A CSV in
+/// another encoding is turned into UTF-8 here too (`decode`), so that readers only ever see UTF-8.
 public final class ByteSource {
     public static let defaultBufferSize = 64 * 1024
 
@@ -16,6 +17,9 @@ public final class ByteSource {
     /// A name for messages: the path, or "-" for standard input.
     public let name: String
     public private(set) var bytesRead = 0
+    /// How the input is to be read (encoding, sheet), as the command was told: set by `InputFile`.
+    public var reading = ReadingOptions()
+    private var transcoder: Transcoder?
 
     /// Reads `fd` (not closed at the end unless `owns`); `bufferSize` 1 reads one byte at a time (tests).
     public init(fd: Int32, name: String, owns: Bool = false, bufferSize: Int = ByteSource.defaultBufferSize, tee: Int32? = nil) {
@@ -46,16 +50,58 @@ public final class ByteSource {
 
     private var peeked: UnsafeRawBufferPointer??
 
-    /// The first chunk, without consuming it: the next `read()` returns it again (to sniff the format).
+    /// The first chunk as it is (not decoded), without consuming it: the next `read()` returns it again (to sniff
+    /// the format).
     public func peek() throws(InputError) -> UnsafeRawBufferPointer {
         if let peeked { return peeked ?? UnsafeRawBufferPointer(start: nil, count: 0) }
-        let chunk = try read()
+        let chunk = try readRaw()
         peeked = .some(chunk)
         return chunk ?? UnsafeRawBufferPointer(start: nil, count: 0)
     }
 
-    /// The next chunk, valid until the next call; nil at the end of the input.
+    /// The next chunk, valid until the next call; nil at the end of the input. UTF-8 after `decode`.
     public func read() throws(InputError) -> UnsafeRawBufferPointer? {
+        guard let transcoder else { return try readRaw() }
+        return try transcoder.next { () throws(InputError) -> UnsafeRawBufferPointer? in try self.readRaw() }
+    }
+
+    /// From now on `read()` gives UTF-8 of text in `encoding` (chunks already peeked included). For CSV.
+    public func decode(_ encoding: InputEncoding) {
+        transcoder = Transcoder(encoding: encoding, name: name, notes: reading.notes) { [unowned self] in self.sawUTF8Mark }
+        decodingAs = encoding
+    }
+
+    private var decodingAs: InputEncoding?
+
+    /// What to tell someone whose CSV cell is not UTF-8, for the encoding it was read in.
+    public var notUTF8Hint: String {
+        decodingAs == .utf8 ? "not valid UTF-8 (try --encoding auto)"
+            : "not valid UTF-8 (give the file's encoding: --encoding gb18030 or utf-16)"
+    }
+
+    // MARK: Random access (a zip archive)
+
+    /// A descriptor of its own (own offset, to be closed by the caller) on the whole input, for a reader that needs
+    /// random access (an .xlsx is a zip, read from its end). A pipe is first read through to its spool file (`tee`);
+    /// a pipe without one cannot be read that way.
+    public func randomAccessDescriptor() throws(InputError) -> Int32 {
+        var target = fd
+        if lseek(fd, 0, SEEK_CUR) < 0 {
+            guard let tee else {
+                throw InputError(path: name, "cannot be read from a pipe: a workbook is read by random access; give its path")
+            }
+            while try readChunk() != nil {}
+            target = tee
+        }
+        // /proc/self/fd gives a new open file description (its own offset), also for the unlinked spool file.
+        let reopened = open("/proc/self/fd/\(target)", O_RDONLY | O_CLOEXEC)
+        let copy = reopened >= 0 ? reopened : dup(target)
+        guard copy >= 0 else { throw InputError(path: name, "cannot open again: \(systemError())") }
+        return copy
+    }
+
+    /// The next chunk as it is in the input (past a UTF-8 byte-order mark), before any decoding.
+    private func readRaw() throws(InputError) -> UnsafeRawBufferPointer? {
         if let chunk = peeked {
             peeked = nil
             return chunk
@@ -75,6 +121,8 @@ public final class ByteSource {
 
     private static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
     private var atStart = true
+    /// Whether the input began with a UTF-8 mark: then it is UTF-8, whatever its bytes look like.
+    private(set) var sawUTF8Mark = false
     /// The bytes of a mark begun but not finished (chunks may be a single byte), given back as text.
     private let markBytes = UnsafeMutableRawBufferPointer.allocate(byteCount: 3, alignment: 1)
     /// The rest of a chunk that followed such bytes, returned by the next read.
@@ -92,6 +140,7 @@ public final class ByteSource {
             }
             let rest = UnsafeRawBufferPointer(rebasing: chunk[offset...])
             if matched == 3 {
+                sawUTF8Mark = true
                 if rest.isEmpty { return try readChunk() }
                 return rest
             }

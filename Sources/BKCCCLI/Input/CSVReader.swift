@@ -1,11 +1,24 @@
 /// One CSV record: its fields as raw bytes (one flat buffer and the end offset of each field) and the line it
-/// starts on. Fields are not yet checked as UTF-8: `string(at:)` does that.
+/// starts on. Fields are not yet checked as UTF-8: `string(at:)` does that. A worksheet's row is a record too: its
+/// sheet row number as the line, each cell's shown text as a field, with the cells' kinds and the sheet's name.
 public struct CSVRecord: Sendable {
-    /// The 1-based line where the record starts.
+    /// The 1-based line where the record starts (a worksheet: the row number).
     public var line: Int
     public var bytes: [UInt8]
     /// The end offset of each field in `bytes`.
     public var ends: [Int]
+    /// Each cell's kind, for a worksheet; empty for CSV (every field is text).
+    public var kinds: [CellKind] = []
+    /// The worksheet's name: cells are then named as `Sheet1!C12`, else as `column 3`.
+    public var sheet: String?
+
+    public func kind(_ index: Int) -> CellKind { index < kinds.count ? kinds[index] : .text }
+
+    /// Where a field is, for messages: `column 3`, or `Sheet1!C12` (`'My sheet'!C12`) in a workbook.
+    public func place(_ index: Int) -> String {
+        guard let sheet else { return "column \(index + 1)" }
+        return CellReference.name(sheet: sheet, column: index, row: line)
+    }
 
     public var count: Int { ends.count }
 
@@ -32,7 +45,7 @@ public struct CSVRecord: Sendable {
 /// Reads its source in chunks and keeps only the current record, so memory does not grow with the file. An
 /// unterminated quote is an error naming the line its record starts on (not a silent swallow of the rest of
 /// the file), and so is a record over `maxRecordBytes`.
-public final class CSVReader {
+public final class CSVReader: RecordSource {
     public static let defaultMaxRecordBytes = 8 * 1024 * 1024
 
     private enum State { case startRecord, startField, inField, inQuotedField, quoteInQuotedField, eatCRNL }
@@ -61,6 +74,8 @@ public final class CSVReader {
 
     /// The line the reader has reached (for messages after the last record).
     public var currentLine: Int { line }
+
+    public var name: String { source.name }
 
     /// The next record, nil at the end of the input.
     public func next() throws(InputError) -> CSVRecord? {

@@ -4,12 +4,14 @@ import BKCC
 /// display names when the model is known; types from the model or from a `:int`-style suffix), each later record
 /// a row. The CMDB's own import template and export layout are read as they come: six header rows (names, types,
 /// ids, three rows for table attributes) after a label column A, the data from row 7. Empty cells are omitted (the
-/// attribute is not sent); blank lines are not rows.
+/// attribute is not sent); blank lines are not rows. The records come from a CSV file or a worksheet
+/// (`RecordSource`): in a column without a type (no model, no suffix) a workbook's numbers and booleans stay numbers
+/// and booleans; a typed column converts the cell's shown text.
 public final class CSVRowReader: RowReader {
     public typealias ColumnType = ColumnPlan.ColumnType
     public typealias Column = ColumnPlan.Column
 
-    private let records: CSVReader
+    private let records: RecordSource
     private let name: String
     private let model: Model?
     public private(set) var plan: ColumnPlan?
@@ -19,11 +21,21 @@ public final class CSVRowReader: RowReader {
     /// The input is in the CMDB template's layout (column A labels, six header rows).
     public private(set) var templateLayout = false
     private var templateRowsLeft = 0
+    private let notUTF8: String
     private var index = 0
 
     public init(source: ByteSource, model: Model? = nil) {
         records = CSVReader(source: source)
         name = source.name
+        self.model = model
+        notUTF8 = source.notUTF8Hint
+    }
+
+    /// Rows from any records (a worksheet's).
+    public init(records: RecordSource, notUTF8Hint: String = "not valid UTF-8", model: Model? = nil) {
+        self.records = records
+        name = records.name
+        notUTF8 = notUTF8Hint
         self.model = model
     }
 
@@ -59,8 +71,7 @@ public final class CSVRowReader: RowReader {
         var cells: [String] = []
         for field in 0..<record.count {
             guard let text = record.string(at: field) else {
-                throw InputError(path: name, line: record.line, column: field + 1,
-                                 "the header is not valid UTF-8 (saved as GBK? save the sheet as \"CSV UTF-8\")")
+                throw InputError(path: name, line: record.line, column: field + 1, "the header is \(notUTF8)")
             }
             cells.append(text)
         }
@@ -71,9 +82,9 @@ public final class CSVRowReader: RowReader {
     private func header(_ record: CSVRecord, _ cells: [String]) throws(InputError) -> ColumnPlan {
         do throws(ColumnPlan.PlanError) {
             // The template's ids row has the label column too: its first cell is "字段标识(请勿编辑)".
-            return try ColumnPlan(header: cells, model: model, skippingFirst: templateLayout)
+            return try ColumnPlan(header: cells, model: model, skippingFirst: templateLayout, place: record.place)
         } catch {
-            throw InputError(path: name, line: record.line, column: error.column, error.message)
+            throw InputError(path: name, line: record.line, column: record.sheet == nil ? error.column : nil, error.message)
         }
     }
 
@@ -87,10 +98,10 @@ public final class CSVRowReader: RowReader {
                 // Only a bad cell needs this text: built on demand, not for every cell of every row.
                 var where_: String {
                     field < columns.count && !columns[field].name.isEmpty
-                        ? "column \(field + 1) (\(columns[field].name))" : "column \(field + 1)"
+                        ? "\(record.place(field)) (\(columns[field].name))" : record.place(field)
                 }
                 guard let text = record.string(at: field) else {
-                    problems.append("\(where_): not valid UTF-8 (saved as GBK? save the sheet as \"CSV UTF-8\")")
+                    problems.append("\(where_): \(notUTF8)")
                     continue
                 }
                 guard field < columns.count else {
@@ -100,6 +111,18 @@ public final class CSVRowReader: RowReader {
                 let column = columns[field]
                 guard !column.name.isEmpty else {
                     problems.append("\(where_): a value in a column the header does not name")
+                    continue
+                }
+                if !column.typed, column.attribute == nil, let native = try CSVRowReader.native(record.kind(field)) {
+                    try object.set(column.name, native)
+                    continue
+                }
+                if record.kind(field) == .error {
+                    problems.append("\(where_): the cell holds an error, not a value: \(text)")
+                    continue
+                }
+                if record.kind(field) == .formula {
+                    problems.append("\(where_): a formula with no saved result (\(text)): open and save the workbook in Excel to calculate it")
                     continue
                 }
                 switch plan.convert(text, column) {
@@ -114,5 +137,17 @@ public final class CSVRowReader: RowReader {
             return InputRow(index: index, line: record.line, detail: nil, problem: problems.joined(separator: "; "))
         }
         return InputRow(index: index, line: record.line, detail: object)
+    }
+
+    /// A workbook cell's own value in a column without a type: a number (an integer when it is one: 42, not 42.0)
+    /// or a boolean; nil for text.
+    static func native(_ kind: CellKind) throws(BKCCError) -> JSON? {
+        switch kind {
+        case .text, .error, .formula: return nil
+        case .bool(let value): return .bool(value)
+        case .number(let value):
+            if value == value.rounded(), abs(value) <= 9_007_199_254_740_992 { return try .integer(Int64(value)) }
+            return try .real(value)
+        }
     }
 }

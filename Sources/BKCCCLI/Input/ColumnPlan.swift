@@ -16,7 +16,7 @@ public struct ColumnPlan: Sendable {
         public var type: ColumnType
         /// The model's attribute, when a model is known and names this column.
         public var attribute: Model.Attribute?
-        /// The suffix was given explicitly.
+        /// The suffix was given explicitly (else a workbook's cell keeps its own kind: number, boolean).
         public var typed = false
     }
 
@@ -51,7 +51,9 @@ public struct ColumnPlan: Sendable {
 
     /// Reads a header row (its cells as text). Throws for a cell that cannot be used (the caller adds file, line
     /// and column). `skippingFirst`: column A is the template's label column, not an attribute.
-    public init(header cells: [String], model: Model?, skippingFirst: Bool = false) throws(PlanError) {
+    /// `place` names a column in messages: "column 3", or a workbook's "Sheet1!C2".
+    public init(header cells: [String], model: Model?, skippingFirst: Bool = false,
+                place: (Int) -> String = { "column \($0 + 1)" }) throws(PlanError) {
         var columns: [Column] = []
         var seen: [String: Int] = [:]
         var warnings: [String] = []
@@ -77,7 +79,7 @@ public struct ColumnPlan: Sendable {
                     attribute = byName
                     columnName = byName.id
                 } else if !ModelCheck.ignoredKeys.contains(columnName) {
-                    warnings.append("column \(field + 1) (\(printable(columnName, limit: 64))): not an attribute of \(model.objectID): the CMDB drops it")
+                    warnings.append("\(place(field)) (\(printable(columnName, limit: 64))): not an attribute of \(model.objectID): the CMDB drops it")
                 }
                 if let attribute, typed, !ColumnPlan.agrees(type, attribute.type) {
                     throw PlanError(column: field + 1, "the header types \"\(printable(columnName, limit: 64))\" as \(type.rawValue), but the model's \(attribute.id) is \(attribute.type)")
@@ -85,7 +87,8 @@ public struct ColumnPlan: Sendable {
             }
             if !columnName.isEmpty {
                 if let first = seen[columnName] {
-                    throw PlanError(column: field + 1, "the header names \"\(printable(columnName, limit: 64))\" twice (columns \(first + 1) and \(field + 1))")
+                    let places = place(first).hasPrefix("column ") ? "columns \(first + 1) and \(field + 1)" : "\(place(first)) and \(place(field))"
+                    throw PlanError(column: field + 1, "the header names \"\(printable(columnName, limit: 64))\" twice (\(places))")
                 }
                 seen[columnName] = field
             }

@@ -28,20 +28,24 @@ public enum InputFormat: String, CaseIterable, Sendable {
     case csv
     case jsonl
     case json
+    /// An Excel workbook (Office Open XML): one worksheet's rows, the first row of cells the header.
+    case xlsx
 
-    /// From a file name's extension: .csv, .jsonl / .ndjson, .json; nil when it says nothing.
+    /// From a file name's extension: .csv, .jsonl / .ndjson, .json, .xlsx / .xlsm; nil when it says nothing.
     public static func fromExtension(_ path: String) -> InputFormat? {
         guard let dot = path.lastIndex(of: "."), !path[dot...].contains("/") else { return nil }
         switch path[path.index(after: dot)...].lowercased() {
         case "csv": return .csv
         case "jsonl", "ndjson": return .jsonl
         case "json": return .json
+        case "xlsx", "xlsm": return .xlsx
         default: return nil
         }
     }
 
-    /// From the first bytes: `[` a JSON array, `{` JSON Lines, anything else CSV.
+    /// From the first bytes: a zip's `PK\u{3}\u{4}` an .xlsx, `[` a JSON array, `{` JSON Lines, anything else CSV.
     public static func sniff(_ bytes: UnsafeRawBufferPointer) -> InputFormat {
+        if bytes.count >= 4, bytes[0] == 0x50, bytes[1] == 0x4B, bytes[2] == 0x03, bytes[3] == 0x04 { return .xlsx }
         for byte in bytes {
             switch byte {
             case 0x20, 0x09, 0x0A, 0x0D: continue
@@ -53,12 +57,31 @@ public enum InputFormat: String, CaseIterable, Sendable {
         return .csv
     }
 
-    /// A reader of this format over `source`; `model` (the CMDB's, when known) types and names CSV columns.
+    /// A reader of this format over `source`, read as `source.reading` says (a CSV's encoding, a workbook's sheet);
+    /// `model` (the CMDB's, when known) names and types the columns of a CSV or a sheet.
     public func reader(_ source: ByteSource, model: Model? = nil) -> RowReader {
+        if self != .xlsx, let sheet = source.reading.sheet {
+            return RefusingReader(InputError(path: source.name, "--sheet \(sheet): only an .xlsx workbook has sheets; this input is \(rawValue)"))
+        }
+        if self != .csv, source.reading.encoding != .auto, source.reading.encoding != .utf8 {
+            return RefusingReader(InputError(path: source.name, "--encoding \(source.reading.encoding.rawValue) is for CSV; this input is \(rawValue)\(self == .xlsx ? " (a workbook's text is Unicode)" : " (UTF-8, as JSON is)")"))
+        }
         switch self {
-        case .csv: CSVRowReader(source: source, model: model)
-        case .jsonl: JSONLinesRowReader(source: source)
-        case .json: JSONArrayRowReader(source: source)
+        case .csv:
+            source.decode(source.reading.encoding)
+            return CSVRowReader(source: source, model: model)
+        case .jsonl: return JSONLinesRowReader(source: source)
+        case .json: return JSONArrayRowReader(source: source)
+        case .xlsx: return CSVRowReader(records: XLSXReader(source: source, sheet: source.reading.sheet), model: model)
         }
     }
+}
+
+/// A reader whose input cannot be read as asked: its first `next()` says why.
+final class RefusingReader: RowReader {
+    private let error: InputError
+
+    init(_ error: InputError) { self.error = error }
+
+    func next() throws(InputError) -> InputRow? { throw error }
 }

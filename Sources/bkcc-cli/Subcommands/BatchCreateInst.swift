@@ -28,6 +28,7 @@ extension BKCCCommand {
 
         @OptionGroup(title: "Input") var input: InputOptions
         @OptionGroup(title: "Model") var model: ModelOptions
+        @OptionGroup(title: "Input") var reading: ReadingArguments
         @OptionGroup(title: "Connection") var connection: ConnectionOptions
 
         @Flag(name: .customLong("dry-run"), help: "Check every row and print the requests that would be sent (one JSON per line, secrets as ***); send nothing.")
@@ -63,6 +64,7 @@ extension BKCCCommand {
         func run() throws {
             var options = ImportOptions(objectID: input.objectID, input: input.path())
             options.format = input.format
+            options.reading = reading.options
             options.uniqueField = input.uniqueField
             options.dryRun = dryRun
             options.pretty = pretty

@@ -18,6 +18,7 @@ extension BKCCCommand {
         @OptionGroup(title: "Input") var input: InputOptions
         @OptionGroup(title: "Model") var model: ModelOptions
         @OptionGroup(title: "Connection") var connection: ConnectionOptions
+        @OptionGroup(title: "Input") var reading: ReadingArguments
 
         @Option(name: .customLong("max-problems"), help: ArgumentHelp("How many invalid rows to list; 0 for all.", valueName: "n"))
         var maxProblems: Int = 20
@@ -28,6 +29,7 @@ extension BKCCCommand {
         func run() throws {
             var options = ValidateOptions(objectID: input.objectID, input: input.path())
             options.format = input.format
+            options.reading = reading.options
             options.uniqueField = input.uniqueField
             options.maxProblems = maxProblems
             options.outputJSON = output == .json
