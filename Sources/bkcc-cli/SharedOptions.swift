@@ -106,7 +106,7 @@ struct InputOptions: ParsableArguments {
     @Option(name: .customLong("obj"), help: ArgumentHelp("The model whose instances to create, e.g. bk_switch.", valueName: "id"))
     var objectID: String
 
-    @Argument(help: ArgumentHelp("The input: a CSV file (header row of attribute names), JSON Lines (one object per line), or a JSON array; - (or nothing, when piped) for standard input. All three are streamed.", valueName: "file"))
+    @Argument(help: ArgumentHelp("The input: a CSV file or an .xlsx workbook (a header row of attribute ids or display names), JSON Lines (one object per line), or a JSON array; - (or nothing, when piped) for standard input. All are streamed.", valueName: "file"))
     var file: String?
 
     /// The input path, "-" for standard input. Without a FILE, standard input, unless it is a terminal (someone
@@ -117,7 +117,7 @@ struct InputOptions: ParsableArguments {
 
     func path() -> String { file ?? "-" }
 
-    @Option(name: .long, help: ArgumentHelp("The input format: csv, jsonl or json (default: from the extension, else from the first byte).", valueName: "format"))
+    @Option(name: .long, help: ArgumentHelp("The input format: csv, xlsx, jsonl or json (default: from the extension, else from the first bytes).", valueName: "format"))
     var format: InputFormat?
 
     @Option(name: .customLong("unique-field"), help: ArgumentHelp("The model's unique field: repeats are refused, and --resume looks rows up by it (default: bk_asset_id on bk_switch, bk_router, bk_load_balance, bk_firewall; bk_inst_name on other models).", valueName: "field"))
