@@ -13,7 +13,7 @@ import Testing
         """#))
 
     @Test func eachRowGetsOneActionAndOnlyTheChangesAreSent() throws {
-        #expect(SyncPlanner.defaultKey(SyncPlanTests.model) == "bk_asset_id")
+        #expect(SyncPlanTests.model.uniqueField == "bk_asset_id")
         var planner = try SyncPlanner(model: SyncPlanTests.model, key: "bk_inst_name")
         #expect(planner.add(row: 0, detail: json(#"{"bk_inst_name": "a", "bk_sn": "S1 ", "ports": 48}"#)) == nil)
         #expect(planner.add(row: 1, detail: json(#"{"bk_inst_name": "b", "bk_sn": "new", "tags": ["x"]}"#)) == nil)

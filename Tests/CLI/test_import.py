@@ -33,19 +33,20 @@ def test_csv_creates_every_row_with_chinese_text_intact(bkcc, emulator, tmp_path
 
 def test_typed_csv_columns_and_empty_cells(bkcc, emulator, tmp_path):
     path = tmp_path / "t.csv"
-    path.write_text("bk_inst_name,bk_asset_id,bk_port_count:int,bk_sn,bk_remark\n"
-                    "a,A,48,,\"多行\n备注, 带逗号\"\nb,B,,SN-B,\n", encoding="utf-8")
-    r = bkcc("batch-create-inst", "--obj", "bk_switch", path)
+    # Offline, a suffix types a column; an empty cell is not sent, and the CMDB stores an absent text attribute as "".
+    path.write_text("bk_inst_name,rack_u:int,rack_room,rack_ip\n"
+                    "A,48,,10.0.0.1\nB,,\"多行\n机房, 带逗号\",\n", encoding="utf-8")
+    r = bkcc("batch-create-inst", "--obj", "rack", "--offline", path)
     assert r.code == 0, r
-    stored = {i["bk_asset_id"]: i for i in emulator.instances("bk_switch")}
-    assert stored["A"]["bk_port_count"] == 48 and "bk_sn" not in stored["A"]
-    assert stored["A"]["bk_remark"] == "多行\n备注, 带逗号"
-    assert stored["B"]["bk_sn"] == "SN-B" and "bk_port_count" not in stored["B"] and "bk_remark" not in stored["B"]
+    stored = {i["bk_inst_name"]: i for i in emulator.instances("rack")}
+    assert stored["A"]["rack_u"] == 48 and stored["A"]["rack_room"] == ""
+    assert stored["B"]["rack_room"] == "多行\n机房, 带逗号"
+    assert stored["B"]["rack_u"] is None and stored["B"]["rack_ip"] == ""
 
 
 def test_jsonl_file(bkcc, emulator, tmp_path):
     path = tmp_path / "s.jsonl"
-    path.write_text("".join(json.dumps({"bk_inst_name": n, "bk_asset_id": a, "bk_port_count": 24}, ensure_ascii=False) + "\n"
+    path.write_text("".join(json.dumps({"bk_inst_name": n, "bk_asset_id": a, "bk_biz_status": "2"}, ensure_ascii=False) + "\n"
                             for n, a in switches(30)) + "\n", encoding="utf-8")
     r = bkcc("batch-create-inst", "--obj", "bk_switch", path)
     assert r.code == 0, r
@@ -85,12 +86,12 @@ def test_api_gateway_route(bkcc, emulator, tmp_path):
     path = write_csv(tmp_path / "s.csv", switches(5))
     r = bkcc("batch-create-inst", "--obj", "bk_switch", path, env={"BKCC_API": "apigw"})
     assert r.code == 0, r
-    assert emulator.stats()["requests_by_api"]["apigw"] == 1
+    assert emulator.stats()["requests_by_api"]["apigw"] == 3  # the model (attributes, unique rules), the create
 
 
 # --- CSV edge cases, end to end: what the CMDB stores is what the spreadsheet says -------------------------------
 
-EDGE_CSV = ("\ufeff\"bk_inst_name\",bk_asset_id,bk_remark\r\n"
+EDGE_CSV = ("\ufeff\"bk_inst_name\",bk_asset_id,bk_detail\r\n"
             "\"he said \"\"hi\"\", ok\",E1,plain\r\n"
             "\"line1\nline2\",E2,\"crlf\r\ninside\"\r\n"
             "\r\n"
@@ -106,15 +107,15 @@ def test_csv_edge_cases_reach_the_cmdb_intact(bkcc, emulator, tmp_path):
     assert r.code == 0, r
     stored = {i["bk_asset_id"]: i for i in emulator.instances("bk_switch")}
     assert stored["E1"]["bk_inst_name"] == 'he said "hi", ok'
-    assert stored["E2"]["bk_inst_name"] == "line1\nline2" and stored["E2"]["bk_remark"] == "crlf\r\ninside"
-    assert stored["E3"]["bk_inst_name"] == "核心, 交换机" and stored["E3"]["bk_remark"] == "spaces kept"  # the server trims
-    assert stored["E4"]["bk_inst_name"] == 'ab"c' and stored["E4"]["bk_remark"] == "abc"
-    assert "bk_remark" not in stored["E5"]
+    assert stored["E2"]["bk_inst_name"] == "line1\nline2" and stored["E2"]["bk_detail"] == "crlf\r\ninside"
+    assert stored["E3"]["bk_inst_name"] == "核心, 交换机" and stored["E3"]["bk_detail"] == "spaces kept"  # the server trims
+    assert stored["E4"]["bk_inst_name"] == 'ab"c' and stored["E4"]["bk_detail"] == "abc"
+    assert stored["E5"]["bk_detail"] == ""  # not sent: stored as the CMDB fills an absent text attribute
     assert sorted(l["line"] for l in report_lines(tmp_path / "r.jsonl")) == [2, 3, 7, 8, 9]  # E2 spans lines 3-5
     # What is sent keeps the spaces as written (the dry run shows the very details).
     r = bkcc("batch-create-inst", "--obj", "bk_switch", "--dry-run", path)
     details = json.loads(r.out)["body"]["details"]
-    assert details[2] == {"bk_inst_name": "核心, 交换机", "bk_asset_id": "E3", "bk_remark": "  spaces kept  "}
+    assert details[2] == {"bk_inst_name": "核心, 交换机", "bk_asset_id": "E3", "bk_detail": "  spaces kept  "}
 
 
 def test_unterminated_quote_names_the_record_and_sends_nothing(bkcc, emulator, tmp_path):
@@ -158,7 +159,7 @@ def test_invalid_rows_send_nothing_and_are_listed_with_their_lines(bkcc, emulato
     path = write_csv(tmp_path / "s.csv", rows)
     r = bkcc("batch-create-inst", "--obj", "bk_switch", path)
     assert r.code == 2, r
-    assert "s.csv:5: bk_inst_name: required, must be a non-empty string" in r.err
+    assert "s.csv:5: bk_inst_name (名称): required" in r.err  # checked against the CMDB's model: its display name
     assert 's.csv:11: bk_asset_id "SW-000001" repeats line 3' in r.err
     assert "2 of 20 rows are invalid; nothing was sent" in r.err
     assert emulator.stats()["requests"]["batch_create_inst"] == 0
@@ -184,7 +185,7 @@ def test_max_problems_limits_the_list(bkcc, tmp_path):
     path = write_csv(tmp_path / "s.csv", [("", "A%d" % i) for i in range(30)])
     r = bkcc("batch-create-inst", "--obj", "bk_switch", "--max-problems", "3", path)
     assert r.code == 2, r
-    assert r.err.count("bk_inst_name: required") == 3 and "27 more invalid rows" in r.err
+    assert r.err.count("bk_inst_name (名称): required") == 3 and "27 more invalid rows" in r.err
 
 
 # --- --skip-invalid: exit 1 -------------------------------------------------------------------------------------
@@ -200,7 +201,7 @@ def test_skip_invalid_sends_the_valid_rows_and_reports_the_others(bkcc, emulator
     assert len(emulator.instances("bk_switch")) == 9
     failed = [l for l in report_lines(report) if l["outcome"] != "created"]
     assert failed == [{"index": 2, "line": 4, "outcome": "failed", "request_id": "",
-                       "message": "invalid: bk_asset_id: required, must be a non-empty string"}]
+                       "message": "invalid: bk_asset_id (固资编号): required"}]
 
 
 def test_every_row_invalid_even_with_skip_invalid_is_exit_2(bkcc, emulator, tmp_path):
@@ -283,7 +284,7 @@ def test_unknown_model_is_exit_3(bkcc, emulator, tmp_path):
 def test_timeout_makes_rows_unknown_then_resume_finds_them(bkcc, emulator, tmp_path):
     path = write_csv(tmp_path / "s.csv", switches(5))
     report = tmp_path / "r.jsonl"
-    emulator.set_faults([{"name": "stall", "arg": 3000, "count": 1}])
+    emulator.set_faults([{"name": "stall", "arg": 3000, "count": 1, "only": "batch_create_inst"}])
     r = bkcc("batch-create-inst", "--obj", "bk_switch", "--timeout", "0.5", "--report", report, path)
     assert r.code == 3, r  # nothing known to be created
     assert "5 unknown" in r.out
@@ -397,7 +398,9 @@ def test_validate(bkcc, tmp_path):
     assert r.code == 2, r
     assert json.loads(r.out) == {"input": str(bad), "format": "csv", "rows": 2, "invalid": 1, "exit_code": 2,
                                  "problems": [{"index": 1, "line": 3, "message":
-                                               'bk_asset_id "A" repeats line 2; the server would reject it as duplicated'}]}
+                                               'bk_asset_id "A" repeats line 2; the server would reject it as duplicated'}],
+                                 "warnings": [], "checked_against": "model",
+                                 "rules": "checked against model bk_switch from the CMDB: 11 attributes, unique: bk_asset_id"}
 
 
 # --- the connection flags --------------------------------------------------------------------------------------
@@ -412,7 +415,7 @@ def test_connection_flags_reach_the_request(bkcc, emulator, tmp_path):
              "--username", "admin", "--api", "apigw", "--stage", "test", "--language", "zh-cn", "--max-rps", "50",
              "--retries", "2", "--timeout", "30", "--report", report, first, env=env)
     assert r.code == 1, r
-    assert emulator.stats()["requests_by_api"]["apigw"] == 1
+    assert emulator.stats()["requests_by_api"]["apigw"] == 3  # the model (attributes, unique rules), the create
     # CMDB's Chinese duplicate message, with the value (bk-cmdb resources/errors/common/default/common.json)
     assert sorted(l["message"] for l in report_lines(report)) == sorted(
         '数据唯一性校验失败，  bk_asset_id: "%s"  重复' % asset for _, asset in rows)

@@ -17,9 +17,9 @@ def racks(n, start=0):
 
 def test_a_custom_model_imports_end_to_end(bkcc, emulator, tmp_path):
     path = write_csv(tmp_path / "racks.csv", racks(450), header=RACK_HEADER)
-    r = bkcc("batch-create-inst", "--obj", "rack", "--report", tmp_path / "report.jsonl", path)
+    r = bkcc("batch-create-inst", "--obj", "rack", "--report", tmp_path / "report.jsonl", "--output", "json", path)
     assert r.code == 0, r
-    assert "checked against model rack from the CMDB: 5 attributes, unique: bk_inst_name" in r.err
+    assert r.json()["rules"] == "checked against model rack from the CMDB: 5 attributes, unique: bk_inst_name"
     stored = emulator.instances("rack")
     assert len(stored) == 450
     first = next(s for s in stored if s["bk_inst_name"] == "R-001")
@@ -128,11 +128,19 @@ def test_offline_rules_fit_a_custom_model(bkcc, tmp_path):
     assert "checked by the offline rules (no CMDB configured" in r.out
 
 
-def test_an_unreachable_cmdb_stops_with_advice(bkcc, tmp_path):
+def test_an_unreachable_cmdb_falls_back_to_the_offline_rules_and_says_so(bkcc, tmp_path):
     path = write_csv(tmp_path / "racks.csv", [("R-1", "3")], header=("bk_inst_name", "rack_u"))
     r = bkcc("validate", "--obj", "rack", "--timeout", "2", "--retries", "0", path, url="http://127.0.0.1:9")
-    assert r.code == 3, r
-    assert "cannot read model rack from the CMDB" in r.err and "--offline" in r.err
+    assert r.code == 0, r
+    assert "bkcc: warning: cannot read model rack from the CMDB (" in r.err and "checked by the offline rules instead" in r.err
+
+
+def test_a_model_the_cmdb_does_not_know_stops_the_command(bkcc, emulator, tmp_path):
+    path = write_csv(tmp_path / "s.csv", [("a", "A")])
+    for command in ("validate", "batch-create-inst"):
+        r = bkcc(command, "--obj", "bk_nosuch", path)
+        assert r.code == 3 and 'model "bk_nosuch" not found: the CMDB knows no attributes of it' in r.err, r
+    assert emulator.creates() == 0
 
 
 def test_model_and_template_commands(bkcc, emulator, tmp_path):

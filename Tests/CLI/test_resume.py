@@ -123,7 +123,7 @@ def test_resume_with_another_unique_field(bkcc, emulator, tmp_path):
     rows = [("机柜-%03d" % i, "CAB-%03d" % i) for i in range(20)]
     path = write_csv(tmp_path / "c.csv", rows)
     report = tmp_path / "r.jsonl"
-    emulator.set_faults([{"name": "stall", "arg": 2000, "count": 1}])
+    emulator.set_faults([{"name": "stall", "arg": 2000, "count": 1, "only": "batch_create_inst"}])
     r = bkcc("batch-create-inst", "--obj", "cabinet", "--timeout", "0.5", "--report", report, path)
     assert r.code == 3 and "20 unknown" in r.out, r
     r = bkcc("batch-create-inst", "--obj", "cabinet", "--unique-field", "bk_inst_name", "--resume", report, path)

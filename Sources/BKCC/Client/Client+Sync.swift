@@ -24,7 +24,7 @@ extension Client {
         guard model.objectID == objectID else {
             throw .invalid("options.model: is the model \"\(printable(model.objectID, limit: 64))\", the call is on \"\(objectID)\"")
         }
-        guard let key = key ?? SyncPlanner.defaultKey(model) else {
+        guard let key = key ?? model.uniqueField else {
             throw .invalid("options.key: \(objectID) has no single-field unique rule: give the key attribute")
         }
         var planner = try SyncPlanner(model: model, key: key)

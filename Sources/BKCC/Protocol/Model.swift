@@ -59,6 +59,14 @@ public struct Model: Sendable {
 
     public func attribute(_ id: String) -> Attribute? { attributes.first { $0.id == id } }
 
+    /// The attribute that identifies an instance on its own: the model's single-field unique rule (`bk_asset_id`
+    /// first on the device models, which may have others); nil when there is none, or several.
+    public var uniqueField: String? {
+        let single = unique.filter { $0.count == 1 }.map { $0[0] }
+        if single.contains("bk_asset_id") { return "bk_asset_id" }
+        return single.count == 1 ? single[0] : nil
+    }
+
     /// "11 attributes, unique: bk_asset_id" — what the CLI says it checked against.
     public var summary: String {
         let rules = unique.map { $0.joined(separator: "+") }.joined(separator: ", ")
@@ -76,7 +84,9 @@ extension Model {
     public static func fromServer(objectID: String, attributes data: JSON, uniques: JSON?) throws(BKCCError) -> Model {
         guard data.isArray else { throw BKCCError(.protocolError, "search_object_attribute answer: data is not an array") }
         guard data.count > 0 else {
-            throw BKCCError(.api, "model \"\(printable(objectID, limit: 128))\" not found: the CMDB knows no attributes of it")
+            var error = BKCCError(.api, "model \"\(printable(objectID, limit: 128))\" not found: the CMDB knows no attributes of it")
+            error.hint = .unknownModel
+            throw error
         }
         var attributes: [(index: Int64, attribute: Attribute)] = []
         var idsByNumber: [Int64: String] = [:]

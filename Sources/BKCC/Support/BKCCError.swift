@@ -21,12 +21,14 @@ public struct BKCCError: Error, Sendable, CustomStringConvertible {
         case tlsCertificate = "tls_certificate"
         /// The items' fate is unknown: look them up (reconcile) before sending them again.
         case lookUp = "look_up"
+        /// The server knows no such model (no attributes): check the model id.
+        case unknownModel = "unknown_model"
 
         /// The advice in the library's terms (its configuration keys), for C and Python callers.
         public var advice: String? {
             switch self {
             case .tlsCertificate: "set ca_file to the CA that signed it, or verify_tls: false to skip the check (insecure)"
-            case .lookUp: nil
+            case .lookUp, .unknownModel: nil
             }
         }
     }

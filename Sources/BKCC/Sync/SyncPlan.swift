@@ -79,14 +79,6 @@ public struct SyncPlanner {
     private var instancesByKey: [String: [JSON]] = [:]
     private var extraOrder: [String] = []
 
-    /// The key when none is given: the model's single-field unique rule (`bk_asset_id` first on the device models,
-    /// which also have others), else nil — a key must then be given.
-    public static func defaultKey(_ model: Model) -> String? {
-        let single = model.unique.filter { $0.count == 1 }.map { $0[0] }
-        if single.contains("bk_asset_id") { return "bk_asset_id" }
-        return single.count == 1 ? single[0] : nil
-    }
-
     /// Throws `.invalidArgument` when `key` is not an attribute of the model.
     public init(model: Model, key: String) throws(BKCCError) {
         guard model.attribute(key) != nil else {

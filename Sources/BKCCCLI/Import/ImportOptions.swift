@@ -22,6 +22,8 @@ public struct ImportOptions {
     public var stdinFD: Int32 = 0
     /// The CMDB's model, when it was read: rows are checked against it and CSV columns typed by it.
     public var model: Model?
+    /// Which rules the rows were checked by ("checked against model … from the CMDB: …"): in `--output json`.
+    public var rulesNote: String?
 
     public init(objectID: String, input: String = "-") {
         self.objectID = objectID

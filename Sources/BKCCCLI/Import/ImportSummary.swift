@@ -30,7 +30,7 @@ extension Importer {
     static func inCommandLineTerms(_ error: BKCCError) -> String {
         switch error.hint {
         case .tlsCertificate: "\(error.message); pass --ca-file FILE (the CA that signed it), or --insecure to skip the check"
-        case .lookUp, nil: error.advised
+        case .lookUp, .unknownModel, nil: error.advised
         }
     }
 
@@ -93,6 +93,7 @@ extension Importer {
         try? object.set("status", ExitPolicy.status(counts, exit: status).name)
         try? object.set("message", cause ?? "")
         try? object.set("report", options.reportPath.map { (try? JSON.string($0)) ?? .null } ?? .null)
+        if let rules = options.rulesNote { try? object.set("rules", rules) }
         return object
     }
 }

@@ -1,15 +1,15 @@
 import BKCC
 
 /// Where `validate` and `batch-create-inst` get the rules they check rows by: the CMDB's model, read once, whenever
-/// a URL and credentials are configured and `--offline` is not given; else the offline rules. Either way they say
-/// which, before any row.
+/// a URL and credentials are configured and `--offline` is not given; else — or when the model cannot be read —
+/// the offline rules. Either way they say which, before any row. A model the CMDB does not know stops the command.
 public enum ModelSource {
     public enum Choice {
         /// The model read from the CMDB.
         case model(Model, note: String)
         /// The offline rules, and why.
         case offline(note: String)
-        /// The model could not be read: the message and the exit status.
+        /// No such model: the message and the exit status.
         case failed(String, ExitStatus)
     }
 
@@ -31,8 +31,11 @@ public enum ModelSource {
             let model = try client(config).getModel(objectID: objectID)
             return .model(model, note: "checked against model \(objectID) from the CMDB: \(model.summary)")
         } catch {
-            let status: ExitStatus = error.status == .api || error.status == .invalidArgument ? .invalid : .failed
-            return .failed("cannot read model \(objectID) from the CMDB: \(error.advised) (--offline checks by the offline rules instead)", status)
+            if error.hint == .unknownModel { return .failed(error.message, .failed) }
+            if error.status == .invalidArgument { return .failed(error.advised, .invalid) }
+            // The CMDB could not be read (unreachable, credentials, permission): an import would meet the same
+            // failure and report it its own way; the checks fall back to the offline rules, and say so.
+            return .offline(note: "bkcc: warning: cannot read model \(objectID) from the CMDB (\(error.advised)): checked by the offline rules instead: \(rules)")
         }
     }
 }

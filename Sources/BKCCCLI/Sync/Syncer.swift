@@ -53,7 +53,7 @@ public final class Syncer {
 
     public func run() -> ExitStatus {
         do throws(Stop) {
-            guard let key = options.key ?? SyncPlanner.defaultKey(model) else {
+            guard let key = options.key ?? model.uniqueField else {
                 throw Stop(status: .invalid, message: "\(model.objectID) has no single-field unique rule (unique: \(model.unique.map { $0.joined(separator: "+") }.joined(separator: ", "))): give --key FIELD")
             }
             let (planner, lines) = try readRows(key: key)

@@ -79,10 +79,13 @@ extension BKCCCommand {
             switch model.choose(objectID: input.objectID, connection: connection) {
             case .model(let found, let note):
                 options.model = found
-                console.note(note)
-                if input.uniqueFieldGiven == nil, let only = found.unique.first(where: { $0.count == 1 }) { options.uniqueField = only[0] }
+                options.rulesNote = note
+                // Which rules: said on a terminal (like the progress bar); a script sees the same in `validate`.
+                if console.stderrIsTerminal { console.note(note) }
+                if input.uniqueFieldGiven == nil, let field = found.uniqueField { options.uniqueField = field }
             case .offline(let note):
-                console.note(note)
+                options.rulesNote = note
+                if console.stderrIsTerminal || note.hasPrefix("bkcc: warning") { console.note(note) }
             case .failed(let message, let status):
                 console.note("bkcc: error: \(message)")
                 try finish(status)

@@ -38,9 +38,10 @@ extension BKCCCommand {
             case .model(let found, let note):
                 options.model = found
                 options.modelNote = note
-                if input.uniqueFieldGiven == nil, let only = found.unique.first(where: { $0.count == 1 }) { options.uniqueField = only[0] }
+                if input.uniqueFieldGiven == nil, let field = found.uniqueField { options.uniqueField = field }
             case .offline(let note):
-                options.modelNote = note
+                // A model that could not be read is a warning (stderr); which rules were used goes first on stdout.
+                if note.hasPrefix("bkcc: warning") { console.note(note) } else { options.modelNote = note }
             case .failed(let message, let status):
                 console.note("bkcc: error: \(message)")
                 try finish(status)
