@@ -176,3 +176,23 @@ def test_export_round_trip_in_csv_and_jsonl(bkcc, emulator, tmp_path):
     array = json.loads(bkcc("export", "--obj", "rack", "--format", "json", "--fields", "bk_inst_name",
                             "--filter", "rack_room=东区机房").out)
     assert array == [{"bk_inst_id": named["R-0004"]["bk_inst_id"], "bk_inst_name": "R-0004"}]
+
+
+def test_sync_reads_every_input_format_the_import_reads(bkcc, emulator, tmp_path):
+    openpyxl = __import__("pytest").importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.title = "机柜"
+    book.active.append(["bk_inst_name", "rack_u", "rack_room"])
+    for i in range(5):
+        book.active.append(["R-%d" % i, i + 1, "机房-%d" % i])
+    workbook = tmp_path / "racks.xlsx"
+    book.save(workbook)
+    assert bkcc("sync", "--obj", "rack", "--apply", "--sheet", "机柜", workbook).code == 0
+    gbk = tmp_path / "racks-gbk.csv"
+    gbk.write_bytes("bk_inst_name,rack_room\nR-0,东区\nR-1,机房-1\n".encode("gb18030"))
+    r = bkcc("sync", "--obj", "rack", gbk)
+    assert r.code == 1 and "0 to create, 1 to update, 1 unchanged, 3 on the server" in r.out, r
+    assert "read as GB18030" in r.err
+    jsonl = tmp_path / "racks.jsonl"
+    jsonl.write_text("".join(json.dumps({"bk_inst_name": "R-%d" % i, "rack_u": i + 1}) + "\n" for i in range(5)))
+    assert "nothing to do" in bkcc("sync", "--obj", "rack", jsonl).out

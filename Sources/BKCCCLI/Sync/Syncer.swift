@@ -8,6 +8,8 @@ public struct SyncOptions {
     public var objectID: String
     public var input: String = "-"
     public var format: InputFormat?
+    /// A workbook's sheet, a CSV's encoding.
+    public var reading = ReadingOptions()
     /// The attribute rows and instances are matched by; nil: the model's single-field unique rule.
     public var key: String?
     public var apply = false
@@ -86,6 +88,8 @@ public final class Syncer {
             throw Stop(status: .invalid, message: "--key: \(error.message)")
         }
         let input = InputFile(path: options.input, bufferSize: options.bufferSize, stdinFD: options.stdinFD)
+        input.reading = options.reading
+        if input.reading.notes == nil { input.reading.notes = InputNotes { [console] in console.note($0) } }
         var lines: [Int] = []
         var invalid = 0
         do throws(InputError) {

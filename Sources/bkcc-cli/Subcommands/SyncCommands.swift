@@ -21,6 +21,7 @@ extension BKCCCommand {
         )
 
         @OptionGroup(title: "Input") var input: InputOptions
+        @OptionGroup(title: "Input") var reading: ReadingArguments
         @OptionGroup(title: "Connection") var connection: ConnectionOptions
 
         @Option(name: .long, help: ArgumentHelp("The attribute rows and instances are matched by (default: the model's unique field).", valueName: "field"))
@@ -53,6 +54,7 @@ extension BKCCCommand {
         func run() throws {
             var options = SyncOptions(objectID: input.objectID, input: input.path())
             options.format = input.format
+            options.reading = reading.options
             options.key = key ?? input.uniqueFieldGiven
             options.apply = apply
             options.prune = prune
