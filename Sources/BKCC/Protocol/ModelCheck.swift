@@ -122,8 +122,8 @@ extension ModelCheck {
     /// An attribute with what its checks need, read once: the compiled regex, the range, the option ids.
     struct Rule: @unchecked Sendable {
         let attribute: Model.Attribute
-        /// nil: no pattern, or one bkcc cannot compile (then the server alone checks it).
-        let regex: Regex<AnyRegexOutput>?
+        /// nil: no pattern, or one bkcc cannot match safely as Go does (then the server alone checks it).
+        let regex: GoPattern?
         let range: (min: Double?, max: Double?)
         let optionIDs: [String]
         /// "1 (待运营)" for an option whose name is not its id: what a message shows.
@@ -132,9 +132,8 @@ extension ModelCheck {
         init(_ attribute: Model.Attribute) {
             self.attribute = attribute
             let option = attribute.option
-            if attribute.isText || attribute.type == "objuser", let pattern = option.string, !pattern.isEmpty {
-                // Go's regexp (RE2) classes are ASCII and match scalars, not grapheme clusters.
-                regex = (try? Regex(pattern))?.matchingSemantics(.unicodeScalar).asciiOnlyCharacterClasses()
+            if attribute.isText, let pattern = option.string, !pattern.isEmpty {
+                regex = GoPattern(pattern)
             } else {
                 regex = nil
             }
@@ -221,7 +220,7 @@ extension ModelCheck {
                 return "\(text.utf8.count) bytes, more than the \(limit) bytes of \(kind) (a Chinese character takes 3)"
             }
             if text.isEmpty { return attribute.required ? "required, must not be empty" : nil }
-            if let regex, (try? regex.firstMatch(in: String(text))) == nil {
+            if let regex, !regex.matches(String(text)) {
                 return "\"\(printable(String(text), limit: 40))\" does not match the model's pattern \(Rule.shortened(attribute.option.string ?? ""))"
             }
             return nil

@@ -1,0 +1,129 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A model attribute's pattern (Go's regexp syntax, RE2: the CMDB matches with `regexp.MatchString`), matched
+/// through glibc's POSIX regex. Why not Swift's `Regex`: it backtracks, so a hostile pattern from a server or a
+/// caller (`(a+)+$` against 256 bytes) would hang the host, while RE2 is linear; glibc's matcher for patterns
+/// without back-references works on state sets and does not explode. The pattern is translated to a POSIX
+/// extended expression (`\d` → `[0-9]`, `(?:` → `(`, lazy quantifiers as greedy — the same yes or no); what has no
+/// POSIX equivalent (look-around, `\b`, flags, back-references, escapes inside brackets other than the classes) is
+/// not checked: `init` returns nil and the server alone decides.
+public final class GoPattern: @unchecked Sendable {
+    private var compiled = regex_t()
+    /// UTF-8 matching (Go matches runes): the pattern's `.` is a character, not a byte.
+    private let locale: locale_t
+    public let source: String
+
+    /// The longest pattern translated: anything longer is left to the server.
+    static let maxPatternBytes = 1024
+
+    public init?(_ pattern: String) {
+        guard pattern.utf8.count <= GoPattern.maxPatternBytes, let translated = GoPattern.posix(pattern),
+              let locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", nil) else { return nil }
+        self.locale = locale
+        source = pattern
+        let previous = uselocale(locale)
+        defer { uselocale(previous) }
+        guard regcomp(&compiled, translated, REG_EXTENDED | REG_NOSUB) == 0 else {
+            freelocale(locale)
+            return nil
+        }
+    }
+
+    deinit {
+        regfree(&compiled)
+        freelocale(locale)
+    }
+
+    /// Whether the pattern matches somewhere in `text` (Go's MatchString). Text with a NUL byte is matched up to it.
+    public func matches(_ text: String) -> Bool {
+        let previous = uselocale(locale)
+        defer { uselocale(previous) }
+        return text.withCString { regexec(&compiled, $0, 0, nil, 0) } == 0
+    }
+
+    /// The POSIX ERE of a Go pattern, or nil when it uses what POSIX cannot say.
+    static func posix(_ pattern: String) -> String? {
+        let chars = Array(pattern.unicodeScalars)
+        var out = ""
+        var i = 0
+        var inBracket = false
+        while i < chars.count {
+            let c = chars[i]
+            if inBracket {
+                switch c {
+                case "]":
+                    inBracket = false
+                    out.unicodeScalars.append(c)
+                case "\\":
+                    guard i + 1 < chars.count else { return nil }
+                    i += 1
+                    switch chars[i] {
+                    case "d": out += "0-9"
+                    case "s": out += "[:space:]"
+                    case "w": out += "[:alnum:]_"
+                    case ".", "+", "*", "?", "(", ")", "{", "}", "|", "$", "/", ",", ":": out.unicodeScalars.append(chars[i])
+                    default: return nil  // \] \\ \- \D … have no place inside a POSIX bracket
+                    }
+                case "[":
+                    // A POSIX class ([:alpha:]) is the same in both; any other [ inside is literal.
+                    if i + 1 < chars.count, chars[i + 1] == ":" {
+                        guard let close = (i + 2..<chars.count).first(where: { chars[$0] == ":" && $0 + 1 < chars.count && chars[$0 + 1] == "]" }) else { return nil }
+                        out += String(String.UnicodeScalarView(chars[i...(close + 1)]))
+                        i = close + 1
+                    } else {
+                        out.unicodeScalars.append(c)
+                    }
+                default:
+                    out.unicodeScalars.append(c)
+                }
+                i += 1
+                continue
+            }
+            switch c {
+            case "\\":
+                guard i + 1 < chars.count else { return nil }
+                i += 1
+                switch chars[i] {
+                case "d": out += "[0-9]"
+                case "D": out += "[^0-9]"
+                case "s": out += "[[:space:]]"
+                case "S": out += "[^[:space:]]"
+                case "w": out += "[[:alnum:]_]"
+                case "W": out += "[^[:alnum:]_]"
+                case "n": out += "\n"
+                case "t": out += "\t"
+                case "r": out += "\r"
+                case ".", "\\", "(", ")", "[", "]", "{", "}", "*", "+", "?", "|", "^", "$":
+                    out += "\\"
+                    out.unicodeScalars.append(chars[i])
+                case "/", "-", ",", ":", "#", "@", "!", "&", "~", "'", "\"", "=", "<", ">", "%", "_":
+                    out.unicodeScalars.append(chars[i])
+                default:
+                    return nil  // \b \B \A \z \p{…} \x… back-references …
+                }
+            case "[":
+                inBracket = true
+                out += "["
+                // A leading ^ and a leading ] stay as they are.
+                if i + 1 < chars.count, chars[i + 1] == "^" { out += "^"; i += 1 }
+                if i + 1 < chars.count, chars[i + 1] == "]" { out += "]"; i += 1 }
+            case "(":
+                if i + 1 < chars.count, chars[i + 1] == "?" {
+                    guard i + 2 < chars.count, chars[i + 2] == ":" else { return nil }  // flags, names, look-around
+                    i += 2
+                }
+                out += "("
+            case "*", "+", "?", "}":
+                out.unicodeScalars.append(c)
+                // A lazy quantifier (x*?) matches where the greedy one does: for a yes or no, drop the '?'.
+                if i + 1 < chars.count, chars[i + 1] == "?" { i += 1 }
+            default:
+                out.unicodeScalars.append(c)
+            }
+            i += 1
+        }
+        return inBracket ? nil : out
+    }
+}

@@ -1,0 +1,39 @@
+import BKCC
+import Testing
+
+/// Model patterns (Go's RE2 syntax) matched through glibc's POSIX regex: the same yes or no, never a hang.
+@Suite struct GoPatternTests {
+    static let ip = #"^((25[0-5]|2[0-4]\d|1\d{2}|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d{2}|[1-9]?\d)$"#
+    static let cmdbIPList = #"^((1?\d{1,2}|2[0-4]\d|25[0-5])[.]){3}(1?\d{1,2}|2[0-4]\d|25[0-5])(,((1?\d{1,2}|2[0-4]\d|25[0-5])[.]){3}(1?\d{1,2}|2[0-4]\d|25[0-5]))*$"#
+
+    @Test func theCMDBsPatternsMatchAsGoMatchesThem() throws {
+        let ip = try #require(GoPattern(GoPatternTests.ip))
+        #expect(ip.matches("10.0.0.1") && ip.matches("255.255.255.255"))
+        #expect(!ip.matches("10.0.0.256") && !ip.matches("10.0.0") && !ip.matches(" 10.0.0.1"))
+        let list = try #require(GoPattern(GoPatternTests.cmdbIPList))
+        #expect(list.matches("10.0.0.1,192.168.1.1") && !list.matches("10.0.0.1,"))
+        // Unanchored: somewhere in the text, as Go's MatchString.
+        #expect(try #require(GoPattern(#"\d{3}"#)).matches("ab123"))
+        // A character is a character (Go matches runes), and classes stay ASCII.
+        let two = try #require(GoPattern("^.{2}$"))
+        #expect(two.matches("机柜") && !two.matches("机柜A"))
+        #expect(!(try #require(GoPattern(#"^\d+$"#))).matches("١٢٣"))
+        #expect(try #require(GoPattern(#"^[\w.-]+@(?:[a-z]+\.)+[a-z]{2,}?$"#)).matches("ops.team@example.com"))
+        #expect(try #require(GoPattern(#"^[^\s,]+$"#)).matches("no-spaces") == true)
+    }
+
+    @Test func whatPOSIXCannotSayIsLeftToTheServer() {
+        for pattern in [#"\bword\b"#, "(?i)abc", "(?=x)", "(?P<n>x)", #"(a)\1"#, #"[\]]"#, #"\p{Han}"#, "[abc",
+                        String(repeating: "a", count: 2000)] {
+            #expect(GoPattern(pattern) == nil, "\(pattern)")
+        }
+    }
+
+    @Test func aHostilePatternDoesNotHang() throws {
+        // Exponential for a backtracking matcher; glibc's state sets answer at once.
+        let evil = try #require(GoPattern("^(a+)+$"))
+        #expect(!evil.matches(String(repeating: "a", count: 2000) + "!"))
+        let nested = try #require(GoPattern("^((a|aa)*)*b$"))
+        #expect(!nested.matches(String(repeating: "a", count: 256)))
+    }
+}
