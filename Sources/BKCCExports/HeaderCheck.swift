@@ -33,4 +33,6 @@ private let headerAgreement: [any Sendable] = [
     SameType(type(of: BKCCExports.bkcc_build_request_json), type(of: CBKCCHeader.bkcc_build_request_json)),
     SameType(type(of: BKCCExports.bkcc_parse_response), type(of: CBKCCHeader.bkcc_parse_response)),
     SameType(type(of: BKCCExports.bkcc_parse_response_json), type(of: CBKCCHeader.bkcc_parse_response_json)),
+    // The request log (Exports+Log.swift).
+    SameType(type(of: BKCCExports.bkcc_client_set_log), type(of: CBKCCHeader.bkcc_client_set_log)),
 ]

@@ -10,6 +10,8 @@ public final class Client: Sendable {
     public let redactor: Redactor
     /// Idle libcurl transports, so that a second call reuses the first one's connections.
     let curlPool = Mutex<[CurlTransport]>([])
+    /// Where each request is logged (`RequestLog.swift`); nil: nowhere.
+    let requestLog = Mutex<RequestLog?>(nil)
 
     /// Checks the configuration (`.invalidArgument` naming the key on a problem).
     public init(configuration: Configuration) throws(BKCCError) {

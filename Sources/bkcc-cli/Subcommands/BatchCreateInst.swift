@@ -28,6 +28,7 @@ extension BKCCCommand {
 
         @OptionGroup(title: "Input") var input: InputOptions
         @OptionGroup(title: "Connection") var connection: ConnectionOptions
+        @OptionGroup(title: "Diagnostics") var verbosity: VerbosityOptions
 
         @Flag(name: .customLong("dry-run"), help: "Check every row and print the requests that would be sent (one JSON per line, secrets as ***); send nothing.")
         var dryRun = false
@@ -68,10 +69,11 @@ extension BKCCCommand {
             options.reportPath = report
             options.resumePath = resume
             options.skipInvalid = skipInvalid
-            options.progress = progress
+            // A progress bar redrawn between log lines would garble both.
+            options.progress = progress ?? (verbosity.level == nil ? nil : false)
             options.outputJSON = output == .json
             options.maxProblems = maxProblems
-            let connection = self.connection
+            let connection = self.connection, verbosity = self.verbosity
             let console = Console.standard()
             let importer = Importer(options: options, console: console) { () throws(BKCCError) -> Client in
                 let configuration = try connection.settings().configuration()
@@ -79,7 +81,9 @@ extension BKCCCommand {
                     console.note("bkcc: warning: the server's TLS certificate is not verified (--insecure / verify_tls: false): "
                                  + "anyone between here and the CMDB can read the app secret; use --ca-file instead")
                 }
-                return try Client(configuration: configuration)
+                let client = try Client(configuration: configuration)
+                verbosity.install(on: client, console: console)
+                return client
             }
             let status = importer.run()
             if status != .ok { try finish(status) }
