@@ -18,9 +18,11 @@ extension BKCCCommand {
 
                 Examples:
                   bkcc batch-create-inst --obj bk_switch --report report.jsonl switches.csv
-                  bkcc batch-create-inst --obj bk_switch --resume report.jsonl --report report.jsonl switches.csv
+                  bkcc batch-create-inst --obj bk_switch --resume report.jsonl \\
+                      --report report.jsonl switches.csv
                   bkcc batch-create-inst --obj bk_switch --dry-run --pretty switches.csv
                   bkcc batch-create-inst --obj bk_switch --output json - < switches.jsonl
+                  bkcc batch-create-inst --obj bk_switch -vv switches.csv 2> requests.log
 
                 Exit codes: 0 every row created; 1 some rows not created; 2 bad usage or invalid input (nothing sent); 3 nothing could be created (unreachable, authentication, permission).
                 """

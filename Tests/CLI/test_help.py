@@ -1,0 +1,39 @@
+"""Help reads well in an 80-column terminal: every example line of every command's discussion (the indented
+lines of each `discussion: \"\"\"…\"\"\"` in Sources/bkcc-cli) fits in 80 columns and is shown whole, on one
+line, by `bkcc help …` — a command that wraps reads as two."""
+
+import glob
+import os
+import re
+
+from .cli_support import ROOT
+
+DISCUSSION = re.compile(r'discussion: """\n(.*?)\n( *)"""', re.S)
+COMMANDS = [(), ("batch-create-inst",), ("validate",), ("config",), ("config", "show"), ("version",)]
+
+
+def example_lines():
+    found = []
+    for path in sorted(glob.glob(os.path.join(ROOT, "Sources", "bkcc-cli", "**", "*.swift"), recursive=True)):
+        with open(path, encoding="utf-8") as f:
+            source = f.read()
+        for body, indent in DISCUSSION.findall(source):
+            for line in body.split("\n"):
+                text = line[len(indent):]
+                if text.startswith(" ") and text.strip():
+                    found.append((os.path.relpath(path, ROOT), text.replace("\\\\", "\\")))
+    return found
+
+
+def test_every_example_fits_80_columns_and_is_shown_whole(bkcc):
+    examples = example_lines()
+    assert len(examples) >= 10
+    too_long = [(path, len(text), text) for path, text in examples if len(text) > 80]
+    assert not too_long, too_long
+    shown = set()
+    for command in COMMANDS:
+        r = bkcc("help", *command, env={"COLUMNS": "80"})
+        assert r.code == 0, r
+        shown.update(r.out.splitlines())
+    missing = [(path, text) for path, text in examples if text not in shown]
+    assert not missing, missing
