@@ -159,3 +159,27 @@ def test_a_level_set_after_the_client_was_made_applies_from_the_next_call(cmdb, 
         assert [r.levelno for r in caplog.records] == [logging.INFO]
         client.batch_create_inst("bk_switch", switches(1, start=1))
         assert [r.levelno for r in caplog.records] == [logging.INFO, logging.DEBUG, logging.DEBUG, logging.INFO]
+
+
+# MARK: installing without a library
+
+def test_pip_install_without_a_built_library_fails_naming_make(tmp_path):
+    """`pip install ./bindings/python` before `make`: the build stops with the command to run, instead of
+    installing a package that fails at `import bkcc`."""
+    import ctypes.util
+    import shutil
+    if ctypes.util.find_library("bkcc"):
+        pytest.skip("a libbkcc is installed system-wide: a build without one is allowed")
+    source = tmp_path / "checkout" / "bindings" / "python"  # a checkout with no dist/
+    shutil.copytree(bkcc_test_support.PACKAGE_ROOT, source, ignore=shutil.ignore_patterns("build", "*.egg-info",
+                                                                                         "__pycache__", "*.so*"))
+    env = {k: v for k, v in os.environ.items() if k not in ("BKCC_LIBRARY", "BKCC_NO_LIBRARY", "PYTHONPATH")}
+    r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w",
+                        str(tmp_path / "wheels"), str(source)], capture_output=True, text=True, timeout=300, env=env)
+    assert r.returncode != 0 and not list(tmp_path.glob("wheels/*.whl")), r
+    assert "libbkcc.so.0 is not built" in r.stdout + r.stderr, r.stdout + r.stderr
+    assert "make -C %s" % (tmp_path / "checkout") in r.stdout + r.stderr
+    r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w",
+                        str(tmp_path / "wheels"), str(source)], capture_output=True, text=True, timeout=300,
+                       env=dict(env, BKCC_NO_LIBRARY="1"))
+    assert r.returncode == 0 and list((tmp_path / "wheels").glob("bkcc-*-py3-none-any.whl")), r
