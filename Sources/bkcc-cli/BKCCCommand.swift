@@ -17,7 +17,7 @@ struct BKCCCommand: ParsableCommand {
               bkcc batch-create-inst --obj bk_switch --resume report.jsonl \\
                   --report report.jsonl switches.csv
               bkcc batch-create-inst --obj bk_switch --dry-run switches.csv | head -1
-              cat switches.jsonl | bkcc batch-create-inst --obj bk_switch --format jsonl -
+              cat s.jsonl | bkcc batch-create-inst --obj bk_switch --format jsonl -
               bkcc batch-create-inst --obj bk_switch -v switches.csv
               bkcc config show --profile prod
 

@@ -28,7 +28,8 @@ def example_lines():
 def test_every_example_fits_80_columns_and_is_shown_whole(bkcc):
     examples = example_lines()
     assert len(examples) >= 10
-    too_long = [(path, len(text), text) for path, text in examples if len(text) > 80]
+    # 77: the man pages show them 3 columns further in (5 in, without their own 2), and 80 columns must hold them
+    too_long = [(path, len(text), text) for path, text in examples if len(text) > 77]
     assert not too_long, too_long
     shown = set()
     for command in COMMANDS:
