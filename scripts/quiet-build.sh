@@ -6,7 +6,7 @@ log=$1
 shift
 mkdir -p "$(dirname "$log")"
 start=$(date +%s)
-printf 'building bkcc into dist/ (the first build fetches swift-argument-parser and takes a few minutes; log: %s) … ' "$log"
+printf 'building bkcc (log: %s; the first build takes minutes) … ' "$log"
 if "$@" >"$log" 2>&1; then
   echo "done in $(( $(date +%s) - start )) s"
   exit 0
