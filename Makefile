@@ -102,6 +102,10 @@ $(BUILD)/test_hostile: Tests/C/test_hostile.c Tests/C/check.h $(DIST)/include/bk
 	@mkdir -p $(BUILD)
 	$(CC) $(CTEST_FLAGS) -I$(DIST)/include $< -o $@ -L$(DIST)/lib -lbkcc -ljansson
 
+$(BUILD)/test_log: Tests/C/test_log.c Tests/C/check.h Tests/C/emulator.h $(DIST)/include/bkcc.h $(DIST)/lib/libbkcc.so.0
+	@mkdir -p $(BUILD)
+	$(CC) $(CTEST_FLAGS) -I$(DIST)/include $< -o $@ -L$(DIST)/lib -lbkcc -ljansson -lcurl
+
 $(BUILD)/stripped/libbkcc.so.0: $(DIST)/lib/libbkcc.so.0
 	@mkdir -p $(BUILD)/stripped
 	strip --strip-debug -o $@ $<
@@ -111,7 +115,7 @@ $(BUILD)/validate_and_build: examples/c/validate_and_build.c $(DIST)/lib/libbkcc
 	@mkdir -p $(BUILD)
 	$(CC) $(CTEST_FLAGS) $< -o $@ $$(PKG_CONFIG_PATH=$(DIST)/lib/pkgconfig pkg-config --cflags --libs bkcc)
 
-test-c: lib $(BUILD)/test_abi $(BUILD)/test_batch $(BUILD)/test_family $(BUILD)/test_hostile $(BUILD)/stripped/libbkcc.so.0 $(BUILD)/validate_and_build
+test-c: lib $(BUILD)/test_abi $(BUILD)/test_batch $(BUILD)/test_family $(BUILD)/test_hostile $(BUILD)/test_log $(BUILD)/stripped/libbkcc.so.0 $(BUILD)/validate_and_build
 	LD_LIBRARY_PATH=$(DIST)/lib $(BUILD)/test_abi
 	LD_LIBRARY_PATH=$(BUILD)/stripped $(VALGRIND) $(BUILD)/test_abi
 	LD_LIBRARY_PATH=$(DIST)/lib $(BUILD)/test_batch
@@ -120,6 +124,8 @@ test-c: lib $(BUILD)/test_abi $(BUILD)/test_batch $(BUILD)/test_family $(BUILD)/
 	LD_LIBRARY_PATH=$(BUILD)/stripped $(VALGRIND) $(BUILD)/test_family
 	LD_LIBRARY_PATH=$(DIST)/lib $(BUILD)/test_hostile
 	LD_LIBRARY_PATH=$(BUILD)/stripped $(VALGRIND) $(BUILD)/test_hostile
+	LD_LIBRARY_PATH=$(DIST)/lib $(BUILD)/test_log
+	LD_LIBRARY_PATH=$(BUILD)/stripped $(VALGRIND) $(BUILD)/test_log
 	LD_LIBRARY_PATH=$(DIST)/lib $(BUILD)/validate_and_build | diff -u examples/c/validate_and_build.expected -
 	LD_LIBRARY_PATH=$(BUILD)/stripped $(VALGRIND) $(BUILD)/validate_and_build >/dev/null
 
