@@ -25,7 +25,7 @@ from typing import Optional
 
 from ._ffi import LOG_FN, lib
 
-__all__ = ["logger", "install"]
+__all__ = ["logger", "install", "forget"]
 
 logger = logging.getLogger("bkcc")
 
@@ -55,8 +55,7 @@ def _on_log(level: int, text: Optional[bytes], user: Optional[int]) -> None:
 
 # Module-level: outlives every client. The user pointer is the client's handle (to change its level).
 _LOG = LOG_FN(_on_log)
-#: The level installed on each handle (by its address; a freed client's entry is overwritten when the address
-#: comes back, so the table stays as small as the number of clients alive at once, about).
+#: The level installed on each live client's handle (by its address; a client's entry goes when it is collected).
 _installed: "dict[int, int]" = {}
 
 
@@ -66,3 +65,8 @@ def install(handle: int) -> None:
     _installed[handle] = level
     lib.bkcc_client_set_log(handle, level, _LOG, handle)
 
+
+def forget(handle: int) -> None:
+    """The client is gone. (Should a new client have the same address already, its next INFO record installs
+    its level again: nothing is lost.)"""
+    _installed.pop(handle, None)

@@ -532,6 +532,7 @@ class Client:
             raise _error(err)
         lib.bkcc_client_set_progress(handle, _PROGRESS, None)
         _log.install(handle)
+        weakref.finalize(self, _log.forget, handle)  # its entry in the log's level table goes with it
         self._handle = handle
 
     @classmethod
