@@ -19,8 +19,9 @@ RELEASE     := mkdir -p $(STATIC) && flock $(STATIC)/.make.lock $(SWIFT) build $
 LIB_BUILT   := $(STATIC)/release/libbkcc.so
 BUILD       := build
 CTEST_FLAGS := -std=c99 -Wall -Wextra -Werror -pedantic -g
-# The Python that runs the pytest suites, once scripts/test-python.sh made sure it has requirements-test.txt.
-TEST_PYTHON  = $(shell scripts/test-python.sh $(PYTHON) >&2 && echo $(PYTHON))
+# The Python that runs the pytest suites, once scripts/test-python.sh made sure it has requirements-test.txt ("false"
+# when it could not: the recipe then fails after the script said what to run).
+TEST_PYTHON  = $(shell scripts/test-python.sh $(PYTHON) >&2 && echo $(PYTHON) || echo false)
 RESULTS     := $(BUILD)/test-results
 PYTEST       = $(TEST_PYTHON) -m pytest -q -rs --junitxml=$(RESULTS)/$@.xml
 VALGRIND    := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite
