@@ -356,7 +356,7 @@ typedef void (*bkcc_log_fn)(int level, const char *text, void *user);
 
 /*
  * Installs the request log of every call on `client` (fn non-NULL and level 1 or 2), or removes it (fn NULL
- * or level 0; a level above 2 is 2). Costs nothing when removed; BKCC_LOG_BODIES serializes every request
+ * or level 0 or less; a level above 2 is 2; a NULL client is ignored). Costs nothing when removed; BKCC_LOG_BODIES serializes every request
  * body once more. May be called from any thread at any time: a call reads the log once when it starts, and
  * calls fn on the thread that made the call, between requests (several calls on several threads call fn
  * concurrently). `user` is passed to fn as is; the library never frees it.
