@@ -58,8 +58,7 @@ final class LoggingTransport: Transport {
                 line += "no-answer"
                 failure = error.message
             }
-            let elapsed = request.at.duration(to: clock.now)
-            let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+            let milliseconds = request.at.duration(to: clock.now).wholeMilliseconds
             line += " request_id=\(requestID) items=\(request.items) elapsed_ms=\(milliseconds)"
             if request.attempt > 1 { line += " attempt=\(request.attempt)" }
             if !failure.isEmpty { line += " error=\"\(printable(failure, limit: 500))\"" }
