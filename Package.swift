@@ -40,7 +40,10 @@ let package = Package(
         .target(name: "BKCCCLI", dependencies: ["BKCC", "CJansson", "CCurl", "CZip", "CExpat"]),
         .executableTarget(
             name: "bkcc-cli",
-            dependencies: ["BKCCCLI", "BKCC", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["BKCCCLI", "BKCC", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            // lld, as for the library: gold prints glibc's "the use of `mktemp' is dangerous" for the static
+            // Foundation that swift-argument-parser brings, on every link (lld does not).
+            linkerSettings: [.unsafeFlags(["-use-ld=lld"])]
         ),
         .testTarget(name: "BKCCCLITests", dependencies: ["BKCCCLI", "BKCC", "BKCCTestSupport", "CJansson"], exclude: ["Fixtures"]),
     ]

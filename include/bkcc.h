@@ -415,6 +415,31 @@ typedef int (*bkcc_progress_fn)(const json_t *event, void *user);
 /* Installs (fn non-NULL) or removes (fn NULL) the progress callback. Not while a call runs. */
 void bkcc_client_set_progress(bkcc_client *client, bkcc_progress_fn fn, void *user);
 
+/* ---- Request log --------------------------------------------------------------------------------- */
+
+/* Request log levels (bkcc_client_set_log). */
+#define BKCC_LOG_OFF 0
+#define BKCC_LOG_REQUESTS 1 /* one line per HTTP attempt (retries included): method, path, HTTP status (or
+                               not-sent / no-answer with error="…"), request_id, items, elapsed_ms, attempt */
+#define BKCC_LOG_BODIES 2   /* also, before each line, the request ("> " lines: method, URL, headers, body) and
+                               the answer ("< " lines: status, headers, body); bodies over 256 KiB are cut */
+
+/*
+ * Receives one text of the request log: a line (BKCC_LOG_REQUESTS) or a request or answer of several lines
+ * (BKCC_LOG_BODIES), UTF-8, without a final newline. `text` is BORROWED, valid until the function returns.
+ * Every secret (app_secret, token, access_token, bk_app_secret, the X-Bkapi-Authorization values) is "***".
+ */
+typedef void (*bkcc_log_fn)(int level, const char *text, void *user);
+
+/*
+ * Installs the request log of every call on `client` (fn non-NULL and level 1 or 2), or removes it (fn NULL
+ * or level 0 or less; a level above 2 is 2; a NULL client is ignored). Costs nothing when removed; BKCC_LOG_BODIES serializes every request
+ * body once more. May be called from any thread at any time: a call reads the log once when it starts, and
+ * calls fn on the thread that made the call, between requests (several calls on several threads call fn
+ * concurrently). `user` is passed to fn as is; the library never frees it.
+ */
+void bkcc_client_set_log(bkcc_client *client, int level, bkcc_log_fn fn, void *user);
+
 #ifdef __cplusplus
 }
 #endif

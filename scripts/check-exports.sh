@@ -23,6 +23,10 @@ for name in bkcc_version bkcc_status_name bkcc_client_new bkcc_client_new_json b
             bkcc_validate_model bkcc_validate_model_json bkcc_sync_plan bkcc_sync_plan_json; do
   echo "$exported" | grep -qx "$name" || { echo "missing contract symbol: $name"; status=1; }
 done
+# The request log (Exports+Log.swift).
+for name in bkcc_client_set_log; do
+  echo "$exported" | grep -qx "$name" || { echo "missing contract symbol: $name"; status=1; }
+done
 soname=$(readelf -d "$lib" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')
 [ "$soname" = "libbkcc.so.0" ] || { echo "SONAME is '$soname', expected libbkcc.so.0"; status=1; }
 if ldd "$lib" | grep -qE 'swift|/opt/'; then

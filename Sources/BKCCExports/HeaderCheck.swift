@@ -39,4 +39,6 @@ private let headerAgreement: [any Sendable] = [
     SameType(type(of: BKCCExports.bkcc_validate_model_json), type(of: CBKCCHeader.bkcc_validate_model_json)),
     SameType(type(of: BKCCExports.bkcc_sync_plan), type(of: CBKCCHeader.bkcc_sync_plan)),
     SameType(type(of: BKCCExports.bkcc_sync_plan_json), type(of: CBKCCHeader.bkcc_sync_plan_json)),
+    // The request log (Exports+Log.swift).
+    SameType(type(of: BKCCExports.bkcc_client_set_log), type(of: CBKCCHeader.bkcc_client_set_log)),
 ]

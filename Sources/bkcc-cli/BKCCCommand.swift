@@ -14,12 +14,14 @@ struct BKCCCommand: ParsableCommand {
             Examples:
               bkcc validate --obj bk_switch switches.csv
               bkcc batch-create-inst --obj bk_switch --report report.jsonl switches.csv
-              bkcc batch-create-inst --obj bk_switch --resume report.jsonl --report report.jsonl switches.csv
+              bkcc batch-create-inst --obj bk_switch --resume report.jsonl \\
+                  --report report.jsonl switches.csv
               bkcc batch-create-inst --obj bk_switch --dry-run switches.csv | head -1
-              cat switches.jsonl | bkcc batch-create-inst --obj bk_switch --format jsonl -
-              bkcc config show
+              cat s.jsonl | bkcc batch-create-inst --obj bk_switch --format jsonl -
+              bkcc batch-create-inst --obj bk_switch -v switches.csv
+              bkcc config show --profile prod
 
-            Settings come from flags, then the environment (BK_COMPONENT_API_URL, BK_APP_CODE, BK_APP_SECRET, BK_USERNAME, BK_TOKEN, BKCC_API), then a config file (--config FILE, or ~/.config/bkcc/config.json).
+            Settings come from flags, then the environment (BK_COMPONENT_API_URL, BK_APP_CODE, BK_APP_SECRET, BK_USERNAME, BK_TOKEN, BKCC_API), then a config file (--config FILE, or ~/.config/bkcc/config.json), in which a profile (--profile NAME, BKCC_PROFILE, or the file's "default_profile") wins over the top level.
 
             Exit codes: 0 every row created (or valid); 1 some rows not created; 2 bad usage or invalid input, nothing sent; 3 nothing could be created (unreachable, authentication, permission).
 

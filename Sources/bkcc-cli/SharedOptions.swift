@@ -11,6 +11,9 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("A JSON config file of the library's configuration keys (default: ~/.config/bkcc/config.json when it exists).", valueName: "file"))
     var config: String?
 
+    @Option(name: .long, help: ArgumentHelp("A profile of the config file (\"profiles\": {NAME: {…}}): its keys win over the file's top level (env BKCC_PROFILE; default: the file's \"default_profile\").", valueName: "name"))
+    var profile: String?
+
     @Option(name: .long, help: ArgumentHelp(setting("url"), valueName: "url"))
     var url: String?
 
@@ -97,7 +100,7 @@ struct ConnectionOptions: ParsableArguments {
     func settings() throws(BKCCError) -> Settings {
         let given: [(key: String, value: JSON, flag: String)]
         do { given = try flags() } catch { throw BKCCError(.invalidArgument, "\(error)") }
-        return try Settings.resolve(flags: given, environment: ProcessEnvironment.current(), configPath: config)
+        return try Settings.resolve(flags: given, environment: ProcessEnvironment.current(), configPath: config, profile: profile)
     }
 }
 

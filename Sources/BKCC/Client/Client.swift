@@ -12,6 +12,8 @@ public final class Client: Sendable {
     let curlPool = Mutex<[CurlTransport]>([])
     /// Models read from the server (`getModel`), by model id: read once per client.
     let modelCache = Mutex<[String: Model]>([:])
+    /// Where each request is logged (`RequestLog.swift`); nil: nowhere.
+    let requestLog = Mutex<RequestLog?>(nil)
 
     /// Checks the configuration (`.invalidArgument` naming the key on a problem).
     public init(configuration: Configuration) throws(BKCCError) {

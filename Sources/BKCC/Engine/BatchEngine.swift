@@ -92,7 +92,7 @@ final class BatchEngine {
             } else {
                 return
             }
-            let request: HTTPRequest
+            var request: HTTPRequest
             do {
                 request = try client.builder.request(operation.route, objectID: objectID,
                                                      members: operation.members(objectID: objectID, items: pending.items),
@@ -102,6 +102,7 @@ final class BatchEngine {
                 stop(because: error.message, error)
                 return
             }
+            request.itemCount = pending.items.count
             pending.attempts += 1
             if pending.firstStart == nil { pending.firstStart = now }
             lastStart = now
@@ -306,7 +307,8 @@ extension Client {
                     next: @escaping () throws(BKCCError) -> SourceItem?,
                     onRequest: @escaping (RequestRecord, Tally) -> Bool) throws(BKCCError) -> Tally {
         let tally = withTransport(transport) { (transport) -> Tally in
-            BatchEngine(client: self, operation: operation, objectID: objectID, transport: transport, tally: tally,
+            BatchEngine(client: self, operation: operation, objectID: objectID,
+                        transport: LoggingTransport.wrap(transport, log: currentRequestLog, redactor: redactor), tally: tally,
                         next: next, onRequest: onRequest).run()
         }
         guard let tally else { throw BKCCError(.noMemory, "cannot start libcurl") }

@@ -7,6 +7,8 @@ public struct HTTPRequest: Sendable {
     public var body: JSON
     /// The client-generated id sent as `X-Request-Id`, to trace the pieces of one import together.
     public var requestID: String
+    /// How many items (instances, ids) the request carries: what the request log shows. Not sent.
+    public var itemCount = 0
 
     /// `{"method", "url", "headers": {…}, "body": {…}}`, as `bkcc_build_request` returns it; with `bodyAsText`
     /// the body is its JSON text (what a transport callback receives).

@@ -5,18 +5,29 @@ import BKCC
 
 /// The effective settings: each configuration key with its value and where it came from. Flags win over the
 /// environment, which wins over the config file (`--config FILE`, else `~/.config/bkcc/config.json` when it
-/// exists), which wins over the library's defaults.
+/// exists), which wins over the library's defaults. In the file, the chosen profile's keys win over the keys at
+/// its top level:
+///
+///     {"app_code": "ops", "profiles": {"prod": {"url": "https://paas.example.com"},
+///                                      "test": {"url": "http://127.0.0.1:8000", "concurrency": 1}},
+///      "default_profile": "test"}
+///
+/// The profile is `--profile NAME`, else `BKCC_PROFILE`, else the file's `default_profile`, else none (the top
+/// level alone), as aws takes `--profile` / `AWS_PROFILE`.
 public struct Settings {
     public enum Source: Equatable, Sendable, CustomStringConvertible {
         case flag(String)
         case environment(String)
         case file(String)
+        /// A key of the named profile of the config file.
+        case profile(path: String, name: String)
 
         public var description: String {
             switch self {
             case .flag(let name): "flag \(name)"
             case .environment(let name): "env \(name)"
             case .file(let path): "config \(path)"
+            case .profile(let path, let name): "config \(path) profile \(name)"
             }
         }
     }
@@ -31,6 +42,13 @@ public struct Settings {
     public private(set) var entries: [Entry] = []
     /// The config file that was read, if any.
     public private(set) var configFile: String?
+    /// The profile whose keys were read, and what chose it (`--profile`, `BKCC_PROFILE`, `default_profile`).
+    public private(set) var profile: (name: String, chosenBy: String)?
+    /// The profiles the config file defines, in its order.
+    public private(set) var profileNames: [String] = []
+
+    /// The environment variable that names the profile.
+    public static let profileVariable = "BKCC_PROFILE"
 
     /// Keys whose values are secrets: shown as `***`.
     public static let secretKeys = ConfigurationKey.secretNames
@@ -40,8 +58,9 @@ public struct Settings {
     ///   - flags: values given on the command line, by configuration key, with the flag's name.
     ///   - environment: the process environment (`ProcessEnvironment.current()`).
     ///   - configPath: `--config FILE`: must exist. When nil, the default path is read if it exists.
+    ///   - profile: `--profile NAME`: must be a profile of the config file.
     public static func resolve(flags: [(key: String, value: JSON, flag: String)], environment: [String: String],
-                               configPath: String?) throws(BKCCError) -> Settings {
+                               configPath: String?, profile: String? = nil) throws(BKCCError) -> Settings {
         var settings = Settings()
         var values: [String: (JSON, Source)] = [:]
         let path: String?
@@ -52,15 +71,32 @@ public struct Settings {
         } else {
             path = nil
         }
+        let chosen: (name: String, chosenBy: String)? = if let profile { (profile, "--profile") }
+            else if let name = environment[profileVariable], !name.isEmpty { (name, profileVariable) } else { nil }
         if let path {
             let object = try readConfigFile(path)
-            for (key, value) in object.entries {
-                guard ConfigurationKey.named(key) != nil else {
-                    throw BKCCError(.invalidArgument, "\(path): unknown key \"\(key.prefix(64))\" (keys: \(ConfigurationKey.names.joined(separator: ", ")))")
-                }
+            let profiles = try ConfigProfiles(object, path: path)
+            for (key, value) in object.entries where !ConfigProfiles.fileKeys.contains(key) {
+                try checkKey(key, in: path)
                 values[key] = (value, .file(path))
             }
             settings.configFile = path
+            settings.profileNames = profiles.names
+            if let selected = chosen ?? profiles.defaultProfile.map({ ($0, "default_profile") }) {
+                guard let keys = profiles[selected.name] else {
+                    throw BKCCError(.invalidArgument, "\(path): no profile \"\(selected.name.prefix(64))\" (\(selected.chosenBy)); "
+                                    + (profiles.names.isEmpty ? "the file defines none (\"profiles\": {\"NAME\": {…}})"
+                                                              : "profiles: \(profiles.names.joined(separator: ", "))"))
+                }
+                for (key, value) in keys.entries {
+                    try checkKey(key, in: "\(path): profile \(selected.name)")
+                    values[key] = (value, .profile(path: path, name: selected.name))
+                }
+                settings.profile = selected
+            }
+        } else if let chosen {
+            throw BKCCError(.invalidArgument, "profile \"\(chosen.name.prefix(64))\" (\(chosen.chosenBy)) needs a config file: "
+                            + "--config FILE, or \(defaultConfigPath(environment) ?? "~/.config/bkcc/config.json")")
         }
         for key in ConfigurationKey.all {
             if let name = key.environment.first(where: { !(environment[$0] ?? "").isEmpty }), let text = environment[name] {
@@ -72,6 +108,12 @@ public struct Settings {
             if let (value, source) = values[key] { settings.entries.append(Entry(key: key, value: value, source: source)) }
         }
         return settings
+    }
+
+    private static func checkKey(_ key: String, in place: String) throws(BKCCError) {
+        guard ConfigurationKey.named(key) == nil else { return }
+        let known = ConfigurationKey.names + ConfigProfiles.fileKeys.sorted()
+        throw BKCCError(.invalidArgument, "\(place): unknown key \"\(key.prefix(64))\" (keys: \(known.joined(separator: ", ")))")
     }
 
     /// `$XDG_CONFIG_HOME/bkcc/config.json`, else `$HOME/.config/bkcc/config.json`.
@@ -152,6 +194,11 @@ public struct Settings {
             text += key.padding(keyWidth) + "  " + value.padding(valueWidth) + "  " + source + "\n"
         }
         text += "config file: " + (configFile ?? "none") + "\n"
+        if let profile {
+            text += "profile: \(profile.name) (\(profile.chosenBy); profiles: \(profileNames.joined(separator: ", ")))\n"
+        } else if !profileNames.isEmpty {
+            text += "profile: none (profiles: \(profileNames.joined(separator: ", ")); --profile NAME or \(Settings.profileVariable))\n"
+        }
         return text
     }
 
@@ -162,8 +209,13 @@ public struct Settings {
             try values.set(entry.key, Settings.shown(key: entry.key, value: entry.value))
             try sources.set(entry.key, entry.source.description)
         }
+        let names = try JSON.array()
+        for name in profileNames { try names.append(.string(name)) }
         return try JSON.object(["settings": values, "sources": sources,
-                                "config_file": configFile.map { (try? JSON.string($0)) ?? .null } ?? .null])
+                                "config_file": configFile.map { (try? JSON.string($0)) ?? .null } ?? .null,
+                                "profile": profile.map { (try? JSON.string($0.name)) ?? .null } ?? .null,
+                                "profile_chosen_by": profile.map { (try? JSON.string($0.chosenBy)) ?? .null } ?? .null,
+                                "profiles": names])
     }
 }
 

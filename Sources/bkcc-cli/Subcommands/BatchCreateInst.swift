@@ -18,9 +18,11 @@ extension BKCCCommand {
 
                 Examples:
                   bkcc batch-create-inst --obj bk_switch --report report.jsonl switches.csv
-                  bkcc batch-create-inst --obj bk_switch --resume report.jsonl --report report.jsonl switches.csv
+                  bkcc batch-create-inst --obj bk_switch --resume report.jsonl \\
+                      --report report.jsonl switches.csv
                   bkcc batch-create-inst --obj bk_switch --dry-run --pretty switches.csv
                   bkcc batch-create-inst --obj bk_switch --output json - < switches.jsonl
+                  bkcc batch-create-inst --obj bk_switch -vv switches.csv 2> requests.log
 
                 Exit codes: 0 every row created; 1 some rows not created; 2 bad usage or invalid input (nothing sent); 3 nothing could be created (unreachable, authentication, permission).
                 """
@@ -30,6 +32,7 @@ extension BKCCCommand {
         @OptionGroup(title: "Model") var model: ModelOptions
         @OptionGroup(title: "Input") var reading: ReadingArguments
         @OptionGroup(title: "Connection") var connection: ConnectionOptions
+        @OptionGroup(title: "Diagnostics") var verbosity: VerbosityOptions
 
         @Flag(name: .customLong("dry-run"), help: "Check every row and print the requests that would be sent (one JSON per line, secrets as ***); send nothing.")
         var dryRun = false
@@ -71,10 +74,11 @@ extension BKCCCommand {
             options.reportPath = report
             options.resumePath = resume
             options.skipInvalid = skipInvalid
-            options.progress = progress
+            // A progress bar redrawn between log lines would garble both.
+            options.progress = progress ?? (verbosity.level == nil ? nil : false)
             options.outputJSON = output == .json
             options.maxProblems = maxProblems
-            let connection = self.connection
+            let connection = self.connection, verbosity = self.verbosity
             let console = Console.standard()
             switch model.choose(objectID: input.objectID, connection: connection) {
             case .model(let found, let note):
@@ -96,7 +100,9 @@ extension BKCCCommand {
                     console.note("bkcc: warning: the server's TLS certificate is not verified (--insecure / verify_tls: false): "
                                  + "anyone between here and the CMDB can read the app secret; use --ca-file instead")
                 }
-                return try Client(configuration: configuration)
+                let client = try Client(configuration: configuration)
+                verbosity.install(on: client, console: console)
+                return client
             }
             let status = importer.run()
             if status != .ok { try finish(status) }

@@ -28,7 +28,7 @@ import os
 from ctypes import POINTER, c_char, c_char_p, c_int, c_longlong, c_size_t, c_void_p
 from typing import Any, List, Optional
 
-__all__ = ["lib", "library_path", "BkccError", "PROGRESS_FN", "TRANSPORT_FN", "PAGE_JSON_FN", "take_text",
+__all__ = ["lib", "library_path", "BkccError", "PROGRESS_FN", "TRANSPORT_FN", "PAGE_JSON_FN", "LOG_FN", "take_text",
            "event_text"]
 
 SONAME = "libbkcc.so.0"
@@ -54,6 +54,8 @@ TRANSPORT_FN = ctypes.CFUNCTYPE(c_int, c_void_p, POINTER(c_void_p), c_void_p)
 # typedef int (*bkcc_page_json_fn)(const char *instances_json, void *user);  (the text is BORROWED: c_void_p,
 # read with string_at; non-zero stops the search)
 PAGE_JSON_FN = ctypes.CFUNCTYPE(c_int, c_void_p, c_void_p)
+# typedef void (*bkcc_log_fn)(int level, const char *text, void *user);  (the text is BORROWED: c_char_p copies it)
+LOG_FN = ctypes.CFUNCTYPE(None, c_int, c_char_p, c_void_p)
 
 
 def _candidates() -> List[str]:
@@ -134,6 +136,7 @@ _declare("bkcc_build_request_json", c_void_p, [c_void_p, c_char_p, c_char_p, _ER
 _declare("bkcc_build_request", c_void_p, [c_void_p, c_char_p, c_void_p, _ERR])
 _declare("bkcc_parse_response_json", c_void_p, [c_int, c_char_p, c_size_t, c_size_t, _ERR])
 _declare("bkcc_parse_response", c_void_p, [c_int, c_char_p, c_size_t, c_size_t, _ERR])
+_declare("bkcc_client_set_log", None, [c_void_p, c_int, LOG_FN, c_void_p])  # the request log (_log.py)
 
 # The progress event is a borrowed json_t. jansson's json_dumps (a plain exported function, unlike the inline
 # json_decref) writes it as text without this package knowing any jansson struct. It is looked up through

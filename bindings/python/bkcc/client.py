@@ -14,9 +14,9 @@ import threading
 import weakref
 from collections import abc
 from collections.abc import Mapping
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union, cast
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Literal, Optional, Sequence, Tuple, Union, cast
 
-from . import _ffi
+from . import _ffi, _log
 from ._ffi import BkccError, lib, take_text
 from .errors import Error, InvalidArgumentError, NoMemoryError, Status, as_status, error_class
 
@@ -367,6 +367,8 @@ class Result:
         self.summary: Dict[str, int] = dict(data.get("summary") or {})
         self.status = as_status(status)
         self.error = error
+        if error is not None:
+            error.result = self  # as requests attaches the response: what was done is one attribute away
 
     @classmethod
     def _from_call(cls, data: Dict[str, Any], err: BkccError) -> "Result":
@@ -392,7 +394,15 @@ class Result:
         return not (self.failed or self.unknown or self.skipped or self.not_created)
 
     def raise_for_status(self) -> "Result":
-        """Raises ``error`` when the call did not do every item; returns self otherwise."""
+        """Raises ``error`` (the status's exception: ``PartialError``, ``TransportError``, …) when the call did not
+        do every item, with this result attached as ``error.result`` (as requests attaches the response);
+        returns self otherwise, so that ``client.batch_create_inst(…).raise_for_status().created`` reads on.
+
+        >>> try:
+        ...     created = client.batch_create_inst("bk_switch", details).raise_for_status().created
+        ... except bkcc.Error as error:
+        ...     print(error, error.result.summary)  # doctest: +SKIP
+        """
         if self.error is not None:
             raise self.error
         return self
@@ -421,13 +431,15 @@ def _environment() -> Tuple[Tuple[str, Tuple[str, ...]], ...]:
 class Client:
     """A connection to one CMDB (through the ESB or the API gateway): ``bkcc_client`` in C.
 
-    The keyword arguments are the configuration keys of ``bkcc.h``, passed to the library as its JSON
-    configuration: ``url`` (required), ``api`` (``"esb"`` | ``"apigw"``), ``stage``, ``app_code``,
-    ``app_secret``, ``username`` | ``token`` | ``access_token``, ``auth`` (``"body"`` | ``"header"``),
-    ``language``, ``timeout_ms``, ``connect_timeout_ms``, ``verify_tls``, ``ca_file``, ``proxy``,
-    ``concurrency``, ``max_requests_per_second``, ``retries``, ``user_agent``, ``headers``. A None value
-    leaves the key out. Unknown keys, wrong types and missing keys raise ``InvalidArgumentError`` naming
-    the key.
+    The keyword arguments are the configuration keys of ``bkcc.h`` (``url`` required, ``app_code``,
+    ``app_secret``, ``username`` | ``token`` | ``access_token``, ``concurrency``, …), one typed keyword
+    argument each: ``__init__`` is generated from the library's table (``bkcc_config_schema()``), so an editor
+    completes them and ``help(bkcc.Client)`` lists each with its default. A None value leaves the key out.
+    Wrong types and missing keys raise ``InvalidArgumentError`` naming the key.
+
+    Each HTTP request is logged to ``logging.getLogger("bkcc")``: one INFO record per request (method, path,
+    status, request id, items, elapsed ms), and a DEBUG record with the request's and the answer's headers
+    and body, every secret as ``***`` (see ``bkcc._log``).
 
     A client is a context manager: leaving the ``with`` block calls ``close()``. It may be shared by
     threads: the GIL is released while the library works, so their imports run in parallel. ``close()``
@@ -435,7 +447,78 @@ class Client:
     returns; any call on a closed client raises ``InvalidArgumentError`` without touching the library.
     """
 
-    def __init__(self, **config: Any) -> None:
+    # BEGIN configuration keys: generated from bkcc_config_schema() by scripts/gen_client_signature.py
+    def __init__(
+        self,
+        *,
+        url: Optional[str] = None,
+        api: Optional[Literal["esb", "apigw"]] = None,
+        stage: Optional[str] = None,
+        app_code: Optional[str] = None,
+        app_secret: Optional[str] = None,
+        username: Optional[str] = None,
+        token: Optional[str] = None,
+        access_token: Optional[str] = None,
+        auth: Optional[Literal["body", "header"]] = None,
+        language: Optional[Literal["en", "zh-cn"]] = None,
+        timeout_ms: Optional[int] = None,
+        connect_timeout_ms: Optional[int] = None,
+        verify_tls: Optional[bool] = None,
+        ca_file: Optional[str] = None,
+        proxy: Optional[str] = None,
+        concurrency: Optional[int] = None,
+        max_requests_per_second: Optional[float] = None,
+        retries: Optional[int] = None,
+        user_agent: Optional[str] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        **extra: Any,
+    ) -> None:
+        """A client configured by the library's configuration keys (``bkcc_config_schema()``). A None
+        value leaves the key out (the library's default applies); a wrong type or value raises
+        ``InvalidArgumentError`` naming the key.
+
+        Args:
+            url: The ESB or API gateway base URL. Required. Client.from_env reads BK_COMPONENT_API_URL.
+            api: Which route: esb or apigw. Default: "esb". Client.from_env reads BKCC_API.
+            stage: The API gateway stage. Default: "prod".
+            app_code: The app code. Required. Client.from_env reads BK_APP_CODE, BKPAAS_APP_ID,
+                APP_CODE.
+            app_secret: The app secret. Required. A secret: never shown by the library. Client.from_env
+                reads BK_APP_SECRET, BKPAAS_APP_SECRET.
+            username: The user to act as. Client.from_env reads BK_USERNAME.
+            token: A bk_token instead of a user name. A secret: never shown by the library.
+                Client.from_env reads BK_TOKEN.
+            access_token: An OAuth access token (API gateway only). A secret: never shown by the
+                library.
+            auth: Where ESB credentials go: body or header (the API gateway always takes the header).
+                Default: "body".
+            language: Language of the server's messages: en or zh-cn.
+            timeout_ms: Milliseconds to wait for each answer. Default: 60000. 1 to 86400000.
+            connect_timeout_ms: Milliseconds to wait for a connection. Default: 10000. 1 to 86400000.
+            verify_tls: Verify the server's TLS certificate. Default: true.
+            ca_file: CA certificates to verify the server with (PEM).
+            proxy: An HTTP proxy URL.
+            concurrency: Requests in flight at once. Default: 4. 1 to 64.
+            max_requests_per_second: At most this many requests per second (0: no limit). Default: 0. At
+                least 0.
+            retries: Retries of requests the server provably did not act on. Default: 3. 0 to 10.
+            user_agent: The User-Agent header. Default: "bkcc/0.1.0".
+            headers: Extra headers sent with every request, an object of strings.
+            extra: any other key, passed on as it is (one a newer library knows); an unknown key raises
+                ``InvalidArgumentError`` naming it.
+        """
+        config: Dict[str, Any] = {"url": url, "api": api, "stage": stage, "app_code": app_code,
+                                  "app_secret": app_secret, "username": username, "token": token,
+                                  "access_token": access_token, "auth": auth, "language": language,
+                                  "timeout_ms": timeout_ms, "connect_timeout_ms": connect_timeout_ms,
+                                  "verify_tls": verify_tls, "ca_file": ca_file, "proxy": proxy,
+                                  "concurrency": concurrency, "max_requests_per_second": max_requests_per_second,
+                                  "retries": retries, "user_agent": user_agent, "headers": headers}
+        config.update(extra)
+        self._open(config)
+    # END configuration keys
+
+    def _open(self, config: Dict[str, Any]) -> None:
         self._handle: Optional[int] = None
         self._lock = threading.Lock()
         self._active = 0
@@ -448,6 +531,8 @@ class Client:
         if not handle:
             raise _error(err)
         lib.bkcc_client_set_progress(handle, _PROGRESS, None)
+        _log.install(handle)
+        weakref.finalize(self, _log.forget, handle)  # its entry in the log's level table goes with it
         self._handle = handle
 
     @classmethod

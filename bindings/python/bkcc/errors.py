@@ -116,6 +116,8 @@ class Error(Exception):
         request_id: the server's request id of the failing call, ``""`` if none.
         permission: the server's IAM ``permission`` object (an ``APIError`` of a permission failure),
             else None.
+        result: the ``bkcc.Result`` of the call that failed (``Result.raise_for_status``, ``Result.error``),
+            else None (nothing was attempted).
     """
 
     status: Union[Status, int]
@@ -124,6 +126,7 @@ class Error(Exception):
     http_status: int
     request_id: str
     permission: Optional[Dict[str, Any]]
+    result: Optional[Any]  # a bkcc.Result (client.py imports this module, not the other way round)
 
     def __init__(self, status: int, message: str, api_code: int = 0, http_status: int = 0,
                  request_id: str = "", *, permission: Optional[Dict[str, Any]] = None) -> None:
@@ -133,6 +136,7 @@ class Error(Exception):
         self.api_code = api_code
         self.http_status = http_status
         self.request_id = request_id
+        self.result = None
         self.permission = permission
 
     @property
