@@ -137,10 +137,16 @@ struct ModelOptions: ParsableArguments {
     @Flag(name: .long, help: "Check by the offline rules (bk_inst_name, bk_asset_id on the device models) instead of reading the model from the CMDB.")
     var offline = false
 
-    /// The model (and what to say about it), or the exit to take.
-    func choose(objectID: String, connection: ConnectionOptions) -> ModelSource.Choice {
+    /// The model (and what to say about it), or the exit to take; its reads logged as `verbosity` says.
+    func choose(objectID: String, connection: ConnectionOptions, verbosity: VerbosityOptions? = nil,
+                console: Console) -> ModelSource.Choice {
         ModelSource.choose(objectID: objectID, offline: offline,
-                           configuration: { () throws(BKCCError) -> Configuration in try connection.settings().configuration() })
+                           configuration: { () throws(BKCCError) -> Configuration in try connection.settings().configuration() },
+                           client: { (configuration) throws(BKCCError) -> Client in
+                               let client = try Client(configuration: configuration)
+                               verbosity?.install(on: client, console: console)
+                               return client
+                           })
     }
 }
 

@@ -13,8 +13,10 @@ LINE = re.compile(r"^(POST|GET) (/\S*) (?P<status>\d{3}|no-answer|not-sent) "
 ESB_CREATE = "/api/c/compapi/v2/cc/batch_create_inst/"
 
 
-def request_lines(err):
-    return [line for line in err.splitlines() if line.startswith(("POST ", "GET "))]
+def request_lines(err, creates=True):
+    """The request lines (the create's only, by default: the model is read first, a line per read)."""
+    return [line for line in err.splitlines() if line.startswith(("POST ", "GET "))
+            and (not creates or "batch_create_inst" in line or "createmany" in line)]
 
 
 def test_v_one_line_per_request(bkcc, emulator, tmp_path):
@@ -30,11 +32,13 @@ def test_v_one_line_per_request(bkcc, emulator, tmp_path):
     assert len({m.group("id") for m in matches}) == 3  # each request its own id
     assert "> " not in r.err and "< " not in r.err  # no bodies at -v
     assert "450 of 450 rows created" in r.out + r.err
+    reads = [line for line in request_lines(r.err, creates=False) if "search_object_attribute" in line]
+    assert len(reads) == 1 and LINE.match(reads[0]), r.err  # the model, read once, logged like any request
 
 
 def test_verbose_shows_retries_and_failures(bkcc, emulator, tmp_path):
     """Each HTTP attempt is a line: a dropped connection with its error, a rate-limited request and its retry."""
-    emulator.set_faults([{"name": "reset", "count": 1}])
+    emulator.set_faults([{"name": "reset", "count": 1, "only": "batch_create_inst"}])
     path = write_csv(tmp_path / "s.csv", switches(250))
     r = bkcc("batch-create-inst", "--obj", "bk_switch", "--verbose", "--concurrency", "1", path)
     lines = request_lines(r.err)
@@ -44,7 +48,7 @@ def test_verbose_shows_retries_and_failures(bkcc, emulator, tmp_path):
     assert r.code == 1, r  # a create is not repeated after a lost answer: those rows are unknown
 
     emulator.reset()
-    emulator.set_faults([{"name": "rate_limit", "count": 1}])
+    emulator.set_faults([{"name": "rate_limit", "count": 1, "only": "batch_create_inst"}])
     r = bkcc("batch-create-inst", "--obj", "bk_switch", "-v", path)
     lines = request_lines(r.err)
     assert r.code == 0 and len(lines) == 3 == emulator.creates(), r  # the refused attempt reached it too
@@ -63,7 +67,7 @@ def test_vv_headers_and_bodies_without_secrets(bkcc_path, tmp_path):
         runner = Runner(bkcc_path, str(tmp_path), emu.url)
         path = write_csv(tmp_path / "s.csv", switches(5))
         env = {"BK_APP_SECRET": SECRET, "BK_TOKEN": TOKEN}
-        emu.set_faults([{"name": "echo_secret", "arg": "message", "count": 1}])
+        emu.set_faults([{"name": "echo_secret", "arg": "message", "count": 1, "only": "batch_create_inst"}])
         esb = runner("batch-create-inst", "--obj", "bk_switch", "-vv", "--report", tmp_path / "a.jsonl", path, env=env)
         gateway = runner("batch-create-inst", "--obj", "bk_switch", "-vv", "--report", tmp_path / "b.jsonl", path,
                          env=dict(env, BKCC_API="apigw"))
@@ -77,7 +81,7 @@ def test_vv_headers_and_bodies_without_secrets(bkcc_path, tmp_path):
         # the line names the server's request_id (the answer's), not the X-Request-Id bkcc sent
         for r in (esb, gateway):
             answered = re.findall(r'^< \{.*"request_id":"([0-9a-f]+)"', r.err, re.M)
-            shown = [LINE.match(line).group("id") for line in request_lines(r.err)]
+            shown = [LINE.match(line).group("id") for line in request_lines(r.err, creates=False)]
             assert answered and shown == answered, r.err
         assert '"bk_app_secret":"***"' in esb.err and '"bk_token":"***"' in esb.err, esb.err
         assert "X-Bkapi-Authorization: " in gateway.err and '"bk_app_secret":"***"' in gateway.err, gateway.err

@@ -80,7 +80,7 @@ extension BKCCCommand {
             options.maxProblems = maxProblems
             let connection = self.connection, verbosity = self.verbosity
             let console = Console.standard()
-            switch model.choose(objectID: input.objectID, connection: connection) {
+            switch model.choose(objectID: input.objectID, connection: connection, verbosity: verbosity, console: console) {
             case .model(let found, let note):
                 options.model = found
                 options.rulesNote = note

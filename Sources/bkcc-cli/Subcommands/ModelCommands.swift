@@ -22,10 +22,11 @@ extension BKCCCommand {
         var output: OutputFormat = .text
 
         @OptionGroup(title: "Connection") var connection: ConnectionOptions
+        @OptionGroup(title: "Diagnostics") var verbosity: VerbosityOptions
 
         func run() throws {
             let console = Console.standard()
-            let model = try connect(objectID: objectID, connection: connection, console: console).model
+            let model = try connect(objectID: objectID, connection: connection, verbosity: verbosity, console: console).model
             if output == .json {
                 guard let json = try? model.json() else { try finish(.failed) }
                 console.print(JSONText.serialize(json, pretty: true))
@@ -54,10 +55,11 @@ extension BKCCCommand {
         var names = false
 
         @OptionGroup(title: "Connection") var connection: ConnectionOptions
+        @OptionGroup(title: "Diagnostics") var verbosity: VerbosityOptions
 
         func run() throws {
             let console = Console.standard()
-            let model = try connect(objectID: objectID, connection: connection, console: console).model
+            let model = try connect(objectID: objectID, connection: connection, verbosity: verbosity, console: console).model
             console.print(templateHeader(model, names: names))
             console.flush()
         }

@@ -23,6 +23,7 @@ extension BKCCCommand {
         @OptionGroup(title: "Input") var input: InputOptions
         @OptionGroup(title: "Input") var reading: ReadingArguments
         @OptionGroup(title: "Connection") var connection: ConnectionOptions
+        @OptionGroup(title: "Diagnostics") var verbosity: VerbosityOptions
 
         @Option(name: .long, help: ArgumentHelp("The attribute rows and instances are matched by (default: the model's unique field).", valueName: "field"))
         var key: String?
@@ -63,7 +64,7 @@ extension BKCCCommand {
             options.reportPath = report
             options.outputJSON = output == .json
             let console = Console.standard()
-            let (client, model) = try connect(objectID: input.objectID, connection: connection, console: console)
+            let (client, model) = try connect(objectID: input.objectID, connection: connection, verbosity: verbosity, console: console)
             let status = Syncer(options: options, model: model, client: client, console: console).run()
             console.flush()
             if status != .ok { try finish(status) }
@@ -102,6 +103,7 @@ extension BKCCCommand {
         var header: String = "ids"
 
         @OptionGroup(title: "Connection") var connection: ConnectionOptions
+        @OptionGroup(title: "Diagnostics") var verbosity: VerbosityOptions
 
         func validate() throws {
             guard header == "ids" || header == "names" else { throw ValidationError("--header must be ids or names") }
@@ -120,7 +122,7 @@ extension BKCCCommand {
             options.headerNames = header == "names"
             let console = Console.standard()
             options.progress = output != nil && console.stderrIsTerminal
-            let (client, model) = try connect(objectID: objectID, connection: connection, console: console)
+            let (client, model) = try connect(objectID: objectID, connection: connection, verbosity: verbosity, console: console)
             let status = runExport(options, model: model, client: client, console: console)
             console.flush()
             if status != .ok { try finish(status) }
@@ -132,10 +134,11 @@ extension ExportOptions.Format: ExpressibleByArgument {}
 
 /// A client and the model from the CMDB, or the command ends with a clear error (2: bad usage or no such model;
 /// 3: the CMDB could not be read).
-func connect(objectID: String, connection: ConnectionOptions, console: Console) throws -> (client: Client, model: Model) {
+func connect(objectID: String, connection: ConnectionOptions, verbosity: VerbosityOptions, console: Console) throws -> (client: Client, model: Model) {
     do throws(BKCCError) {
         try Validation.checkObjectID(objectID)
         let client = try Client(configuration: connection.settings().configuration())
+        verbosity.install(on: client, console: console)
         return (client, try client.getModel(objectID: objectID))
     } catch {
         console.note("bkcc: error: \(error.advised)")

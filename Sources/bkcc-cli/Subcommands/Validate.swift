@@ -34,7 +34,7 @@ extension BKCCCommand {
             options.maxProblems = maxProblems
             options.outputJSON = output == .json
             let console = Console.standard()
-            switch model.choose(objectID: input.objectID, connection: connection) {
+            switch model.choose(objectID: input.objectID, connection: connection, console: console) {
             case .model(let found, let note):
                 options.model = found
                 options.modelNote = note
