@@ -11,14 +11,17 @@ public struct RowProblem: Equatable, Sendable {
     public func located(in file: String) -> String { "\(file):\(line): \(message)" }
 }
 
-/// The first pass over an input: reads and checks every row, counts them, keeps the first problems. Nothing is
-/// sent. Also checks that a resume report belongs to this input (each row on the line the report says).
+/// The first pass over an input: reads and checks every row, counts them, keeps the first problems and, for an
+/// import, each row's print (its key's hash and its digest: 8 bytes a row) so that later passes and a resumed
+/// report can be checked against what this pass saw. Nothing is sent.
 public struct CheckPass {
     public var format: InputFormat
     public var rows = 0
     public var invalid = 0
     /// The first `maxProblems` problems, in file order.
     public var problems: [RowProblem] = []
+    /// Per row, `RowPrints.print(key:digest:)` (empty unless asked for).
+    public var prints = RowPrints()
 
     /// The format to read `input` with: `--format`, else the file's extension, else a look at its first bytes.
     public static func format(of input: InputFile, given: InputFormat?, source: ByteSource) throws(InputError) -> InputFormat {
@@ -29,34 +32,31 @@ public struct CheckPass {
 
     /// Runs the pass.
     /// - Parameters:
-    ///   - resume: an earlier report: its rows must be on the lines it says.
+    ///   - keyField: keep each row's print, keyed by this field's value; nil keeps none.
     ///   - onProblem: called with every problem as it is found.
-    ///   - onRow: called with the number of rows read so far, after each row.
+    ///   - onRow: called with the number of rows read so far, after each row; returning false stops the pass
+    ///     (an interrupt), which then throws.
     public static func run(input: InputFile, format given: InputFormat?, uniqueField: String, maxProblems: Int,
-                           resume: ResumeState? = nil, reportName: String = "",
-                           onProblem: ((RowProblem) -> Void)? = nil, onRow: ((Int) -> Void)? = nil) throws(InputError) -> CheckPass {
+                           keyField: String? = nil,
+                           onProblem: ((RowProblem) -> Void)? = nil, onRow: ((Int) -> Bool)? = nil) throws(InputError) -> CheckPass {
         let source = try input.open()
         let format = try CheckPass.format(of: input, given: given, source: source)
         var pass = CheckPass(format: format)
         let reader = format.reader(source)
         var validator = RowValidator(uniqueField: uniqueField)
+        let digester = RowDigest()
         while let row = try reader.next() {
             pass.rows += 1
-            onRow?(pass.rows)
+            if let keyField {
+                pass.prints.append(RowPrints.print(key: RowDigest.key(row, field: keyField), digest: digester.digest(row)))
+            }
             if let problem = validator.check(row) {
                 pass.invalid += 1
                 let entry = RowProblem(index: row.index, line: row.line, message: problem)
                 if pass.problems.count < maxProblems { pass.problems.append(entry) }
                 onProblem?(entry)
             }
-            if let resume, resume.fate(row.index) != .absent, resume.line(row.index) != row.line {
-                throw InputError(path: input.path,
-                                 "does not match the report \(reportName): row \(row.index) starts on line \(row.line) here, on line \(resume.line(row.index)) in the report")
-            }
-        }
-        if let resume, resume.count > pass.rows {
-            throw InputError(path: input.path,
-                             "does not match the report \(reportName): it has \(grouped(pass.rows)) rows, the report speaks of row \(resume.count - 1)")
+            if let onRow, !onRow(pass.rows) { throw InputError(path: input.displayName, "interrupted") }
         }
         return pass
     }

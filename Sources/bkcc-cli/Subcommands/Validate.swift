@@ -6,7 +6,7 @@ extension BKCCCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check every row of an input by the API's rules, offline; send nothing.",
             discussion: """
-                Lists each invalid row with its line (and column, for a cell or a JSON error), then a count. Exit 0 when every row is valid, 2 otherwise.
+                Lists each invalid row with its line (and column, for a cell or a JSON error), then a count. Exit 0 when every row is valid, 2 otherwise; 1 when the result could not be written (stdout full or closed).
 
                 Example:
                   bkcc validate --obj bk_switch switches.csv
@@ -28,8 +28,7 @@ extension BKCCCommand {
             options.maxProblems = maxProblems
             options.outputJSON = output == .json
             let console = Console.standard()
-            let status = runValidate(options, console: console)
-            console.flush()
+            let status = console.finish(runValidate(options, console: console))
             if status != .ok { try finish(status) }
         }
     }
