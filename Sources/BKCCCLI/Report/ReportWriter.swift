@@ -19,13 +19,17 @@ public final class ReportWriter {
     /// Opens and locks the report.
     public init(path: String) throws(InputError) {
         self.path = path
-        // O_NONBLOCK: opening a FIFO must not wait for a reader before it is refused.
+        var existing = stat()
+        if stat(path, &existing) == 0, (existing.st_mode & S_IFMT) != S_IFREG {
+            throw InputError(path: path, ReportWriter.notRegular)
+        }
+        // O_NONBLOCK: should a FIFO appear meanwhile, opening it must not wait for a reader before it is refused.
         let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0o644)
         guard fd >= 0 else { throw InputError(path: path, "cannot write the report: \(systemError())") }
         var info = stat()
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
             close(fd)
-            throw InputError(path: path, "is not a regular file (a device, a FIFO, a terminal?): a report must be a file it can be resumed from")
+            throw InputError(path: path, ReportWriter.notRegular)
         }
         var lock = flock()
         lock.l_type = Int16(F_WRLCK)
@@ -47,6 +51,8 @@ public final class ReportWriter {
         writer = FileWriter(fd: fd, owns: true)
         ReportWriter.removeLeftovers(of: path)
     }
+
+    static let notRegular = "is not a regular file (a device, a FIFO, a terminal?): a report must be a file it can be resumed from"
 
     /// F_OFD_SETLK (Linux 3.15+), not exported by Glibc's Swift overlay.
     static let setOFDLock: Int32 = 37
