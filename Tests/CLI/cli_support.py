@@ -115,8 +115,9 @@ def final_outcomes(path):
 def signal_mid_import(bkcc, path, report, concurrency, reported, sig):
     """Starts `bkcc batch-create-inst --report report path` in the background, waits (at most 60 s) until `reported`
     rows are in the report, sends sig; returns (proc, stdout, stderr) once it has exited (killed after 60 s)."""
-    proc = bkcc.start("batch-create-inst", "--obj", "bk_switch", "--concurrency", str(concurrency), "--report", report,
-                      path)
+    # --timeout 2: a resume after a kill waits out the killed run's in-flight window, its request timeout.
+    proc = bkcc.start("batch-create-inst", "--obj", "bk_switch", "--concurrency", str(concurrency), "--timeout", "2",
+                      "--report", report, path)
     try:
         assert wait_until(lambda: os.path.exists(report) and len(report_lines(report)) >= reported, timeout=60)
         proc.send_signal(sig)
