@@ -88,6 +88,21 @@ func reportRow(_ index: Int, _ outcome: ReportLine.Outcome, id: Int64? = nil, ke
         }
     }
 
+    @Test func testQuoting_MatchesJansson() {
+        for text in ["", "plain 交换机", "q\"b\\s", "line\nbreak\ttab\r\u{1}\u{1F}", "\u{7F}é\u{2028}"] {
+            #expect(JSONQuote.quoted(text) == JSONText.quoted(text), "\(text)")
+        }
+    }
+
+    @Test func testDigest_IgnoresMemberOrder_AndSeesEveryValue() {
+        let digest = RowDigest()
+        func of(_ text: String) -> UInt64 { digest.digest(InputRow(index: 0, line: 2, detail: json(text))) }
+        #expect(of(#"{"a":"1","b":2}"#) == of(#"{"b":2,"a":"1"}"#))
+        let variants = [#"{"a":"1","b":2}"#, #"{"a":"1","b":"2"}"#, #"{"a":"1","b":3}"#, #"{"a":"1"}"#, #"{"b":"1","a":2}"#,
+                        #"{"a":["1",2]}"#, #"{"a":[2,"1"]}"#, #"{"a":"1","b":2.0}"#, #"{"a":"1","b":null}"#, #"{"a":"1 "}"#]
+        #expect(Set(variants.map(of)).count == variants.count)
+    }
+
     @Test func testResumeState_KeepsCreatedOverOthers_AndIntentsAreUnknown() throws {
         let path = temporaryFile(reportHeader + reportRow(2, .unknown) + reportRow(0, .failed) + "\n"
                                  + reportRow(3, .created, id: 9) + reportRow(3, .failed)

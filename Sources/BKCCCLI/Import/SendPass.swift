@@ -156,6 +156,7 @@ final class SendPass {
             // Rows of a request that never reached the server (a connection refused) were not sent.
             counts.sent += record.items.count { $0.kind != .skipped }
         }
+        let quotedID = JSONQuote.quoted(record.requestID)
         for item in record.items {
             let pulled = inFlight.removeValue(forKey: item.index)
             let line = ReportLine(index: item.index, line: pulled?.line ?? 0, key: pulled?.key ?? "", digest: pulled?.digest ?? 0,
@@ -165,7 +166,7 @@ final class SendPass {
                 held.append((line, pulled.integerKey))
                 continue
             }
-            write(line, error: record.error)
+            write(line, error: record.error, quotedRequestID: quotedID)
         }
         if interrupted == 0 { progress.update(done: tally.done, failed: tally.done - tally.created) }
         if let failure = writer?.flush(), writeError == nil {
@@ -256,8 +257,9 @@ final class SendPass {
         return result
     }
 
-    private func write(_ line: ReportLine, error: BKCCError?) {
+    private func write(_ line: ReportLine, error: BKCCError?, quotedRequestID: String? = nil) {
         if line.outcome != .created { sample(line, error: error) }
-        writer?.append(line)
+        guard let writer else { return }
+        if let quotedRequestID { writer.append(line, quotedRequestID: quotedRequestID) } else { writer.append(line) }
     }
 }

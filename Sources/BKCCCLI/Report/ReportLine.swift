@@ -71,15 +71,33 @@ public struct ReportLine: Equatable, Sendable {
 
     /// The JSON line (without the newline).
     public var text: String {
-        var text = "{\"index\":\(index),\"line\":\(line),\"key\":" + JSONText.quoted(key) + ",\"digest\":\"" + hex16(digest)
-            + "\",\"outcome\":\"\(outcome.rawValue)\""
-        if outcome == .created, let instanceID {
-            text += ",\"bk_inst_id\":\(instanceID)"
-        } else {
-            text += ",\"message\":" + JSONText.quoted(message)
-        }
-        text += ",\"request_id\":" + JSONText.quoted(requestID) + "}"
+        var text = ""
+        append(to: &text, quotedRequestID: JSONQuote.quoted(requestID))
         return text
+    }
+
+    /// Appends the line and its newline to `text`; the request id comes quoted (once per request, not per row).
+    public func append(to text: inout String, quotedRequestID: String) {
+        text += "{\"index\":"
+        text += String(index)
+        text += ",\"line\":"
+        text += String(line)
+        text += ",\"key\":"
+        JSONQuote.append(key, to: &text)
+        text += ",\"digest\":\""
+        text += hex16(digest)
+        text += "\",\"outcome\":\""
+        text += outcome.rawValue
+        if outcome == .created, let instanceID {
+            text += "\",\"bk_inst_id\":"
+            text += String(instanceID)
+        } else {
+            text += "\",\"message\":"
+            JSONQuote.append(message, to: &text)
+        }
+        text += ",\"request_id\":"
+        text += quotedRequestID
+        text += "}"
     }
 }
 

@@ -87,7 +87,17 @@ public final class ReportWriter {
         try durable()
     }
 
-    public func append(_ line: ReportLine) { writer.write(line.text + "\n") }
+    public func append(_ line: ReportLine) { append(line, quotedRequestID: JSONQuote.quoted(line.requestID)) }
+
+    /// Appends a row line whose request id the caller quoted once for all the rows of its request.
+    public func append(_ line: ReportLine, quotedRequestID: String) {
+        scratch.removeAll(keepingCapacity: true)
+        line.append(to: &scratch, quotedRequestID: quotedRequestID)
+        scratch += "\n"
+        writer.write(scratch)
+    }
+
+    private var scratch = ""
 
     /// The intent line of a request about to be sent, flushed before it is: a kill after this leaves its rows
     /// of unknown fate, and says until when the request may have been in flight.
