@@ -22,6 +22,9 @@ public struct CheckPass {
     public var problems: [RowProblem] = []
     /// Per row, `RowPrints.print(key:digest:)` (empty unless asked for).
     public var prints = RowPrints()
+    /// With prints: every invalid row's problem, by index. Later passes verify each row against its print, so they
+    /// take the verdict from here instead of checking the row (and rebuilding the repeat table) again.
+    public var invalidRows: [Int: String] = [:]
 
     /// The format to read `input` with: `--format`, else the file's extension, else a look at its first bytes.
     public static func format(of input: InputFile, given: InputFormat?, source: ByteSource) throws(InputError) -> InputFormat {
@@ -54,6 +57,7 @@ public struct CheckPass {
                 pass.invalid += 1
                 let entry = RowProblem(index: row.index, line: row.line, message: problem)
                 if pass.problems.count < maxProblems { pass.problems.append(entry) }
+                if keyField != nil { pass.invalidRows[row.index] = problem }
                 onProblem?(entry)
             }
             if let onRow, !onRow(pass.rows) { throw InputError(path: input.displayName, "interrupted") }

@@ -68,7 +68,7 @@ public final class Importer {
             }
             seed(&counts, check: check, resume: resume)
             let send = SendPass(importer: self, input: input, format: check.format, resume: resume, writer: writer,
-                                prints: check.prints, counts: counts, enabled: options.progress ?? console.stderrIsTerminal)
+                                prints: check.prints, invalidRows: check.invalidRows, counts: counts, enabled: options.progress ?? console.stderrIsTerminal)
             send.run(client: client)
             return finish(send: send, resume: resume, elapsed: Double(clock() - started) / 1e9, input: input)
         } catch {

@@ -53,7 +53,6 @@ extension Importer {
                             progress: ProgressBar, counts: inout ImportCounts) throws(BKCCError) -> BKCCError? {
         let reader: RowReader
         do throws(InputError) { reader = check.format.reader(try input.open()) } catch { throw BKCCError(.invalidArgument, "\(error)") }
-        var validator = RowValidator(uniqueField: options.uniqueField)
         let digester = RowDigest()
         var pending: [Int: (line: Int, key: String, digest: UInt64)] = [:]  // bounded by the lookups in flight
         var settled = state
@@ -65,7 +64,7 @@ extension Importer {
                 let row: InputRow?
                 do throws(InputError) { row = try reader.next() } catch { throw BKCCError(.invalidArgument, "\(error)") }
                 guard let row else { return nil }
-                let problem = validator.check(row)
+                let problem = check.invalidRows[row.index]
                 guard [.unknown, .absent].contains(settled.fate(row.index)) else { continue }
                 let key = RowDigest.key(row, field: field)
                 let digest = digester.digest(row)

@@ -18,7 +18,8 @@ final class SendPass {
     var counts: ImportCounts
     let progress: ProgressBar
 
-    private var validator: RowValidator
+    /// The check pass's verdicts on the invalid rows (every row read here is verified to be the row it checked).
+    private let invalidRows: [Int: String]
     private let digester = RowDigest()
     private var reader: RowReader?
     /// What the report line of a row in flight needs (bounded by the requests in flight).
@@ -46,7 +47,7 @@ final class SendPass {
     private var held: [(line: ReportLine, integerKey: Bool)] = []
 
     init(importer: Importer, input: InputFile, format: InputFormat, resume: ResumeState?, writer: ReportWriter?,
-         prints: RowPrints, counts: ImportCounts, enabled: Bool) {
+         prints: RowPrints, invalidRows: [Int: String], counts: ImportCounts, enabled: Bool) {
         self.importer = importer
         self.input = input
         self.format = format
@@ -54,7 +55,7 @@ final class SendPass {
         self.writer = writer
         self.prints = prints
         self.counts = counts
-        validator = RowValidator(uniqueField: importer.options.uniqueField)
+        self.invalidRows = invalidRows
         progress = ProgressBar(console: importer.console, total: counts.rows, baseline: counts.tally.done, enabled: enabled,
                                clock: importer.clock)
     }
@@ -116,7 +117,7 @@ final class SendPass {
                 sendIntent()
                 throw BKCCError(.invalidArgument, "the input changed")
             }
-            let problem = validator.check(row)
+            let problem = invalidRows[row.index]
             if resume?.createdID(row.index) != nil { continue }  // created before: already in the report
             if let problem {
                 // Counted in the tally from the start (Importer.seed): only reported here.
@@ -132,7 +133,7 @@ final class SendPass {
             intent.append(row.index)
             // The engine pulls a request's rows, then sends it: the intent goes out with its last row.
             if intent.count >= CreateOperation().itemsPerRequest { sendIntent() }
-            return SourceItem(index: row.index, detail: detail, checked: true)  // RowValidator ran Validation on it
+            return SourceItem(index: row.index, detail: detail, checked: true)  // the check pass ran Validation on it
         }
     }
 
