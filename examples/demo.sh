@@ -58,7 +58,7 @@ run bkcc batch-create-inst --obj bk_switch --skip-invalid --concurrency 2 --repo
   || echo "(exit $?: some rows not created)"
 emu DELETE /_emulator/faults > /dev/null
 
-say "The report has one JSON line per row"
+say "The report: a line per row outcome (a log: a resume appends), with its key and digest"
 run grep -m2 '"outcome":"failed"' report.jsonl
 outcomes
 
