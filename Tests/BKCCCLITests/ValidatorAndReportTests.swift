@@ -313,3 +313,19 @@ func reportRow(_ index: Int, _ outcome: ReportLine.Outcome, id: Int64? = nil, ke
         #expect(state.fate(1) == .absent)
     }
 }
+
+@Suite struct RepeatTableTests {
+    @Test func testEveryValueIsFoundAgain_WithItsFirstLine_ThroughGrowth() {
+        var table = RepeatTable()
+        for value in 0..<50_000 {
+            #expect(table.firstLine(of: fnv1a("A\(value)"), insertingAt: UInt32(value + 2)) == nil)
+        }
+        var wrong = 0
+        for value in stride(from: 0, to: 50_000, by: 7) where table.firstLine(of: fnv1a("A\(value)"), insertingAt: 1) != UInt32(value + 2) {
+            wrong += 1
+        }
+        #expect(wrong == 0)
+        #expect(table.firstLine(of: 0, insertingAt: 9) == nil)  // the hash 0 is a value like any other
+        #expect(table.firstLine(of: 0, insertingAt: 10) == 9)
+    }
+}

@@ -5,18 +5,17 @@ import BKCC
 /// the server compares) that repeats an earlier row's.
 ///
 /// To keep memory small on a million rows, repeats are found through 64-bit hashes of the values (FNV-1a), each
-/// with the line it was first seen on — 12 bytes of data a row (about 48 with the dictionary's own overhead), not
-/// the values themselves. Two different values with the
-/// same hash (odds about 1 in 10^7 for a million rows) would be flagged as a repeat: the message names both lines,
+/// with the line it was first seen on, in a `RepeatTable` (about 16 bytes a row), not the values themselves. Two
+/// different values with the same hash (odds about 1 in 10^7 for a million rows) would be flagged as a repeat: the message names both lines,
 /// so a person can see it.
 public struct RowValidator {
     /// The fields whose values must not repeat: `bk_asset_id` (the core's rule) and the import's unique field.
     public let uniqueFields: [String]
-    private var seen: [[UInt64: UInt32]]
+    private var seen: [RepeatTable]
 
     public init(uniqueField: String = "bk_asset_id") {
         uniqueFields = uniqueField == "bk_asset_id" ? ["bk_asset_id"] : ["bk_asset_id", uniqueField]
-        seen = Array(repeating: [:], count: uniqueFields.count)
+        seen = Array(repeating: RepeatTable(), count: uniqueFields.count)
     }
 
     /// The row's problems in one message (without its line), or nil when it is valid. Call once per row, in order.
@@ -30,11 +29,9 @@ public struct RowValidator {
                 let key = String(value.trimmingSpace())
                 guard !key.isEmpty else { continue }
                 let hash = fnv1a(key)
-                if let first = seen[slot][hash] {
+                if let first = seen[slot].firstLine(of: hash, insertingAt: UInt32(clamping: row.line)) {
                     let shown = key.count > 60 ? String(key.prefix(60)) + "…" : key
                     problems.append("\(field) \"\(shown)\" repeats line \(first); the server would reject it as duplicated")
-                } else {
-                    seen[slot][hash] = UInt32(clamping: row.line)
                 }
             }
         }
