@@ -80,3 +80,12 @@ def test_no_temporary_file_is_left_and_old_leftovers_are_removed(bkcc, emulator,
     r = bkcc("batch-create-inst", "--obj", "bk_switch", "--resume", report, "--report", report, path)
     assert r.code == 0 and "400 of 400 rows created" in r.out, r
     assert sorted(os.listdir(tmp_path)) == ["home", "r.jsonl", "s.csv"]
+
+
+def test_a_refused_run_leaves_no_empty_report_behind(bkcc, emulator, tmp_path):
+    rows = switches(3)
+    rows[1] = ("", "SW-000001")
+    report = tmp_path / "r.jsonl"
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", "--report", report, write_csv(tmp_path / "s.csv", rows))
+    assert r.code == 2, r
+    assert not report.exists()

@@ -20,7 +20,8 @@ public final class ReportWriter {
     public init(path: String) throws(InputError) {
         self.path = path
         var existing = stat()
-        if stat(path, &existing) == 0, (existing.st_mode & S_IFMT) != S_IFREG {
+        let existed = stat(path, &existing) == 0
+        if existed, (existing.st_mode & S_IFMT) != S_IFREG {
             throw InputError(path: path, ReportWriter.notRegular)
         }
         // O_NONBLOCK: should a FIFO appear meanwhile, opening it must not wait for a reader before it is refused.
@@ -41,18 +42,31 @@ public final class ReportWriter {
             let reason = systemError()
             close(fd)
             if busy {
-                let holder = ReportWriter.lastPid(path).map { " (process \($0))" } ?? ""
+                // An OFD lock does not say who holds it: the report's last header does, if its process is alive.
+                let holder = ReportWriter.lastPid(path).flatMap { pid in
+                    pid > 0 && pid <= Int64(Int32.max) && kill(Int32(pid), 0) == 0 ? " (process \(pid))" : nil
+                } ?? ""
                 throw InputError(path: path, "is in use by another bkcc run\(holder): one run at a time writes a report")
             }
             throw InputError(path: path, "cannot lock the report: \(reason)")
         }
         _ = fcntl(fd, F_SETFL, 0)  // blocking writes from here on
         self.fd = fd
+        createdHere = !existed
         writer = FileWriter(fd: fd, owns: true)
         ReportWriter.removeLeftovers(of: path)
     }
 
     static let notRegular = "is not a regular file (a device, a FIFO, a terminal?): a report must be a file it can be resumed from"
+
+    /// Whether this run created the file: if it stops before writing anything (invalid rows, a refused resume),
+    /// the empty file goes again rather than be left looking like a report.
+    private let createdHere: Bool
+    private var begun = false
+
+    deinit {
+        if createdHere, !begun { unlink(path) }  // still locked by us: no other run can have started on it
+    }
 
     /// F_OFD_SETLK (Linux 3.15+), not exported by Glibc's Swift overlay.
     static let setOFDLock: Int32 = 37
@@ -61,6 +75,7 @@ public final class ReportWriter {
     /// read, after its last complete line (a line cut short by a kill is dropped: it said nothing). Durable before
     /// anything is sent.
     public func begin(fresh: Bool, header: ReportHeader) throws(InputError) {
+        begun = true
         if fresh {
             guard ftruncate(fd, 0) == 0 else { throw InputError(path: path, "cannot write the report: \(systemError())") }
         } else {
