@@ -37,6 +37,8 @@ SYSTEM_PYTHON = sys.executable
 STARTED = time.monotonic()
 sys.path.insert(0, os.path.join(ROOT, "Tests", "Emulator"))
 import emulator_control  # noqa: E402  (after the path set-up above)
+sys.path.insert(0, HERE)
+import pipeline_goals  # noqa: E402  (the import pipeline's goals, issue #13)
 
 
 def log(*args):
@@ -753,7 +755,7 @@ def main():
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"))
     parser.add_argument("--quick", action="store_true", help="small sizes, 2 repetitions: a smoke test")
-    parser.add_argument("--only", choices=["cpu", "throughput", "sansio", "memory", "startup", "profile", "xlsx"],
+    parser.add_argument("--only", choices=["cpu", "throughput", "sansio", "memory", "startup", "profile", "xlsx", "pipeline", "sync"],
                         help="run one part and print its numbers as JSON (BENCHMARKS.md is not touched)")
     args = parser.parse_args()
     for p in (BKCC, LIBRARY):
@@ -782,6 +784,8 @@ def main():
         "speedup": lambda: bench_speedup(py, reps, sp_count),
         "memory": lambda: bench_memory(mem_small, mem_large, 150),
         "xlsx": lambda: bench_xlsx(2000 if args.quick else 100000, reps),
+        "pipeline": lambda: pipeline_goals.measure(sys.modules[__name__], py, reps, args.quick),
+        "sync": lambda: sync_bench.run(py, 2000 if args.quick else 20000),
     }
     if args.only:
         names = [args.only] + (["speedup"] if args.only == "throughput" else [])
@@ -838,6 +842,7 @@ def verdicts(ctx):
               "dry run %.2f× (%s rows), real import %.2f× (%s rows)" % (dry, "{:,}".format(ctx["memory_large"]), real,
                                                                       "{:,}".format(m["large_real"])),
               dry <= 2 and real <= 2))
+    v.extend(pipeline_goals.verdicts(ctx["pipeline"]))
     return v
 
 

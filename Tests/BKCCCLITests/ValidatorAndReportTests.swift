@@ -31,59 +31,160 @@ import Glibc
     }
 }
 
+/// A report's header for `bk_switch` keyed by `bk_asset_id`, as a run writes it.
+let reportHeader = ReportHeader(objectID: "bk_switch", uniqueField: "bk_asset_id", timeoutMs: 1000, pid: 1, atMs: 0).text + "\n"
+
+/// The prints of rows `{"bk_inst_name":"n<i>","bk_asset_id":"A<i>"}`, as the check pass keeps them.
+func prints(_ count: Int) -> RowPrints {
+    var prints = RowPrints()
+    let digester = RowDigest()
+    for index in 0..<count {
+        let row = InputRow(index: index, line: index + 2, detail: json(#"{"bk_inst_name":"n\#(index)","bk_asset_id":"A\#(index)"}"#))
+        prints.append(RowPrints.print(key: RowDigest.key(row, field: "bk_asset_id"), digest: digester.digest(row)))
+    }
+    return prints
+}
+
+/// A row line of that row `index`, with its true key and digest.
+func reportRow(_ index: Int, _ outcome: ReportLine.Outcome, id: Int64? = nil, key: String? = nil) -> String {
+    let row = InputRow(index: index, line: index + 2, detail: json(#"{"bk_inst_name":"n\#(index)","bk_asset_id":"A\#(index)"}"#))
+    return ReportLine(index: index, line: index + 2, key: key ?? "A\(index)", digest: RowDigest().digest(row), outcome: outcome,
+                      instanceID: id, message: id == nil ? "m" : "").text + "\n"
+}
+
 @Suite struct ReportTests {
     @Test func testLines_RoundTrip() throws {
         let lines = [
-            ReportLine(index: 0, line: 2, outcome: .created, instanceID: 1001, requestID: "r1"),
-            ReportLine(index: 1, line: 3, outcome: .failed, message: "duplicated \"x\" 重复", requestID: "r1"),
+            ReportLine(index: 0, line: 2, key: "SW-1", digest: 0xabc, outcome: .created, instanceID: 1001, requestID: "r1"),
+            ReportLine(index: 1, line: 3, key: "SW-2", outcome: .failed, message: "duplicated \"x\" 重复", requestID: "r1"),
             ReportLine(index: 2, line: 4, outcome: .unknown, message: "timeout"),
             ReportLine(index: 3, line: 5, outcome: .skipped, message: "cancelled"),
         ]
-        #expect(lines[0].text == #"{"index":0,"line":2,"outcome":"created","bk_inst_id":1001,"request_id":"r1"}"#)
-        #expect(lines[1].text == #"{"index":1,"line":3,"outcome":"failed","message":"duplicated \"x\" 重复","request_id":"r1"}"#)
+        #expect(lines[0].text == #"{"index":0,"line":2,"key":"SW-1","digest":"0000000000000abc","outcome":"created","bk_inst_id":1001,"request_id":"r1"}"#)
+        #expect(lines[1].text == #"{"index":1,"line":3,"key":"SW-2","digest":"0000000000000000","outcome":"failed","message":"duplicated \"x\" 重复","request_id":"r1"}"#)
         for line in lines {
             #expect(try ReportLine.parse(Array(line.text.utf8)).get() == line)
         }
     }
 
-    @Test func testWriter_ReplacesTheFileItWasResumedFrom() throws {
-        let path = temporaryFile(#"{"index":0,"line":2,"outcome":"created","bk_inst_id":7,"request_id":""}"# + "\n")
-        defer { unlink(path) }
-        let state = try ResumeState(path: path)
-        let writer = try ReportWriter(path: path) { append in
-            append(ReportLine(index: 0, line: state.line(0), outcome: .created, instanceID: state.createdID(0)))
+    @Test(arguments: [
+        #"{"index":100000000000,"line":2,"key":"","digest":"0000000000000000","outcome":"failed"}"#,
+        #"{"index":9223372036854775807,"line":2,"key":"","digest":"0000000000000000","outcome":"failed"}"#,
+        #"{"index":-1,"line":2,"key":"","digest":"0000000000000000","outcome":"failed"}"#,
+        #"{"index":0,"line":0,"key":"","digest":"0000000000000000","outcome":"failed"}"#,
+        #"{"index":0,"line":2,"key":1,"digest":"0000000000000000","outcome":"failed"}"#,
+        #"{"index":0,"line":2,"key":"","digest":"xyz","outcome":"failed"}"#,
+        #"{"index":0,"line":2,"key":"","digest":"0000000000000000","outcome":"created","bk_inst_id":0}"#,
+        #"{"index":0,"line":2,"key":"","digest":"0000000000000000","outcome":"failed","message":3}"#,
+        #"{"index":0,"line":2,"outcome":"failed"}"#,
+        #"{"sending":[0,-4],"at":1}"#,
+        #"{"sending":[0],"at":"now"}"#,
+        #"{"bkcc_report":1,"obj":"bk_switch","unique":"bk_asset_id","timeout_ms":1,"pid":1,"at":1}"#,
+    ])
+    func testEveryValue_IsTypeAndRangeChecked(line: String) {
+        guard case .failure = ReportParser.parse(Array(line.utf8)) else {
+            Issue.record("accepted: \(line)")
+            return
         }
-        writer.append(ReportLine(index: 1, line: 3, outcome: .failed, message: "m"))
-        #expect(writer.flush() == nil)
-        let text = readText(path)
-        #expect(text == #"{"index":0,"line":2,"outcome":"created","bk_inst_id":7,"request_id":""}"# + "\n"
-                + #"{"index":1,"line":3,"outcome":"failed","message":"m","request_id":""}"# + "\n")
     }
 
-    @Test func testResumeState_KeepsCreatedOverOthers() throws {
-        let path = temporaryFile("""
-            {"index":2,"line":4,"outcome":"unknown","message":"t","request_id":""}
-            {"index":0,"line":2,"outcome":"failed","message":"x","request_id":""}
+    @Test func testQuoting_MatchesJansson() {
+        for text in ["", "plain 交换机", "q\"b\\s", "line\nbreak\ttab\r\u{1}\u{1F}", "\u{7F}é\u{2028}"] {
+            #expect(JSONQuote.quoted(text) == JSONText.quoted(text), "\(text)")
+        }
+    }
 
-            {"index":3,"line":5,"outcome":"created","bk_inst_id":9,"request_id":""}
-            {"index":3,"line":5,"outcome":"failed","message":"dup","request_id":""}
-            """)
+    @Test func testDigest_IgnoresMemberOrder_AndSeesEveryValue() {
+        let digest = RowDigest()
+        func of(_ text: String) -> UInt64 { digest.digest(InputRow(index: 0, line: 2, detail: json(text))) }
+        #expect(of(#"{"a":"1","b":2}"#) == of(#"{"b":2,"a":"1"}"#))
+        let variants = [#"{"a":"1","b":2}"#, #"{"a":"1","b":"2"}"#, #"{"a":"1","b":3}"#, #"{"a":"1"}"#, #"{"b":"1","a":2}"#,
+                        #"{"a":["1",2]}"#, #"{"a":[2,"1"]}"#, #"{"a":"1","b":2.0}"#, #"{"a":"1","b":null}"#, #"{"a":"1 "}"#]
+        #expect(Set(variants.map(of)).count == variants.count)
+    }
+
+    @Test func testResumeState_KeepsCreatedOverOthers_AndIntentsAreUnknown() throws {
+        let path = temporaryFile(reportHeader + reportRow(2, .unknown) + reportRow(0, .failed) + "\n"
+                                 + reportRow(3, .created, id: 9) + reportRow(3, .failed)
+                                 + #"{"sending":[4,5],"at":5}"# + "\n" + reportRow(5, .failed))
         defer { unlink(path) }
-        let state = try ResumeState(path: path)
-        #expect(state.count == 4)
+        let state = try ResumeState(path: path, prints: prints(7), objectID: "bk_switch", uniqueField: "bk_asset_id")
+        #expect(state.count == 7)
         #expect(state.fate(0) == .notCreated)
         #expect(state.fate(1) == .absent)
         #expect(state.fate(2) == .unknown)
         #expect(state.fate(3) == .created(9))
-        #expect(state.line(3) == 5)
+        #expect(state.fate(4) == .unknown)
+        #expect(state.fate(5) == .notCreated)  // its intent was answered
+        #expect(state.hasUnansweredIntents)
+        #expect(state.inFlightUntilMs == 1005)
+        #expect(state.unsettled == 4)  // 1, 2, 4, 6
     }
 
-    @Test func testResumeState_RefusesWhatIsNotAReport() throws {
-        let path = temporaryFile("{\"index\":0,\"line\":2,\"outcome\":\"created\"}\n")
+    @Test func testResumeState_RefusesACreatedRowOfAnotherKey() {
+        let path = temporaryFile(reportHeader + reportRow(0, .created, id: 1) + reportRow(1, .created, id: 2, key: "B1"))
         defer { unlink(path) }
-        let error = thrown { () throws(InputError) in try ResumeState(path: path) }
-        #expect(error?.line == 1)
-        #expect(error?.reason.contains("bk_inst_id") == true)
+        do {
+            _ = try ResumeState(path: path, prints: prints(2), objectID: "bk_switch", uniqueField: "bk_asset_id")
+            Issue.record("accepted")
+        } catch {
+            guard case .mismatch(let line, let index, let key) = error else { Issue.record("\(error)"); return }
+            #expect(line == 3 && index == 1 && key == "B1")
+        }
+    }
+
+    @Test func testResumeState_ListsACreatedRowThatChanged() throws {
+        let changed = ReportLine(index: 1, line: 3, key: "A1", digest: 42, outcome: .created, instanceID: 2).text + "\n"
+        let path = temporaryFile(reportHeader + reportRow(0, .created, id: 1) + changed)
+        defer { unlink(path) }
+        let state = try ResumeState(path: path, prints: prints(2), objectID: "bk_switch", uniqueField: "bk_asset_id")
+        #expect(state.changed.map(\.index) == [1])
+        #expect(state.createdID(1) == 2)
+    }
+
+    @Test(arguments: [
+        (#"{"index":0,"line":2,"outcome":"created","bk_inst_id":7,"request_id":""}"# + "\n", "older bkcc"),
+        (ReportHeader(objectID: "bk_router", uniqueField: "bk_asset_id", timeoutMs: 1, pid: 1, atMs: 0).text + "\n", "--obj bk_router"),
+        (reportHeader + reportRow(5, .failed), "beyond the input's rows"),
+        (reportHeader + "{}\n", "neither a header"),
+    ])
+    func testResumeState_RefusesWithTheLine(text: String, reason: String) {
+        let path = temporaryFile(text)
+        defer { unlink(path) }
+        do {
+            _ = try ResumeState(path: path, prints: prints(2), objectID: "bk_switch", uniqueField: "bk_asset_id")
+            Issue.record("accepted")
+        } catch {
+            guard case .unreadable(let problem) = error else { Issue.record("\(error)"); return }
+            #expect(problem.line != nil)
+            #expect(problem.reason.contains(reason), "\(problem)")
+        }
+    }
+
+    @Test func testWriter_AppendsToTheReportItResumes_AndLocksIt() throws {
+        let path = temporaryFile(reportHeader + reportRow(0, .created, id: 7) + #"{"index":1,"li"#)
+        defer { unlink(path) }
+        let writer = try ReportWriter(path: path)
+        do {
+            _ = try ReportWriter(path: path)
+            Issue.record("a second writer got the lock")
+        } catch {
+            #expect(error.reason.contains("in use by another bkcc run (process 1)"))
+        }
+        try writer.begin(fresh: false, header: ReportHeader(objectID: "bk_switch", uniqueField: "bk_asset_id", timeoutMs: 5, pid: 2, atMs: 3))
+        #expect(writer.sending([1]) == nil)
+        writer.append(ReportLine(index: 1, line: 3, outcome: .failed, message: "m"))
+        #expect(writer.flush() == nil)
+        let lines = readText(path).split(separator: "\n").map(String.init)
+        #expect(lines.count == 5)
+        #expect(lines[1] + "\n" == reportRow(0, .created, id: 7))  // kept as it was, the cut line dropped
+        #expect(lines[2].hasPrefix(#"{"bkcc_report":2,"#))
+        #expect(lines[3].hasPrefix(#"{"sending":[1],"at":"#))
+    }
+
+    @Test func testWriter_RefusesWhatIsNotARegularFile() {
+        let error = thrown { () throws(InputError) in _ = try ReportWriter(path: "/dev/null") }
+        #expect(error?.reason.contains("is not a regular file") == true)
     }
 }
 
@@ -205,10 +306,26 @@ import Glibc
 
 @Suite struct ResumeStateTruncationTests {
     @Test func testALastLineCutShort_IsIgnored() throws {
-        let path = temporaryFile(#"{"index":0,"line":2,"outcome":"created","bk_inst_id":5,"request_id":""}"# + "\n" + #"{"index":1,"line":3,"outc"#)
+        let path = temporaryFile(reportHeader + reportRow(0, .created, id: 5) + #"{"index":1,"line":3,"outc"#)
         defer { unlink(path) }
-        let state = try ResumeState(path: path)
-        #expect(state.count == 1)
+        let state = try ResumeState(path: path, prints: prints(2), objectID: "bk_switch", uniqueField: "bk_asset_id")
         #expect(state.fate(0) == .created(5))
+        #expect(state.fate(1) == .absent)
+    }
+}
+
+@Suite struct RepeatTableTests {
+    @Test func testEveryValueIsFoundAgain_WithItsFirstLine_ThroughGrowth() {
+        var table = RepeatTable()
+        for value in 0..<50_000 {
+            #expect(table.firstLine(of: fnv1a("A\(value)"), insertingAt: UInt32(value + 2)) == nil)
+        }
+        var wrong = 0
+        for value in stride(from: 0, to: 50_000, by: 7) where table.firstLine(of: fnv1a("A\(value)"), insertingAt: 1) != UInt32(value + 2) {
+            wrong += 1
+        }
+        #expect(wrong == 0)
+        #expect(table.firstLine(of: 0, insertingAt: 9) == nil)  // the hash 0 is a value like any other
+        #expect(table.firstLine(of: 0, insertingAt: 10) == 9)
     }
 }

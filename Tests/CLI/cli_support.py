@@ -92,16 +92,32 @@ def switches(n, prefix="SW", start=0):
                                      rows=True)
 
 
-def report_lines(path):
+def report_entries(path):
+    """Every line of a report: headers, intent lines ("sending") and row lines."""
     with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+def report_lines(path):
+    """The row lines of a report (those with an "outcome"), in file order."""
+    return [line for line in report_entries(path) if "outcome" in line]
+
+
+def final_outcomes(path):
+    """Each row's fate as a resume reads it: its created line if any, else its last line; by index."""
+    fates = {}
+    for line in report_lines(path):
+        if fates.get(line["index"], {}).get("outcome") != "created":
+            fates[line["index"]] = line
+    return fates
 
 
 def signal_mid_import(bkcc, path, report, concurrency, reported, sig):
     """Starts `bkcc batch-create-inst --report report path` in the background, waits (at most 60 s) until `reported`
     rows are in the report, sends sig; returns (proc, stdout, stderr) once it has exited (killed after 60 s)."""
-    proc = bkcc.start("batch-create-inst", "--obj", "bk_switch", "--concurrency", str(concurrency), "--report", report,
-                      path)
+    # --timeout 2: a resume after a kill waits out the killed run's in-flight window, its request timeout.
+    proc = bkcc.start("batch-create-inst", "--obj", "bk_switch", "--concurrency", str(concurrency), "--timeout", "2",
+                      "--report", report, path)
     try:
         assert wait_until(lambda: os.path.exists(report) and len(report_lines(report)) >= reported, timeout=60)
         proc.send_signal(sig)

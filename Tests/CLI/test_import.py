@@ -25,8 +25,10 @@ def test_csv_creates_every_row_with_chinese_text_intact(bkcc, emulator, tmp_path
     by_index = {l["index"]: l for l in lines}
     ids = {i["bk_asset_id"]: i["bk_inst_id"] for i in stored}
     for index, (_, asset) in enumerate(rows):
-        assert by_index[index] == {"index": index, "line": index + 2, "outcome": "created",
-                                   "bk_inst_id": ids[asset], "request_id": by_index[index]["request_id"]}
+        assert by_index[index] == {"index": index, "line": index + 2, "key": asset, "outcome": "created",
+                                   "bk_inst_id": ids[asset], "request_id": by_index[index]["request_id"],
+                                   "digest": by_index[index]["digest"]}
+        assert len(by_index[index]["digest"]) == 16
         assert len(by_index[index]["request_id"]) == 32
     assert emulator.stats()["requests"]["batch_create_inst"] == 3  # 200 + 200 + 50
 
@@ -200,8 +202,9 @@ def test_skip_invalid_sends_the_valid_rows_and_reports_the_others(bkcc, emulator
     assert "9 of 10 rows created, 1 failed" in r.out
     assert len(emulator.instances("bk_switch")) == 9
     failed = [l for l in report_lines(report) if l["outcome"] != "created"]
-    assert failed == [{"index": 2, "line": 4, "outcome": "failed", "request_id": "",
-                       "message": "invalid: bk_asset_id (固资编号): required"}]
+    assert [{k: v for k, v in l.items() if k != "digest"} for l in failed] == [
+        {"index": 2, "line": 4, "key": "", "outcome": "failed", "request_id": "",
+         "message": "invalid: bk_asset_id (固资编号): required"}]
 
 
 def test_every_row_invalid_even_with_skip_invalid_is_exit_2(bkcc, emulator, tmp_path):
@@ -436,7 +439,7 @@ def test_interrupt_finishes_requests_in_flight_and_reports_every_row(bkcc, emula
     report = tmp_path / "r.jsonl"
     emulator.set_faults(["per_item:1"])
     proc, out, err = signal_mid_import(bkcc, path, report, 2, 200, signal.SIGINT)
-    assert proc.returncode == 1, (out, err)
+    assert proc.returncode == 130, (out, err)
     assert b"interrupted" in err
     lines = report_lines(report)
     assert sorted(l["index"] for l in lines) == list(range(2000))
@@ -451,7 +454,9 @@ def test_interrupt_finishes_requests_in_flight_and_reports_every_row(bkcc, emula
 
 def test_resume_lookups_against_an_unreachable_cmdb_are_exit_3(bkcc, emulator, tmp_path):
     report = tmp_path / "r.jsonl"
-    report.write_text('{"index":0,"line":2,"outcome":"unknown","message":"timeout","request_id":""}\n')
+    report.write_text('{"bkcc_report":2,"obj":"bk_switch","unique":"bk_asset_id","timeout_ms":1000,"pid":1,"at":0}\n'
+                      '{"index":0,"line":2,"key":"SW-000000","digest":"0000000000000000","outcome":"unknown",'
+                      '"message":"timeout","request_id":""}\n')
     path = write_csv(tmp_path / "s.csv", switches(2))
     r = bkcc("batch-create-inst", "--obj", "bk_switch", "--retries", "0", "--resume", report, path,
              url="http://127.0.0.1:%d" % closed_port())

@@ -94,7 +94,8 @@ def test_secrets_are_never_printed_or_written(bkcc_path, tmp_path):
             runner("validate", "--obj", "bk_switch", path, env=good),
             runner("batch-create-inst", "--obj", "bk_switch", "--url", "http://127.0.0.1:1", "--retries", "0", path, env=good),
         ]
-        assert runs[0].code == 1 and runs[1].code == 1 and runs[2].code == 0 and runs[5].code == 3, runs
+        # runs[2]: a dry run with an invalid row left out is exit 2 (#13: 0 means every row valid)
+        assert runs[0].code == 1 and runs[1].code == 1 and runs[2].code == 2 and runs[5].code == 3, runs
         assert '"bk_app_secret": "***"' in runs[3].out or '\\"bk_app_secret\\":\\"***\\"' in runs[3].out
         written = "".join(open(p, encoding="utf-8").read() for p in (report, tmp_path / "w.jsonl", tmp_path / "g.jsonl"))
         everything = "".join(runner.outputs) + written

@@ -19,7 +19,8 @@ def last_outcomes(report):
             line = line.strip()
             if line:
                 row = json.loads(line)
-                outcomes[row["index"]] = row
+                if "outcome" in row:  # not a header or an intent line
+                    outcomes[row["index"]] = row
     return outcomes
 
 

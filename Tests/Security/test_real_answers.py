@@ -143,6 +143,7 @@ class CLI:
 def report(path):
     with open(path, encoding="utf-8") as f:
         lines = [json.loads(line) for line in f if line.strip()]
+    lines = [line for line in lines if "outcome" in line]  # row lines, not the header or intent lines
     indices = [line["index"] for line in lines]
     assert len(indices) == len(set(indices)), "a row is in the report twice"
     return {line["index"]: line for line in lines}

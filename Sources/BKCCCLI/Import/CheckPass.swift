@@ -11,8 +11,9 @@ public struct RowProblem: Equatable, Sendable {
     public func located(in file: String) -> String { "\(file):\(line): \(message)" }
 }
 
-/// The first pass over an input: reads and checks every row, counts them, keeps the first problems. Nothing is
-/// sent. Also checks that a resume report belongs to this input (each row on the line the report says).
+/// The first pass over an input: reads and checks every row, counts them, keeps the first problems and, for an
+/// import, each row's print (its key's hash and its digest: 8 bytes a row) so that later passes and a resumed
+/// report can be checked against what this pass saw. Nothing is sent.
 public struct CheckPass {
     public var format: InputFormat
     public var rows = 0
@@ -21,6 +22,11 @@ public struct CheckPass {
     public var problems: [RowProblem] = []
     /// Said once before anything is sent: attributes the model does not know (the CMDB drops them).
     public var warnings: [String] = []
+    /// Per row, `RowPrints.print(key:digest:)` (empty unless asked for).
+    public var prints = RowPrints()
+    /// With prints: every invalid row's problem, by index. Later passes verify each row against its print, so they
+    /// take the verdict from here instead of checking the row (and rebuilding the repeat table) again.
+    public var invalidRows: [Int: String] = [:]
 
     /// The format to read `input` with: `--format`, else the file's extension, else a look at its first bytes.
     public static func format(of input: InputFile, given: InputFormat?, source: ByteSource) throws(InputError) -> InputFormat {
@@ -31,36 +37,35 @@ public struct CheckPass {
 
     /// Runs the pass.
     /// - Parameters:
-    ///   - resume: an earlier report: its rows must be on the lines it says.
+    ///   - keyField: keep each row's print, keyed by this field's value; nil keeps none.
     ///   - onProblem: called with every problem as it is found.
-    ///   - onRow: called with the number of rows read so far, after each row.
-    public static func run(input: InputFile, format given: InputFormat?, objectID: String, uniqueField: String, model: Model? = nil, maxProblems: Int,
-                           resume: ResumeState? = nil, reportName: String = "",
-                           onProblem: ((RowProblem) -> Void)? = nil, onRow: ((Int) -> Void)? = nil) throws(InputError) -> CheckPass {
+    ///   - onRow: called with the number of rows read so far, after each row; returning false stops the pass
+    ///     (an interrupt), which then throws.
+    public static func run(input: InputFile, format given: InputFormat?, objectID: String, uniqueField: String,
+                           model: Model? = nil, maxProblems: Int,
+                           keyField: String? = nil,
+                           onProblem: ((RowProblem) -> Void)? = nil, onRow: ((Int) -> Bool)? = nil) throws(InputError) -> CheckPass {
         let source = try input.open()
         let format = try CheckPass.format(of: input, given: given, source: source)
         var pass = CheckPass(format: format)
         let reader = format.reader(source, model: model)
         var validator = RowValidator(objectID: objectID, uniqueField: uniqueField, model: model.map(ModelCheck.init))
+        let digester = RowDigest()
         while let row = try reader.next() {
             pass.rows += 1
-            onRow?(pass.rows)
+            if let keyField {
+                pass.prints.append(RowPrints.print(key: RowDigest.key(row, field: keyField), digest: digester.digest(row)))
+            }
             if let problem = validator.check(row) {
                 pass.invalid += 1
                 let entry = RowProblem(index: row.index, line: row.line, message: problem)
                 if pass.problems.count < maxProblems { pass.problems.append(entry) }
+                if keyField != nil { pass.invalidRows[row.index] = problem }
                 onProblem?(entry)
             }
-            if let resume, resume.fate(row.index) != .absent, resume.line(row.index) != row.line {
-                throw InputError(path: input.path,
-                                 "does not match the report \(reportName): row \(row.index) starts on line \(row.line) here, on line \(resume.line(row.index)) in the report")
-            }
+            if let onRow, !onRow(pass.rows) { throw InputError(path: input.displayName, "interrupted") }
         }
         pass.warnings = validator.warnings
-        if let resume, resume.count > pass.rows {
-            throw InputError(path: input.path,
-                             "does not match the report \(reportName): it has \(grouped(pass.rows)) rows, the report speaks of row \(resume.count - 1)")
-        }
         return pass
     }
 }

@@ -9,7 +9,7 @@ enum ExitPolicy {
         if inputFailed { return tally.created == 0 ? .invalid : .partial }
         if tally.created == counts.rows { return .ok }
         let refusedWhole = ![.partial, .cancelled, .ok].contains(tally.status)
-        if tally.created == 0, tally.itemFailures == 0, counts.sent > 0, !interrupted, counts.pulled > 0, refusedWhole {
+        if tally.created == 0, tally.itemFailures == 0, counts.requests > 0, !interrupted, counts.pulled > 0, refusedWhole {
             return .failed
         }
         return .partial

@@ -10,6 +10,8 @@ public struct ImportCounts: Sendable {
     public var alreadyCreated = 0
     /// Of `tally.created`: found on the server by the unique field (unknown in the resumed report).
     public var found = 0
+    /// Of `alreadyCreated`: rows whose content changed since they were created (not sent again).
+    public var changed = 0
     /// Rows in requests that were sent (or tried: a connection refused counts), this run.
     public var sent = 0
     /// Rows handed to the engine (sent, or skipped after a failure that stopped the run).

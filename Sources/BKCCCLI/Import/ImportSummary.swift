@@ -2,15 +2,22 @@ import BKCC
 
 extension Importer {
     /// The end of an import: the summary (text, or JSON with `--output json`) and the exit code.
-    func finish(send: SendPass, elapsed: Double, input: InputFile) -> ExitStatus {
+    func finish(send: SendPass, resume: ResumeState?, elapsed: Double, input: InputFile) -> ExitStatus {
         let counts = send.counts
-        let status = ExitPolicy.exitStatus(counts, interrupted: send.interrupted, inputFailed: send.readError != nil)
+        var status = ExitPolicy.exitStatus(counts, interrupted: send.interrupted != 0, inputFailed: send.readError != nil)
         let cause: String?
-        if let readError = send.readError {
+        if let writeError = send.writeError {
+            cause = "cannot write the report \(options.reportPath ?? ""): \(writeError)"
+            if status == .ok { status = .partial }
+        } else if send.interrupted != 0 {
+            cause = "interrupted (\(signalName(send.interrupted))): requests in flight finished, the rest was skipped"
+        } else if let readError = send.readError {
             cause = "\(readError)"
+            if send.inputChanged { status = .partial }
         } else {
             cause = status == .ok ? nil : (counts.tally.cause ?? counts.tally.error).map(Importer.inCommandLineTerms)
         }
+        if send.interrupted != 0 { status = .stopped(by: send.interrupted) }
         console.flush()
         if options.outputJSON {
             console.print(JSONText.serialize(summaryJSON(counts, status: status, cause: cause, elapsed: elapsed, input: input,
@@ -18,7 +25,7 @@ extension Importer {
         } else {
             for line in Importer.summaryLines(counts, objectID: options.objectID, elapsed: elapsed, cause: cause,
                                               samples: send.failureSummary, report: options.reportPath,
-                                              interrupted: send.interrupted) {
+                                              interrupted: send.interrupted != 0, changed: resume?.changed ?? []) {
                 console.print(line)
             }
         }
@@ -36,7 +43,8 @@ extension Importer {
 
     /// The human summary: a headline, then what to know about the rows not created.
     public static func summaryLines(_ counts: ImportCounts, objectID: String, elapsed: Double, cause: String?,
-                                    samples: [RowProblem], report: String?, interrupted: Bool = false) -> [String] {
+                                    samples: [RowProblem], report: String?, interrupted: Bool = false,
+                                    changed: [(index: Int, line: Int)] = []) -> [String] {
         let tally = counts.tally
         var lines = [headline(counts, objectID: objectID, elapsed: elapsed)]
         if counts.alreadyCreated > 0 || counts.found > 0 {
@@ -44,6 +52,10 @@ extension Importer {
             if counts.found > 0 { parts.append("\(grouped(counts.found)) found on the server by lookup (not sent again)") }
             parts.append("\(grouped(counts.sent)) sent now")
             lines.append("  resumed: " + parts.joined(separator: ", "))
+        }
+        if !changed.isEmpty {
+            lines.append("  changed: \(grouped(changed.count)) rows created before differ from the input now (not sent again): "
+                         + changed.prefix(5).map { "line \($0.line)" }.joined(separator: ", ") + (changed.count > 5 ? ", …" : ""))
         }
         if tally.invalid > 0 { lines.append("  \(grouped(tally.invalid)) invalid rows were not sent (--skip-invalid)") }
         if interrupted { lines.append("  interrupted: requests in flight finished, the rest was skipped") }
@@ -83,7 +95,7 @@ extension Importer {
         let integers: [(String, Int)] = [
             ("total", counts.rows), ("created", tally.created), ("failed", tally.failed), ("unknown", tally.unknown),
             ("skipped", tally.skipped), ("already_created", counts.alreadyCreated), ("found", counts.found),
-            ("invalid", tally.invalid), ("sent", counts.sent), ("requests", counts.requests),
+            ("invalid", tally.invalid), ("changed", counts.changed), ("sent", counts.sent), ("requests", counts.requests),
             ("elapsed_ms", Int((elapsed * 1000).rounded())), ("exit_code", Int(status.rawValue)),
         ]
         try? object.set("object", options.objectID)

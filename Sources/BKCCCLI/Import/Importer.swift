@@ -47,26 +47,32 @@ public final class Importer {
 
     public func run() -> ExitStatus {
         let started = clock()
+        installInterruptHandlers()
+        defer { removeInterruptHandlers() }
         do throws(Stop) {
             let input = InputFile(path: options.input, bufferSize: options.bufferSize, stdinFD: options.stdinFD)
             input.reading = options.reading
             if input.reading.notes == nil { input.reading.notes = InputNotes { [console] in console.note($0) } }
-            var resume = try prepare(input: input)
-            let check = try checkRows(input, resume: resume)
+            try prepare()
+            // Locked before anything else: a second run on the same report refuses at once.
+            let writer = try lockReport()
+            let check = try checkRows(input)
+            var resume = try readResume(input: input, check: check)
             let client = try makeClient()
-            if options.dryRun { return try dryRun(input: input, check: check, client: client) }
+            if options.dryRun { return try dryRun(input: input, check: check, resume: resume, client: client) }
             var counts = ImportCounts()
             counts.rows = check.rows
+            try beginReport(writer, resume: resume, client: client)
             if var state = resume {
-                try lookUp(&state, input: input, format: check.format, rows: check.rows, client: client, counts: &counts)
+                try waitOutInFlight(state)
+                try lookUp(&state, input: input, check: check, client: client, writer: writer, counts: &counts)
                 resume = state
             }
-            let writer = try openReport(resume: resume, rows: check.rows)
             seed(&counts, check: check, resume: resume)
             let send = SendPass(importer: self, input: input, format: check.format, resume: resume, writer: writer,
-                                counts: counts, enabled: options.progress ?? console.stderrIsTerminal)
+                                prints: check.prints, invalidRows: check.invalidRows, counts: counts, enabled: options.progress ?? console.stderrIsTerminal)
             send.run(client: client)
-            return finish(send: send, elapsed: Double(clock() - started) / 1e9, input: input)
+            return finish(send: send, resume: resume, elapsed: Double(clock() - started) / 1e9, input: input)
         } catch {
             return fail(error)
         }
@@ -74,9 +80,8 @@ public final class Importer {
 
     // MARK: Steps
 
-    /// The model id, the report path, and the earlier report, read whole into compact tables before anything else
-    /// (it may be the report we write).
-    private func prepare(input: InputFile) throws(Stop) -> ResumeState? {
+    /// The model id, and the report not the input.
+    private func prepare() throws(Stop) {
         do throws(BKCCError) {
             try Validation.checkObjectID(options.objectID)
         } catch {
@@ -85,28 +90,36 @@ public final class Importer {
         if let reportPath = options.reportPath, options.input != "-", sameFile(reportPath, options.input) {
             throw Stop(.invalid, "--report \(reportPath) is the input file: it would be overwritten")
         }
-        guard let resumePath = options.resumePath else { return nil }
+        if let resumePath = options.resumePath, options.input != "-", sameFile(resumePath, options.input) {
+            throw Stop(.invalid, "--resume \(resumePath) is the input file")
+        }
+    }
+
+    private func lockReport() throws(Stop) -> ReportWriter? {
+        guard let reportPath = options.reportPath else { return nil }
         do throws(InputError) {
-            // A row takes at least one byte: a regular file's size bounds the indices its report may name.
-            var info = stat()
-            let bounded = options.input != "-" && stat(options.input, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
-            return try ResumeState(path: resumePath, maxIndex: bounded ? Int(info.st_size) : ResumeState.defaultMaxIndex)
+            return try ReportWriter(path: reportPath)
         } catch {
-            throw Stop(.invalid, "--resume: \(error)")
+            throw Stop(.invalid, "--report: \(error); nothing was sent")
         }
     }
 
     /// Pass 1: every row checked. Nothing is sent if the input is broken, or a row is invalid without --skip-invalid.
-    private func checkRows(_ input: InputFile, resume: ResumeState?) throws(Stop) -> CheckPass {
+    private func checkRows(_ input: InputFile) throws(Stop) -> CheckPass {
         let ticker = CheckTicker(console: console, clock: clock, enabled: options.progress ?? console.stderrIsTerminal,
                                  name: input.displayName)
         defer { ticker.clear() }
         let check: CheckPass
         do throws(InputError) {
-            check = try CheckPass.run(input: input, format: options.format, objectID: options.objectID, uniqueField: options.uniqueField, model: options.model,
-                                      maxProblems: options.maxProblems, resume: resume, reportName: options.resumePath ?? "",
-                                      onRow: ticker.tick)
+            check = try CheckPass.run(input: input, format: options.format, objectID: options.objectID,
+                                      uniqueField: options.uniqueField, model: options.model,
+                                      maxProblems: options.maxProblems, keyField: options.uniqueField,
+                                      onRow: { rows in
+                                          ticker.tick(rows)
+                                          return interruptedBy == 0
+                                      })
         } catch {
+            if interruptedBy != 0 { throw Stop(.stopped(by: interruptedBy), "interrupted (\(signalName(interruptedBy))) while checking; nothing was sent") }
             throw Stop(.invalid, "\(error); nothing was sent")
         }
         ticker.clear()
@@ -125,6 +138,40 @@ public final class Importer {
         return check
     }
 
+    /// The earlier report, read into a table sized by the input and checked against the check pass's prints.
+    private func readResume(input: InputFile, check: CheckPass) throws(Stop) -> ResumeState? {
+        guard let resumePath = options.resumePath else { return nil }
+        do throws(ResumeError) {
+            let state = try ResumeState(path: resumePath, prints: check.prints, objectID: options.objectID, uniqueField: options.uniqueField)
+            if !state.changed.isEmpty {
+                console.note("resume: \(grouped(state.changed.count)) rows reported created changed since (not sent again): "
+                             + state.changed.prefix(5).map { "line \($0.line)" }.joined(separator: ", ")
+                             + (state.changed.count > 5 ? ", …" : ""))
+            }
+            return state
+        } catch {
+            switch error {
+            case .unreadable(let reason):
+                throw Stop(.invalid, "--resume: \(reason); nothing was sent")
+            case .mismatch(let reportLine, let index, let reportKey):
+                let here = inputKey(input: input, format: check.format, index: index)
+                throw Stop(.invalid, "--resume \(resumePath):\(reportLine): row \(index) was created with \(options.uniqueField) \"\(clipped(reportKey))\", "
+                           + "but row \(index) of \(input.displayName)\(here.map { " (line \($0.line))" } ?? "") has \"\(clipped(here?.key ?? ""))\": "
+                           + "the report is of another input, or of these rows in another order; nothing was sent")
+            }
+        }
+    }
+
+    /// Row `index`'s key and line, read again (to name it in a message).
+    private func inputKey(input: InputFile, format: InputFormat, index: Int) -> (key: String, line: Int)? {
+        guard let source = try? input.open() else { return nil }
+        let reader = format.reader(source, model: options.model)
+        while let row = try? reader.next() {
+            if row.index == index { return (RowDigest.key(row, field: options.uniqueField), row.line) }
+        }
+        return nil
+    }
+
     private func makeClient() throws(Stop) -> Client {
         do throws(BKCCError) {
             return try clientFactory()
@@ -133,18 +180,17 @@ public final class Importer {
         }
     }
 
-    /// The report: first the rows already settled (durably, before anything is sent), then a line per row as
-    /// requests finish.
-    private func openReport(resume: ResumeState?, rows: Int) throws(Stop) -> ReportWriter? {
-        guard let reportPath = options.reportPath else { return nil }
+    /// This run's part of the report, durable before anything is sent: a header (with the request timeout, which
+    /// bounds how long a request may stay in flight), then, in a new report, the rows an earlier one says were
+    /// created. Resuming into the very report that was read appends to it.
+    private func beginReport(_ writer: ReportWriter?, resume: ResumeState?, client: Client) throws(Stop) {
+        guard let writer else { return }
+        let header = ReportHeader(objectID: options.objectID, uniqueField: options.uniqueField,
+                                  timeoutMs: Int64(client.configuration.timeoutMs), pid: Int64(getpid()), atMs: unixMilliseconds())
+        let appending = options.resumePath.map { sameFile($0, writer.path) } ?? false
         do throws(InputError) {
-            return try ReportWriter(path: reportPath) { append in
-                guard let resume else { return }
-                for index in 0..<min(resume.count, rows) {
-                    guard let id = resume.createdID(index) else { continue }
-                    append(ReportLine(index: index, line: resume.line(index), outcome: .created, instanceID: id))
-                }
-            }
+            try writer.begin(fresh: !appending, header: header)
+            if let resume, let resumePath = options.resumePath, !appending { try writer.copyCreated(from: resumePath, state: resume) }
         } catch {
             throw Stop(.invalid, "--report: \(error); nothing was sent")
         }
@@ -154,12 +200,10 @@ public final class Importer {
     /// --skip-invalid) the invalid ones, which the send pass reports without sending.
     private func seed(_ counts: inout ImportCounts, check: CheckPass, resume: ResumeState?) {
         if let resume {
-            var created = 0
-            for index in 0..<min(resume.count, check.rows) where resume.createdID(index) != nil {
-                counts.tally.count(.created)
-                created += 1
-            }
+            let created = resume.createdCount
+            for _ in 0..<created { counts.tally.count(.created) }
             counts.alreadyCreated = created - counts.found
+            counts.changed = resume.changed.count
         }
         for _ in 0..<check.invalid { counts.tally.count(.failed, invalid: true) }
     }
@@ -217,4 +261,9 @@ func sameFile(_ a: String, _ b: String) -> Bool {
     var first = stat(), second = stat()
     guard stat(a, &first) == 0, stat(b, &second) == 0 else { return false }
     return first.st_dev == second.st_dev && first.st_ino == second.st_ino
+}
+
+/// A value for a message: at most 80 characters.
+func clipped(_ text: String, _ limit: Int = 80) -> String {
+    text.count > limit ? String(text.prefix(limit)) + "…" : text
 }

@@ -3,52 +3,59 @@ import Glibc
 #endif
 import BKCC
 
-/// Set by SIGINT while sending: the next finished request cancels the run (requests in flight finish; the rest is
-/// reported skipped). A second SIGINT kills the process as usual.
-nonisolated(unsafe) var interruptRequested: sig_atomic_t = 0
-
-func installInterruptHandler() {
-    interruptRequested = 0
-    signal(SIGINT) { _ in
-        interruptRequested = 1
-        signal(SIGINT, SIG_DFL)
-    }
-}
-
-func removeInterruptHandler() { signal(SIGINT, SIG_DFL) }
-
 /// The second pass: rows streamed from the input to the batch runner, outcomes streamed to the report, the
-/// progress bar and the counts. Rows already created (resume) are passed over; invalid rows (`--skip-invalid`)
-/// are reported failed without being sent.
+/// progress bar and the counts. Every row read is checked against the print the check pass kept of it: a row that
+/// differs (the file changed meanwhile) stops the pass before it is sent. Rows already created (resume) are
+/// passed over; invalid rows (`--skip-invalid`) are reported failed without being sent. Before each request goes
+/// out its rows are written to the report as an intent line.
 final class SendPass {
     let importer: Importer
     let input: InputFile
     let format: InputFormat
     let resume: ResumeState?
     let writer: ReportWriter?
+    let prints: RowPrints
     var counts: ImportCounts
     let progress: ProgressBar
 
-    private var validator: RowValidator
+    /// The check pass's verdicts on the invalid rows (every row read here is verified to be the row it checked).
+    private let invalidRows: [Int: String]
+    private let digester = RowDigest()
     private var reader: RowReader?
-    /// Rows handed to the runner and not yet reported: index → line (bounded by the requests in flight).
-    private var inFlight: [Int: Int] = [:]
+    /// What the report line of a row in flight needs (bounded by the requests in flight).
+    private struct Pulled {
+        var line: Int
+        var key: String
+        var digest: UInt64
+        var integerKey: Bool
+    }
+    private var inFlight: [Int: Pulled] = [:]
+    /// The rows of the request being pulled, written as its intent line before it is sent.
+    private var intent: [Int] = []
+    private var rowsRead = 0
     private(set) var readError: InputError?
-    private(set) var interrupted = false
+    /// The input changed between the passes (a row differs, or there are more or fewer rows).
+    private(set) var inputChanged = false
+    /// The signal that interrupted the pass, 0 if none.
+    private(set) var interrupted: Int32 = 0
     /// The first rows not created, one per distinct message (at most 5), each with how many rows share it.
     private(set) var failureSamples: [RowProblem] = []
     private var sampleCounts: [String: Int] = [:]
     private(set) var writeError: String?
+    /// Rows of unknown fate before this run that the server refused as duplicated: looked up once more after
+    /// the pass (the earlier run created them after all), their failed lines held back until then.
+    private var held: [(line: ReportLine, integerKey: Bool)] = []
 
     init(importer: Importer, input: InputFile, format: InputFormat, resume: ResumeState?, writer: ReportWriter?,
-         counts: ImportCounts, enabled: Bool) {
+         prints: RowPrints, invalidRows: [Int: String], counts: ImportCounts, enabled: Bool) {
         self.importer = importer
         self.input = input
         self.format = format
         self.resume = resume
         self.writer = writer
+        self.prints = prints
         self.counts = counts
-        validator = importer.options.rowValidator()
+        self.invalidRows = invalidRows
         progress = ProgressBar(console: importer.console, total: counts.rows, baseline: counts.tally.done, enabled: enabled,
                                clock: importer.clock)
     }
@@ -59,21 +66,28 @@ final class SendPass {
             reader = format.reader(try input.open(), model: importer.options.model)
         } catch {
             readError = error
+            accountForUnread()
             return
         }
         progress.update(done: counts.tally.done, failed: counts.tally.done - counts.tally.created, force: true)
-        installInterruptHandler()
-        defer { removeInterruptHandler() }
         do throws(BKCCError) {
             counts.tally = try client.createInstances(objectID: importer.options.objectID, tally: counts.tally,
                                                       transport: importer.transport,
                                                       next: { () throws(BKCCError) -> SourceItem? in try self.nextItem() },
                                                       onRequest: { record, tally in self.finished(record, tally) })
         } catch {
-            readError = InputError(path: input.displayName, error.message)
+            readError = readError ?? InputError(path: input.displayName, error.message)
         }
         progress.finish()
-        if let failure = writer?.flush() { writeError = failure }
+        if !held.isEmpty { lookUpDuplicates(client: client) }
+        accountForUnread()
+        if let failure = writer?.flush(), writeError == nil { writeError = failure }
+    }
+
+    /// Rows never read (the input failed or changed): skipped, so that every row of the check pass has an outcome.
+    private func accountForUnread() {
+        let unread = counts.rows - counts.tally.total
+        for _ in 0..<max(0, unread) { counts.tally.count(.skipped) }
     }
 
     private func nextItem() throws(BKCCError) -> SourceItem? {
@@ -84,46 +98,124 @@ final class SendPass {
                 row = try reader.next()
             } catch {
                 readError = error
+                sendIntent()
                 throw BKCCError(.invalidArgument, "\(error)")
             }
-            guard let row else { return nil }
-            let problem = validator.check(row)
+            guard let row else {
+                if rowsRead < prints.count {
+                    changed(InputError(path: input.displayName, "changed while it was imported: it ends after \(grouped(rowsRead)) rows, the check read \(grouped(prints.count)); the rows not read were not sent"))
+                }
+                sendIntent()
+                return nil
+            }
+            rowsRead += 1
+            let key = RowDigest.key(row, field: importer.options.uniqueField)
+            let digest = digester.digest(row)
+            guard row.index < prints.count, RowPrints.print(key: key, digest: digest) == prints[row.index] else {
+                let what = row.index < prints.count ? "line \(row.line) differs from what the check read" : "line \(row.line) was not there when it was checked"
+                changed(InputError(path: input.displayName, "changed while it was imported: \(what); it and the rows after it were not sent"))
+                sendIntent()
+                throw BKCCError(.invalidArgument, "the input changed")
+            }
+            let problem = invalidRows[row.index]
             if resume?.createdID(row.index) != nil { continue }  // created before: already in the report
             if let problem {
                 // Counted in the tally from the start (Importer.seed): only reported here.
-                write(ReportLine(index: row.index, line: row.line, outcome: .failed, message: "invalid: \(problem)"), error: nil)
+                write(ReportLine(index: row.index, line: row.line, key: key, digest: digest, outcome: .failed,
+                                 message: "invalid: \(problem)"), error: nil)
                 writer?.flush()
                 continue
             }
             guard let detail = row.detail else { continue }
-            inFlight[row.index] = row.line
+            inFlight[row.index] = Pulled(line: row.line, key: key, digest: digest,
+                                         integerKey: detail[importer.options.uniqueField]?.integer != nil)
             counts.pulled += 1
-            return SourceItem(index: row.index, detail: detail, checked: true)  // RowValidator ran Validation on it
+            intent.append(row.index)
+            // The engine pulls a request's rows, then sends it: the intent goes out with its last row.
+            if intent.count >= CreateOperation().itemsPerRequest { sendIntent() }
+            return SourceItem(index: row.index, detail: detail, checked: true)  // the check pass ran Validation on it
+        }
+    }
+
+    private func changed(_ error: InputError) {
+        inputChanged = true
+        readError = error
+    }
+
+    private func sendIntent() {
+        guard !intent.isEmpty else { return }
+        defer { intent.removeAll(keepingCapacity: true) }
+        if let failure = writer?.sending(intent), writeError == nil {
+            writeError = failure
+            importer.console.note("bkcc: error: cannot write the report \(writer?.path ?? ""): \(failure); stopping")
         }
     }
 
     private func finished(_ record: RequestRecord, _ tally: Tally) -> Bool {
         if record.wasSent {
             counts.requests += 1
-            counts.sent += record.items.count
+            // Rows of a request that never reached the server (a connection refused) were not sent.
+            counts.sent += record.items.count { $0.kind != .skipped }
         }
+        let quotedID = JSONQuote.quoted(record.requestID)
         for item in record.items {
-            let line = inFlight.removeValue(forKey: item.index) ?? 0
-            write(ReportLine(index: item.index, line: line, outcome: item.kind, instanceID: item.instanceID,
-                             message: item.message, requestID: record.requestID), error: record.error)
+            let pulled = inFlight.removeValue(forKey: item.index)
+            let line = ReportLine(index: item.index, line: pulled?.line ?? 0, key: pulled?.key ?? "", digest: pulled?.digest ?? 0,
+                                  outcome: item.kind, instanceID: item.instanceID, message: item.message, requestID: record.requestID)
+            if item.kind == .failed, let pulled, !pulled.key.isEmpty, resume?.wasUnknown(item.index) == true,
+               SendPass.isDuplicate(item.message) {
+                held.append((line, pulled.integerKey))
+                continue
+            }
+            write(line, error: record.error, quotedRequestID: quotedID)
         }
-        if !interrupted { progress.update(done: tally.done, failed: tally.done - tally.created) }
+        if interrupted == 0 { progress.update(done: tally.done, failed: tally.done - tally.created) }
         if let failure = writer?.flush(), writeError == nil {
             writeError = failure
             importer.console.note("bkcc: error: cannot write the report \(writer?.path ?? ""): \(failure); stopping")
-            return false
         }
-        if interruptRequested != 0, !interrupted {
-            interrupted = true
+        if writeError != nil { return false }
+        if interruptedBy != 0, interrupted == 0 {
+            interrupted = interruptedBy
             progress.finish()
-            importer.console.note("bkcc: interrupted: letting requests in flight finish, skipping the rest (Ctrl-C again to kill)")
+            importer.console.note("bkcc: interrupted (\(signalName(interrupted))): letting requests in flight finish, skipping the rest (again to stop waiting)")
         }
-        return !interrupted
+        return interrupted == 0
+    }
+
+    /// CMDB's answer for a value its unique rule already holds (English or Chinese, code 1199014).
+    static func isDuplicate(_ message: String) -> Bool {
+        message.contains("duplicated") || message.contains("重复") || message.contains("1199014")
+    }
+
+    /// The held duplicated rows, looked up by their key: found ones are created (found), the others failed.
+    private func lookUpDuplicates(client: Client) {
+        var queue = held[...]
+        var byIndex: [Int: ReportLine] = [:]
+        for entry in held { byIndex[entry.line.index] = entry.line }
+        held.removeAll()
+        let field = importer.options.uniqueField
+        _ = try? client.lookUp(objectID: importer.options.objectID, field: field, transport: importer.transport, next: { () throws(BKCCError) -> SourceItem? in
+            guard let entry = queue.popFirst() else { return nil }
+            let value: JSON = entry.integerKey ? try .integer(Int64(entry.line.key) ?? 0) : try .string(entry.line.key)
+            return SourceItem(index: entry.line.index, detail: value)
+        }, onRequest: { record, _ in
+            for item in record.items {
+                guard var line = byIndex.removeValue(forKey: item.index) else { continue }
+                if item.kind == .created, let id = item.instanceID {
+                    self.counts.tally.uncount(.failed)
+                    self.counts.tally.count(.created)
+                    self.counts.found += 1
+                    line.outcome = .created
+                    line.instanceID = id
+                    line.message = ""
+                    line.requestID = record.requestID
+                }
+                self.write(line, error: nil)
+            }
+            return true
+        })
+        for line in byIndex.values.sorted(by: { $0.index < $1.index }) { write(line, error: nil) }  // the lookup failed
     }
 
     /// Keeps a sample of the rows not created; a request's error with a hint is worded in the CLI's terms.
@@ -166,8 +258,9 @@ final class SendPass {
         return result
     }
 
-    private func write(_ line: ReportLine, error: BKCCError?) {
+    private func write(_ line: ReportLine, error: BKCCError?, quotedRequestID: String? = nil) {
         if line.outcome != .created { sample(line, error: error) }
-        writer?.append(line)
+        guard let writer else { return }
+        if let quotedRequestID { writer.append(line, quotedRequestID: quotedRequestID) } else { writer.append(line) }
     }
 }

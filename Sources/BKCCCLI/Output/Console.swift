@@ -12,6 +12,13 @@ public enum ExitStatus: Int32, Sendable {
     case invalid = 2
     /// Nothing could be created: the CMDB was unreachable, or refused the credentials or the permission.
     case failed = 3
+    /// Interrupted by SIGINT (128 + 2): requests in flight finished, the report was written.
+    case interrupted = 130
+    /// Interrupted by SIGTERM (128 + 15).
+    case terminated = 143
+
+    /// The status of an import stopped by `signo`.
+    static func stopped(by signo: Int32) -> ExitStatus { signo == SIGTERM ? .terminated : .interrupted }
 }
 
 /// A buffered writer over a file descriptor (write(2), retried on EINTR and short writes).
@@ -82,8 +89,12 @@ public final class Console {
     private let escapeOut: Bool
     private let escapeErr: Bool
 
+    /// The first failed write to stdout or stderr ("standard output: No space left on device"), if any.
+    private let failureCheck: () -> String?
+
     public init(out: @escaping (String) -> Void, err: @escaping (String) -> Void, flush: @escaping () -> Void = {},
-                stderrIsTerminal: Bool = false, columns: Int = 80, stdoutIsTerminal: Bool = false) {
+                stderrIsTerminal: Bool = false, columns: Int = 80, stdoutIsTerminal: Bool = false,
+                failure: @escaping () -> String? = { nil }) {
         outWriter = out
         errWriter = err
         flushOut = flush
@@ -91,21 +102,37 @@ public final class Console {
         self.columns = columns
         escapeOut = stdoutIsTerminal
         escapeErr = stderrIsTerminal
+        failureCheck = failure
     }
 
-    /// The process's own stdout (buffered) and stderr (unbuffered).
+    /// The process's own stdout (buffered) and stderr (unbuffered). Every write is checked: `finish` turns a
+    /// failure into a message and a non-zero exit.
     public static func standard() -> Console {
         let stdoutWriter = FileWriter(fd: 1)
+        let stderrWriter = FileWriter(fd: 2, capacity: 0)
         var size = winsize()
         let columns = ioctl(2, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 ? Int(size.ws_col) : 80
         return Console(out: { stdoutWriter.write($0) },
                        err: { text in
                            stdoutWriter.flush()
-                           let writer = FileWriter(fd: 2, capacity: 0)
-                           writer.write(text)
+                           stderrWriter.write(text)
                        },
                        flush: { stdoutWriter.flush() },
-                       stderrIsTerminal: isatty(2) == 1, columns: columns, stdoutIsTerminal: isatty(1) == 1)
+                       stderrIsTerminal: isatty(2) == 1, columns: columns, stdoutIsTerminal: isatty(1) == 1,
+                       failure: {
+                           stdoutWriter.flush()
+                           if let failure = stdoutWriter.failure { return "standard output: \(failure)" }
+                           return stderrWriter.failure.map { "standard error: \($0)" }
+                       })
+    }
+
+    /// The command's exit status once its output is flushed: `status`, or 1 (with a message on stderr, if it
+    /// can still be written) when stdout or stderr could not be written — a result nobody received is no success.
+    public func finish(_ status: ExitStatus) -> ExitStatus {
+        flush()
+        guard let failure = failureCheck() else { return status }
+        errWriter("bkcc: error: cannot write \(failure)\n")
+        return status == .ok ? .partial : status
     }
 
     /// A line on stdout.

@@ -6,15 +6,14 @@ import BKCC
 /// earlier row's, for each of the model's unique rules (offline: `Validation.uniqueField`) and `--unique-field`.
 ///
 /// To keep memory small on a million rows, repeats are found through 64-bit hashes of the values (FNV-1a), each
-/// with the line it was first seen on — 12 bytes of data a row (about 48 with the dictionary's own overhead), not
-/// the values themselves. Two different values with the
-/// same hash (odds about 1 in 10^7 for a million rows) would be flagged as a repeat: the message names both lines,
+/// with the line it was first seen on, in a `RepeatTable` (about 16 bytes a row), not the values themselves. Two
+/// different values with the same hash (odds about 1 in 10^7 for a million rows) would be flagged as a repeat: the message names both lines,
 /// so a person can see it.
 public struct RowValidator {
     /// The unique rules checked across rows: the model's (or the offline rule's), then `--unique-field` when it is
     /// not one of them.
     public let uniqueRules: [[String]]
-    private var seen: [[UInt64: UInt32]]
+    private var seen: [RepeatTable]
     public let objectID: String
     public let model: ModelCheck?
     /// Attributes the model does not know: how many rows had each, and the first line. The CMDB drops them.
@@ -26,7 +25,7 @@ public struct RowValidator {
         var rules = model?.model.unique ?? [[Validation.uniqueField(objectID)]]
         if !rules.contains([uniqueField]) { rules.append([uniqueField]) }
         uniqueRules = rules
-        seen = Array(repeating: [:], count: rules.count)
+        seen = Array(repeating: RepeatTable(), count: rules.count)
     }
 
     /// The warnings to show once before sending: one line per attribute the model does not know.
@@ -69,10 +68,8 @@ public struct RowValidator {
                 guard !key.isEmpty else { continue }
             }
             let hash = fnv1a(key)
-            if let first = seen[slot][hash] {
+            if let first = seen[slot].firstLine(of: hash, insertingAt: UInt32(clamping: row.line)) {
                 problems.append("\(fields.joined(separator: "+")) \(shownValue(detail, fields)) repeats line \(first); the server would reject it as duplicated")
-            } else {
-                seen[slot][hash] = UInt32(clamping: row.line)
             }
         }
         return problems.isEmpty ? nil : problems.joined(separator: "; ")

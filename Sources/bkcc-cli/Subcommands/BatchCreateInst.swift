@@ -12,9 +12,9 @@ extension BKCCCommand {
 
                 CSV: the header row names the attributes, by id or by display name; the CMDB's own import template and export are read as they are. Empty cells are left out. Cells are converted by the model's types (enum cells may hold option names); offline they are strings unless a header such as "rack_u:int" (or :float, :bool, :json) types the column.
 
-                The report (--report) has one JSON line per input row, in completion order:
-                  {"index":0,"line":2,"outcome":"created","bk_inst_id":1001,"request_id":"…"}
-                outcome is created, failed (with "message"), unknown (sent, no answer) or skipped (never sent). --resume REPORT sends only the rows not created; rows of unknown fate are first looked up by --unique-field, so that nothing is created twice. --report may name the same file.
+                The report (--report) has a header line per run, an intent line before each request is sent, and one JSON line per row outcome, in completion order:
+                  {"index":0,"line":2,"key":"SW-0001","digest":"…","outcome":"created","bk_inst_id":1001,"request_id":"…"}
+                key is the row's --unique-field value, digest a hash of the row as read. outcome is created, failed (with "message"), unknown (sent, no answer) or skipped (never sent). The report is locked while a run writes it. --resume REPORT checks every created row's key against the input (another input or order: refused, nothing sent), waits out the requests a killed run may still have had in flight, looks up the rows of unknown fate by --unique-field, and sends only the rest; --report may name the same file (it is appended to). --dry-run --resume previews what a resume would send.
 
                 Examples:
                   bkcc batch-create-inst --obj bk_switch --report report.jsonl switches.csv
@@ -24,7 +24,7 @@ extension BKCCCommand {
                   bkcc batch-create-inst --obj bk_switch --output json - < switches.jsonl
                   bkcc batch-create-inst --obj bk_switch -vv switches.csv 2> requests.log
 
-                Exit codes: 0 every row created; 1 some rows not created; 2 bad usage or invalid input (nothing sent); 3 nothing could be created (unreachable, authentication, permission).
+                Exit codes: 0 every row created; 1 some rows not created (or the input changed while imported, or the report or stdout could not be written); 2 bad usage or invalid input (nothing sent; with --dry-run: some row invalid); 3 nothing could be created (unreachable, authentication, permission); 130 / 143 interrupted by SIGINT / SIGTERM (requests in flight finished, report written).
                 """
         )
 
@@ -60,7 +60,7 @@ extension BKCCCommand {
 
         func validate() throws {
             if pretty, !dryRun { throw ValidationError("--pretty goes with --dry-run") }
-            if dryRun, report != nil || resume != nil { throw ValidationError("--dry-run sends nothing: it takes no --report or --resume") }
+            if dryRun, report != nil { throw ValidationError("--dry-run sends nothing: it takes no --report (with --resume it previews what a resume would send)") }
             if maxProblems < 0 { throw ValidationError("--max-problems must be 0 or more") }
         }
 
@@ -104,7 +104,7 @@ extension BKCCCommand {
                 verbosity.install(on: client, console: console)
                 return client
             }
-            let status = importer.run()
+            let status = console.finish(importer.run())
             if status != .ok { try finish(status) }
         }
     }

@@ -45,11 +45,12 @@ extension BKCCCommand {
                 } else {
                     console.print(settings.showText(), terminator: "")
                 }
-                console.flush()
+                let written = console.finish(.ok)
                 if let problem {
                     console.note("bkcc: these settings are not usable: \(problem)")
                     try finish(.invalid)
                 }
+                if written != .ok { try finish(written) }
             }
         }
     }
@@ -60,7 +61,8 @@ extension BKCCCommand {
         func run() throws {
             let console = Console.standard()
             console.print(versionText())
-            console.flush()
+            let written = console.finish(.ok)
+            if written != .ok { try finish(written) }
         }
     }
 }

@@ -8,7 +8,7 @@ extension BKCCCommand {
             discussion: """
                 With a CMDB configured, the model is read from it (one request): required attributes, each attribute's type (text limits in bytes, patterns, ranges, enum options, dates) and its unique rules; CSV headers may be attribute ids or display names. With --offline (or nothing configured), the offline rules: bk_inst_name, and bk_asset_id on bk_switch, bk_router, bk_load_balance and bk_firewall. The first line says which.
 
-                Lists each invalid row with its line (and column, for a cell or a JSON error), then a count. Attributes the model does not have are named once, as warnings (the CMDB drops them). Exit 0 when every row is valid, 2 otherwise, 3 when the model cannot be read.
+                Lists each invalid row with its line (and column, for a cell or a JSON error), then a count. Attributes the model does not have are named once, as warnings (the CMDB drops them). Exit 0 when every row is valid, 2 otherwise, 3 when the CMDB does not know the model; 1 when the result could not be written (stdout full or closed).
 
                 Example:
                   bkcc validate --obj bk_switch switches.csv
@@ -46,8 +46,7 @@ extension BKCCCommand {
                 console.note("bkcc: error: \(message)")
                 try finish(status)
             }
-            let status = runValidate(options, console: console)
-            console.flush()
+            let status = console.finish(runValidate(options, console: console))
             if status != .ok { try finish(status) }
         }
     }
