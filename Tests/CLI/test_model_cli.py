@@ -5,7 +5,7 @@ empty-string collision; unknown columns warned once before anything is sent; --o
 
 import json
 
-from .cli_support import Emulator, write_csv
+from .cli_support import Emulator, report_lines, write_csv
 
 RACK_HEADER = ("bk_inst_name", "rack_u", "rack_room", "rack_status", "rack_ip")
 
@@ -76,7 +76,7 @@ def test_the_cmdb_template_layout_is_read_as_it_comes(bkcc, emulator, tmp_path):
     stored = {s["bk_inst_name"]: s for s in emulator.instances("rack")}
     assert stored == {"R-1": stored["R-1"], "R-2": stored["R-2"]}
     assert stored["R-1"]["rack_u"] == 3 and stored["R-2"]["rack_status"] == "in_use"
-    assert [json.loads(l)["line"] for l in open(tmp_path / "rep.jsonl", encoding="utf-8")] == [7, 8]
+    assert sorted(l["line"] for l in report_lines(tmp_path / "rep.jsonl")) == [7, 8]
 
 
 def test_unknown_columns_are_named_once_before_anything_is_sent(bkcc, emulator, tmp_path):

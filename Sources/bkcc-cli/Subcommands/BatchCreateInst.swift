@@ -13,7 +13,8 @@ extension BKCCCommand {
                 CSV: the header row names the attributes, by id or by display name; the CMDB's own import template and export are read as they are. Empty cells are left out. Cells are converted by the model's types (enum cells may hold option names); offline they are strings unless a header such as "rack_u:int" (or :float, :bool, :json) types the column.
 
                 The report (--report) has a header line per run, an intent line before each request is sent, and one JSON line per row outcome, in completion order:
-                  {"index":0,"line":2,"key":"SW-0001","digest":"…","outcome":"created","bk_inst_id":1001,"request_id":"…"}
+                  {"index":0,"line":2,"key":"SW-0001","digest":"…",
+                   "outcome":"created","bk_inst_id":1001,"request_id":"…"}
                 key is the row's --unique-field value, digest a hash of the row as read. outcome is created, failed (with "message"), unknown (sent, no answer) or skipped (never sent). The report is locked while a run writes it. --resume REPORT checks every created row's key against the input (another input or order: refused, nothing sent), waits out the requests a killed run may still have had in flight, looks up the rows of unknown fate by --unique-field, and sends only the rest; --report may name the same file (it is appended to). --dry-run --resume previews what a resume would send.
 
                 Examples:
