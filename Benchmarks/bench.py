@@ -39,6 +39,7 @@ sys.path.insert(0, os.path.join(ROOT, "Tests", "Emulator"))
 import emulator_control  # noqa: E402  (after the path set-up above)
 sys.path.insert(0, HERE)
 import pipeline_goals  # noqa: E402  (the import pipeline's goals, issue #13)
+import sync_bench  # noqa: E402  (bkcc sync against the SDK's search-then-update loop)
 
 
 def log(*args):
@@ -696,6 +697,20 @@ def write_report(path, ctx):
     if "xlsx" in ctx:  # Benchmarks/xlsx_bench.py
         import xlsx_bench
         a("## 4b. Reading an .xlsx against the same rows as CSV (`bkcc validate`, medians)\n\n" + xlsx_bench.result_line(ctx["xlsx"]) + "\n")
+    if "sync" in ctx:  # Benchmarks/sync_bench.py
+        sy = ctx["sync"]
+        a("## 4c. Sync: %s switches, %s changed, %d ms a request" % ("{:,}".format(sy["count"]), "{:,}".format(sy["changed"]), sy["latency_ms"]))
+        a("")
+        a("`bkcc sync --apply` against the obvious SDK loop (read every instance a page at a time, compare, update each "
+          "changed one with its own request), from the same server state; each run's requests as the emulator counted them.")
+        a("")
+        a("| client | requests | wall s | server right after |")
+        a("|---|---|---|---|")
+        for name, label in (("bkcc", "`bkcc sync --apply`"), ("sdk", "SDK loop")):
+            a("| %s | %d | %.2f | %s |" % (label, sy[name]["requests"], sy[name]["wall_s"], "yes" if sy[name]["correct"] else "NO"))
+        a("")
+        a("Reproduce: `python3 Benchmarks/sync_bench.py`.")
+        a("")
     a("## 5. Start-up")
     a("")
     a("Wall time of the whole process, %d runs each (interleaved). Baseline: `python -c \"import json\"` "
@@ -785,7 +800,7 @@ def main():
         "memory": lambda: bench_memory(mem_small, mem_large, 150),
         "xlsx": lambda: bench_xlsx(2000 if args.quick else 100000, reps),
         "pipeline": lambda: pipeline_goals.measure(sys.modules[__name__], py, reps, args.quick),
-        "sync": lambda: sync_bench.run(py, 2000 if args.quick else 20000),
+        "sync": lambda: sync_bench.run(py, 2000 if args.quick else 20000, 0.01, 20),
     }
     if args.only:
         names = [args.only] + (["speedup"] if args.only == "throughput" else [])
@@ -843,6 +858,13 @@ def verdicts(ctx):
                                                                       "{:,}".format(m["large_real"])),
               dry <= 2 and real <= 2))
     v.extend(pipeline_goals.verdicts(ctx["pipeline"]))
+    sy = ctx.get("sync")
+    if sy:
+        v.append(("17. sync of %s rows with 1%% changed: fewer requests and less wall than the SDK loop" % "{:,}".format(sy["count"]),
+                  "%d vs %d requests, %.2f s vs %.2f s (%.1f×)" % (sy["bkcc"]["requests"], sy["sdk"]["requests"],
+                                                                   sy["bkcc"]["wall_s"], sy["sdk"]["wall_s"], sy["speedup"]),
+                  sy["bkcc"]["correct"] and sy["sdk"]["correct"] and sy["bkcc"]["requests"] < sy["sdk"]["requests"]
+                  and sy["speedup"] > 1))
     return v
 
 
