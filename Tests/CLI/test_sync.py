@@ -196,3 +196,22 @@ def test_sync_reads_every_input_format_the_import_reads(bkcc, emulator, tmp_path
     jsonl = tmp_path / "racks.jsonl"
     jsonl.write_text("".join(json.dumps({"bk_inst_name": "R-%d" % i, "rack_u": i + 1}) + "\n" for i in range(5)))
     assert "nothing to do" in bkcc("sync", "--obj", "rack", jsonl).out
+
+
+def test_export_to_a_workbook_and_sync_it_back(bkcc, emulator, tmp_path):
+    openpyxl = __import__("pytest").importorskip("openpyxl")
+    assert bkcc("sync", "--obj", "rack", "--apply", write_csv(tmp_path / "all.csv", racks(300), header=HEADER)).code == 0
+    book = tmp_path / "racks.xlsx"
+    r = bkcc("export", "--obj", "rack", "--format", "xlsx", "-o", book)
+    assert r.code == 0 and "exported 300 instances of rack" in r.err, r
+    sheet = openpyxl.load_workbook(book).active
+    assert sheet.title == "rack"
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("bk_inst_id", "bk_inst_name", "rack_u", "rack_room", "rack_status", "rack_ip")
+    assert len(rows) == 301 and isinstance(rows[1][2], int) and rows[1][3].startswith("机房-")
+    edited = openpyxl.load_workbook(book)
+    edited.active.cell(row=2, column=4).value = "新机房"
+    edited.save(book)
+    plan = bkcc("sync", "--obj", "rack", book)
+    assert "0 to create, 1 to update, 299 unchanged" in plan.out, plan
+    assert bkcc("export", "--obj", "rack", "--format", "xlsx").code == 2  # a workbook needs -o FILE

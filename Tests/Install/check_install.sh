@@ -30,7 +30,7 @@ check "man finds the pages by name (MANPATH)" sh -c "MANPATH='$prefix/share/man'
 for page in "$prefix"/share/man/man1/*.1; do
   name=$(basename "$page")
   check "man renders $name without a warning, no line over 80 columns" sh -c \
-    "out=\$(MANWIDTH=80 man -l '$page' 2>&1 >/dev/null) && [ -z \"\$out\" ] && MANWIDTH=80 man -l '$page' 2>/dev/null | awk 'length > 80 { bad = 1 } END { exit bad }'"
+    "out=\$(MANWIDTH=80 man -l '$page' 2>&1 >/dev/null) && [ -z \"\$out\" ] && [ \$(MANWIDTH=80 man -l '$page' 2>/dev/null | LC_ALL=C.UTF-8 wc -L) -le 80 ]"
 done
 check "bash accepts the bash completion" bash -n "$prefix/share/bash-completion/completions/bkcc"
 check "the bash completion completes the subcommands" bash -c "source '$prefix/share/bash-completion/completions/bkcc' && complete -p bkcc"

@@ -5,7 +5,7 @@ import BKCC
 
 /// What `bkcc export` was asked to do.
 public struct ExportOptions {
-    public enum Format: String, CaseIterable, Sendable { case csv, jsonl, json }
+    public enum Format: String, CaseIterable, Sendable { case csv, jsonl, json, xlsx }
 
     public var objectID: String
     /// The attributes to write, in this order; nil: every attribute of the model, in its order.
@@ -22,7 +22,8 @@ public struct ExportOptions {
 }
 
 /// `bkcc export`: every instance of a model, streamed through the paged search (each exactly once, a page in
-/// memory at a time), written as CSV (the model's attribute order, `bk_inst_id` first), JSON Lines or a JSON array.
+/// memory at a time), written as CSV (the model's attribute order, `bk_inst_id` first), JSON Lines, a JSON array or
+/// an .xlsx workbook (one sheet named for the model, the same columns as CSV; needs `-o FILE`).
 /// What it writes reads back: `validate`, `batch-create-inst` and `sync` take it as it is (CSV cells converted by the
 /// model: numbers, booleans, enum ids, lists as comma-separated ids).
 public func runExport(_ options: ExportOptions, model: Model, client: Client, console: Console,
@@ -34,6 +35,8 @@ public func runExport(_ options: ExportOptions, model: Model, client: Client, co
     }
     fields.removeAll { $0 == "bk_inst_id" }
     fields.insert("bk_inst_id", at: 0)
+    let header = fields.map { options.headerNames ? (model.attribute($0)?.name ?? $0) : $0 }
+    if options.format == .xlsx { return exportWorkbook(options, fields: fields, header: header, model: model, client: client, console: console, transport: transport) }
     let writer: FileWriter
     if let path = options.output {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -47,12 +50,9 @@ public func runExport(_ options: ExportOptions, model: Model, client: Client, co
         writer = FileWriter(fd: 1)
     }
     switch options.format {
-    case .csv:
-        writer.write(fields.map { field -> String in
-            csvField(options.headerNames ? (model.attribute(field)?.name ?? field) : field)
-        }.joined(separator: ",") + "\n")
+    case .csv: writer.write(header.map(csvField).joined(separator: ",") + "\n")
     case .json: writer.write("[")
-    case .jsonl: break
+    case .jsonl, .xlsx: break
     }
     var count = 0
     let query = SearchQuery(fields: fields, filter: options.filter)
@@ -61,7 +61,7 @@ public func runExport(_ options: ExportOptions, model: Model, client: Client, co
             switch options.format {
             case .csv:
                 writer.write(fields.map { csvField(cellText(instance[$0])) }.joined(separator: ",") + "\n")
-            case .jsonl, .json:
+            case .jsonl, .json, .xlsx:
                 guard let object = try? JSON.object() else { continue }
                 for field in fields { if let value = instance[field] { try? object.set(field, value) } }
                 let text = JSONText.serialize(object)
@@ -84,6 +84,45 @@ public func runExport(_ options: ExportOptions, model: Model, client: Client, co
         return .failed
     }
     console.note("exported \(grouped(count)) instances of \(model.objectID)" + (options.output.map { " to \($0)" } ?? ""))
+    return .ok
+}
+
+/// The .xlsx form of `runExport`: rows into an `XLSXWriter`, the workbook written once the search is complete.
+private func exportWorkbook(_ options: ExportOptions, fields: [String], header: [String], model: Model, client: Client,
+                            console: Console, transport: (any Transport)?) -> ExitStatus {
+    guard let path = options.output else {
+        console.note("bkcc: error: --format xlsx writes a file: give -o FILE")
+        return .invalid
+    }
+    let writer: XLSXWriter
+    do throws(InputError) { writer = try XLSXWriter(path: path, sheetName: model.objectID) } catch {
+        console.note("bkcc: error: \(error)")
+        return .invalid
+    }
+    writer.row(header.map { try? JSON.string($0) })
+    var count = 0
+    let error = client.searchInstances(objectID: model.objectID, query: SearchQuery(fields: fields, filter: options.filter),
+                                       transport: transport) { page in
+        for instance in page {
+            writer.row(fields.map { field -> JSON? in
+                guard let value = instance[field] else { return nil }
+                return value.isArray || value.isObject ? try? JSON.string(cellText(value)) : value
+            })
+            count += 1
+        }
+        if options.progress { console.rawError("\rexporting \(model.objectID): \(grouped(count)) instances\u{1B}[K") }
+        return true
+    }
+    if options.progress { console.rawError("\r\u{1B}[K") }
+    if let error {
+        console.note("bkcc: error: export of \(model.objectID) stopped after \(grouped(count)) instances: \(error.advised); \(path) was not written")
+        return .failed
+    }
+    do throws(InputError) { try writer.finish() } catch {
+        console.note("bkcc: error: \(error)")
+        return .failed
+    }
+    console.note("exported \(grouped(count)) instances of \(model.objectID) to \(path)")
     return .ok
 }
 

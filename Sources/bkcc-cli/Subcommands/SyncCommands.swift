@@ -73,7 +73,7 @@ extension BKCCCommand {
 
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write every instance of a model as CSV, JSON Lines or JSON.",
+            abstract: "Write a model's instances as CSV, JSON Lines, JSON or .xlsx.",
             discussion: """
                 Streams every instance through the paged search (each exactly once), attributes in the model's order with bk_inst_id first. What it writes reads back: edit it and `bkcc sync --apply` changes exactly what was edited.
 
@@ -93,7 +93,7 @@ extension BKCCCommand {
         @Option(name: .long, help: ArgumentHelp("Only instances whose attribute equals the value (repeatable).", valueName: "k=v"))
         var filter: [String] = []
 
-        @Option(name: .long, help: ArgumentHelp("csv, jsonl or json.", valueName: "format"))
+        @Option(name: .long, help: ArgumentHelp("csv, jsonl, json, or xlsx (with -o FILE).", valueName: "format"))
         var format: ExportOptions.Format = .csv
 
         @Option(name: .shortAndLong, help: ArgumentHelp("The file to write (default: standard output).", valueName: "file"))
@@ -107,6 +107,7 @@ extension BKCCCommand {
 
         func validate() throws {
             guard header == "ids" || header == "names" else { throw ValidationError("--header must be ids or names") }
+            if format == .xlsx, output == nil { throw ValidationError("--format xlsx writes a file: give -o FILE") }
             for entry in filter where !entry.contains("=") { throw ValidationError("--filter takes k=v, got \(entry)") }
         }
 
