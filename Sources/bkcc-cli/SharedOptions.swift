@@ -137,16 +137,33 @@ struct ModelOptions: ParsableArguments {
     @Flag(name: .long, help: "Check by the offline rules (bk_inst_name, bk_asset_id on the device models) instead of reading the model from the CMDB.")
     var offline = false
 
-    /// The model (and what to say about it), or the exit to take; its reads logged as `verbosity` says.
-    func choose(objectID: String, connection: ConnectionOptions, verbosity: VerbosityOptions? = nil,
-                console: Console) -> ModelSource.Choice {
-        ModelSource.choose(objectID: objectID, offline: offline,
-                           configuration: { () throws(BKCCError) -> Configuration in try connection.settings().configuration() },
-                           client: { (configuration) throws(BKCCError) -> Client in
-                               let client = try Client(configuration: configuration)
-                               verbosity?.install(on: client, console: console)
-                               return client
-                           })
+    /// The rules rows are checked by: the model (nil: the offline rules), what to say about them, and whether that
+    /// is a warning (the model could not be read: said on stderr whatever the output).
+    struct Rules {
+        var model: Model?
+        var note: String
+        var isWarning: Bool
+    }
+
+    /// The rules for `objectID`, its reads logged as `verbosity` says; a model the CMDB does not know ends the
+    /// command with its message.
+    func resolve(objectID: String, connection: ConnectionOptions, verbosity: VerbosityOptions? = nil,
+                 console: Console) throws -> Rules {
+        let choice = ModelSource.choose(
+            objectID: objectID, offline: offline,
+            configuration: { () throws(BKCCError) -> Configuration in try connection.settings().configuration() },
+            client: { (configuration) throws(BKCCError) -> Client in
+                let client = try Client(configuration: configuration)
+                verbosity?.install(on: client, console: console)
+                return client
+            })
+        switch choice {
+        case .model(let model, let note): return Rules(model: model, note: note, isWarning: false)
+        case .offline(let note, let warning): return Rules(model: nil, note: note, isWarning: warning)
+        case .failed(let message, let status):
+            console.note("bkcc: error: \(message)")
+            try finish(status)
+        }
     }
 }
 

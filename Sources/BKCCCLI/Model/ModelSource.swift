@@ -7,8 +7,8 @@ public enum ModelSource {
     public enum Choice {
         /// The model read from the CMDB.
         case model(Model, note: String)
-        /// The offline rules, and why.
-        case offline(note: String)
+        /// The offline rules, and why; `warning`: the model could not be read (said on stderr, always).
+        case offline(note: String, warning: Bool)
         /// No such model: the message and the exit status.
         case failed(String, ExitStatus)
     }
@@ -20,12 +20,12 @@ public enum ModelSource {
                               client: (Configuration) throws(BKCCError) -> Client = { (c) throws(BKCCError) in try Client(configuration: c) })
         -> Choice {
         let rules = "bk_inst_name required\(Validation.deviceModels.contains(objectID) ? ", bk_asset_id required" : ""), unique: \(Validation.uniqueField(objectID))"
-        if offline { return .offline(note: "checked by the offline rules (--offline): \(rules)") }
+        if offline { return .offline(note: "checked by the offline rules (--offline): \(rules)", warning: false) }
         let config: Configuration
         do throws(BKCCError) {
             config = try configuration()
         } catch {
-            return .offline(note: "checked by the offline rules (no CMDB configured: \(error.message)): \(rules)")
+            return .offline(note: "checked by the offline rules (no CMDB configured: \(error.message)): \(rules)", warning: false)
         }
         do throws(BKCCError) {
             let model = try client(config).getModel(objectID: objectID)
@@ -35,7 +35,8 @@ public enum ModelSource {
             if error.status == .invalidArgument { return .failed(error.advised, .invalid) }
             // The CMDB could not be read (unreachable, credentials, permission): an import would meet the same
             // failure and report it its own way; the checks fall back to the offline rules, and say so.
-            return .offline(note: "bkcc: warning: cannot read model \(objectID) from the CMDB (\(error.advised)): checked by the offline rules instead: \(rules)")
+            return .offline(note: "bkcc: warning: cannot read model \(objectID) from the CMDB (\(error.advised)): checked by the offline rules instead: \(rules)",
+                            warning: true)
         }
     }
 }

@@ -81,20 +81,12 @@ extension BKCCCommand {
             options.maxProblems = maxProblems
             let connection = self.connection, verbosity = self.verbosity
             let console = Console.standard()
-            switch model.choose(objectID: input.objectID, connection: connection, verbosity: verbosity, console: console) {
-            case .model(let found, let note):
-                options.model = found
-                options.rulesNote = note
-                // Which rules: said on a terminal (like the progress bar); a script sees the same in `validate`.
-                if console.stderrIsTerminal { console.note(note) }
-                if input.uniqueFieldGiven == nil, let field = found.uniqueField { options.uniqueField = field }
-            case .offline(let note):
-                options.rulesNote = note
-                if console.stderrIsTerminal || note.hasPrefix("bkcc: warning") { console.note(note) }
-            case .failed(let message, let status):
-                console.note("bkcc: error: \(message)")
-                try finish(status)
-            }
+            let rules = try model.resolve(objectID: input.objectID, connection: connection, verbosity: verbosity, console: console)
+            options.model = rules.model
+            options.rulesNote = rules.note
+            // Which rules: said on a terminal (like the progress bar), in --output json, and first by `validate`.
+            if console.stderrIsTerminal || rules.isWarning { console.note(rules.note) }
+            if input.uniqueFieldGiven == nil, let field = rules.model?.uniqueField { options.uniqueField = field }
             let importer = Importer(options: options, console: console) { () throws(BKCCError) -> Client in
                 let configuration = try connection.settings().configuration()
                 if !configuration.verifyTLS, configuration.url.lowercased().hasPrefix("https://") {

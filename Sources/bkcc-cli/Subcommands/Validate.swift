@@ -34,18 +34,11 @@ extension BKCCCommand {
             options.maxProblems = maxProblems
             options.outputJSON = output == .json
             let console = Console.standard()
-            switch model.choose(objectID: input.objectID, connection: connection, console: console) {
-            case .model(let found, let note):
-                options.model = found
-                options.modelNote = note
-                if input.uniqueFieldGiven == nil, let field = found.uniqueField { options.uniqueField = field }
-            case .offline(let note):
-                // A model that could not be read is a warning (stderr); which rules were used goes first on stdout.
-                if note.hasPrefix("bkcc: warning") { console.note(note) } else { options.modelNote = note }
-            case .failed(let message, let status):
-                console.note("bkcc: error: \(message)")
-                try finish(status)
-            }
+            let rules = try model.resolve(objectID: input.objectID, connection: connection, console: console)
+            options.model = rules.model
+            // A model that could not be read is a warning (stderr); which rules were used goes first on stdout.
+            if rules.isWarning { console.note(rules.note) } else { options.modelNote = rules.note }
+            if input.uniqueFieldGiven == nil, let field = rules.model?.uniqueField { options.uniqueField = field }
             let status = console.finish(runValidate(options, console: console))
             if status != .ok { try finish(status) }
         }
