@@ -1,7 +1,8 @@
-// libFuzzer target: client-side validation and request building over arbitrary JSON.
-// Input: byte 0 picks the mode, the rest is JSON text (details) or a model id.
-// Invariants: never traps; problems name only indices of the array; a request is built for ≤ 200 valid
-// details, and its redacted form holds no credential.
+// libFuzzer target: client-side validation (the offline rules, and the checks against a model) and request
+// building over arbitrary JSON.
+// Input: byte 0 picks the mode, the rest is JSON text (details, or a model) or a model id.
+// Invariants: never traps or hangs; problems name only indices of the array; a request is built for ≤ 200 valid
+// details, and its redacted form holds no credential; a model read from arbitrary JSON is refused or checks.
 
 import BKCC
 
@@ -15,6 +16,17 @@ private let gatewayBuilder: RequestBuilder = {
     let config = Configuration(url: "http://127.0.0.1:1", appCode: "fuzz", appSecret: secret, accessToken: "FUZZ-ACCESS-TOKEN-77",
                                api: .apigw)
     return RequestBuilder(configuration: config)
+}()
+
+/// The emulator's custom model, with a pattern, an enum, a range and a unique rule.
+private let rack: ModelCheck = {
+    let text = #"{"bk_obj_id": "rack", "attributes": [{"id": "bk_inst_name", "type": "singlechar", "required": true},"#
+        + #" {"id": "rack_u", "type": "int", "option": {"min": 1, "max": 60}}, {"id": "rack_status", "type": "enum","#
+        + #" "option": [{"id": "in_use"}, {"id": "idle"}]}, {"id": "rack_ip", "type": "singlechar", "option": "^\\d+(\\.\\d+){3}$"},"#
+        + #" {"id": "rack_tags", "type": "enummulti", "option": [{"id": "a"}]}, {"id": "rack_since", "type": "date"}],"#
+        + #" "unique": [["bk_inst_name"]]}"#
+    guard case .success(let json) = JSON.parse(text), let model = try? Model(json: json) else { fatalError("the rack model") }
+    return ModelCheck(model)
 }()
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -31,11 +43,23 @@ public func fuzzValidation(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 
     }
     guard case .success(let details) = JSON.parse(rest) else { return 0 }
     let problems: [Int: String]
-    do { problems = try Validation.problems(in: details) } catch { precondition(!error.message.isEmpty); return 0 }
+    if mode & 4 == 4 {
+        // The JSON as a model (bkcc_validate_model's input, maybe hostile: patterns, options), checking itself
+        // wrapped as a detail, and the fixed rack model checking the JSON as details.
+        if let model = try? Model(json: details) {
+            let check = ModelCheck(model)
+            if let wrapped = try? JSON.array() { try? wrapped.append(details); _ = try? check.problems(in: wrapped) }
+        }
+        if let found = try? rack.problems(in: details) {
+            for (index, message) in found.problems { precondition(index >= 0 && index < details.count && !message.isEmpty) }
+        }
+        return 0
+    }
+    do { problems = try Validation.problems(in: details, objectID: objectID) } catch { precondition(!error.message.isEmpty); return 0 }
     for (index, message) in problems { precondition(index >= 0 && index < details.count && !message.isEmpty) }
     if mode & 2 == 2, let object = details[0], object.isObject {
         // a detail alone, wrapped: the same checks must hold
-        if let wrapped = try? JSON.array() { try? wrapped.append(object); _ = try? Validation.problems(in: wrapped) }
+        if let wrapped = try? JSON.array() { try? wrapped.append(object); _ = try? Validation.problems(in: wrapped, objectID: "rack") }
     }
     guard problems.isEmpty, details.count <= BatchLimits.maxBatch else { return 0 }
     for current in [builder, gatewayBuilder] {

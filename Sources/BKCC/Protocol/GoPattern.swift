@@ -11,6 +11,8 @@ import Glibc
 /// not checked: `init` returns nil and the server alone decides.
 public final class GoPattern: @unchecked Sendable {
     private var compiled = regex_t()
+    /// regcomp succeeded: only then is there anything for regfree.
+    private var ready = false
     /// UTF-8 matching (Go matches runes): the pattern's `.` is a character, not a byte.
     private let locale: locale_t
     public let source: String
@@ -25,14 +27,13 @@ public final class GoPattern: @unchecked Sendable {
         source = pattern
         let previous = uselocale(locale)
         defer { uselocale(previous) }
-        guard regcomp(&compiled, translated, REG_EXTENDED | REG_NOSUB) == 0 else {
-            freelocale(locale)
-            return nil
-        }
+        // On failure deinit runs (every property is set): it frees the locale, and nothing else.
+        guard regcomp(&compiled, translated, REG_EXTENDED | REG_NOSUB) == 0 else { return nil }
+        ready = true
     }
 
     deinit {
-        regfree(&compiled)
+        if ready { regfree(&compiled) }
         freelocale(locale)
     }
 
