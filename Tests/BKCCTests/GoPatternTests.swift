@@ -24,9 +24,17 @@ import Testing
 
     @Test func whatPOSIXCannotSayIsLeftToTheServer() {
         for pattern in [#"\bword\b"#, "(?i)abc", "(?=x)", "(?P<n>x)", #"(a)\1"#, #"[\]]"#, #"\p{Han}"#, "[abc",
-                        String(repeating: "a", count: 2000), "^(a+(+$", "a{2,1}"] {
+                        String(repeating: "a", count: 2000), "^(a+(+$", "a++", ";+++++", "a*?*",
+                        "(a{1000}){1000}", "a{1001}", "(a{200}){100}"] {
             #expect(GoPattern(pattern) == nil, "\(pattern)")
         }
+    }
+
+    @Test func bracesThatAreNoRepetitionAreLiteralAsInRE2() throws {
+        #expect(try #require(GoPattern("^x{abc}$")).matches("x{abc}"))
+        #expect(try #require(GoPattern("^a{,5}$")).matches("a{,5}"))
+        #expect(try #require(GoPattern("^a{2,3}?$")).matches("aaa"))
+        #expect(try #require(GoPattern("^a{2,}$")).matches("aaaa"))
     }
 
     @Test func aHostilePatternDoesNotHang() throws {

@@ -44,12 +44,20 @@ public final class GoPattern: @unchecked Sendable {
         return text.withCString { regexec(&compiled, $0, 0, nil, 0) } == 0
     }
 
-    /// The POSIX ERE of a Go pattern, or nil when it uses what POSIX cannot say.
+    /// The most a counted repetition may say (RE2's own limit), and the most all of a pattern's counts may multiply
+    /// to: glibc's regcomp copies a repeated expression once per count, so `(a{1000}){1000}` would take gigabytes.
+    static let maxRepeat = 1000
+    static let maxRepeatProduct = 10_000
+
+    /// The POSIX ERE of a Go pattern, or nil when it uses what POSIX cannot say — or what RE2 itself refuses and
+    /// glibc would expand without bound: a quantifier on a quantifier (`a++`), counts over 1000.
     static func posix(_ pattern: String) -> String? {
         let chars = Array(pattern.unicodeScalars)
         var out = ""
         var i = 0
         var inBracket = false
+        var afterQuantifier = false
+        var repeatProduct = 1
         while i < chars.count {
             let c = chars[i]
             if inBracket {
@@ -82,6 +90,9 @@ public final class GoPattern: @unchecked Sendable {
                 i += 1
                 continue
             }
+            let quantifier = c == "*" || c == "+" || c == "?" || (c == "{" && GoPattern.count(chars, at: i) != nil)
+            if quantifier && afterQuantifier { return nil }  // RE2: "invalid nested repetition operator"
+            afterQuantifier = false
             switch c {
             case "\\":
                 guard i + 1 < chars.count else { return nil }
@@ -116,15 +127,52 @@ public final class GoPattern: @unchecked Sendable {
                     i += 2
                 }
                 out += "("
-            case "*", "+", "?", "}":
+            case "*", "+", "?":
                 out.unicodeScalars.append(c)
                 // A lazy quantifier (x*?) matches where the greedy one does: for a yes or no, drop the '?'.
                 if i + 1 < chars.count, chars[i + 1] == "?" { i += 1 }
+                afterQuantifier = true
+            case "{":
+                guard let (count, end) = GoPattern.count(chars, at: i) else {
+                    out += "\\{"  // not a repetition: RE2 takes the brace as itself
+                    break
+                }
+                guard count <= GoPattern.maxRepeat else { return nil }
+                repeatProduct *= max(1, count)
+                guard repeatProduct <= GoPattern.maxRepeatProduct else { return nil }
+                out += String(String.UnicodeScalarView(chars[i...end]))
+                i = end
+                if i + 1 < chars.count, chars[i + 1] == "?" { i += 1 }
+                afterQuantifier = true
+            case "}":
+                out += "\\}"
             default:
                 out.unicodeScalars.append(c)
             }
             i += 1
         }
         return inBracket ? nil : out
+    }
+
+    /// A counted repetition at `start` (`{n}`, `{n,}`, `{n,m}`): its largest count and the index of its `}`.
+    static func count(_ chars: [Unicode.Scalar], at start: Int) -> (Int, Int)? {
+        var i = start + 1
+        var numbers: [Int] = [0]
+        var digits = 0
+        while i < chars.count, chars[i] != "}" {
+            let c = chars[i]
+            if c == ",", numbers.count == 1, digits > 0 {
+                numbers.append(0)
+                digits = -1  // the second number may be empty
+            } else if let digit = c.properties.numericType != nil && c.isASCII ? Int(String(c)) : nil {
+                numbers[numbers.count - 1] = min(numbers[numbers.count - 1] * 10 + digit, 1_000_000)
+                digits = max(digits, 0) + 1
+            } else {
+                return nil
+            }
+            i += 1
+        }
+        guard i < chars.count, numbers.count == 2 || digits > 0 else { return nil }
+        return (numbers.max() ?? 0, i)
     }
 }
