@@ -27,25 +27,30 @@ public final class ModelCheck: @unchecked Sendable {
     /// One detail's problems (errors the server would refuse it for) and warnings (what it would drop), each as
     /// `"rack_u (U数): 61 is outside 1..60"`. Repeats across details are `problems(in:)`'s.
     public func check(_ detail: JSON) -> (problems: [String], warnings: [String]) {
+        let found = problems(of: detail)
+        return (found.problems, found.unknown.map { "\(printable($0, limit: 64)): not an attribute of \(model.objectID): the CMDB drops it" })
+    }
+
+    /// The same with the attributes the model does not know as their names (no message built for each: what a
+    /// million-row import counts once per attribute).
+    public func problems(of detail: JSON) -> (problems: [String], unknown: [String]) {
         guard detail.isObject else { return (["must be an object, got \(detail.kind.name)"], []) }
         if let problem = JSONShape.problem(detail) { return ([problem], []) }
         var problems: [String] = []
-        var warnings: [String] = []
+        var unknown: [String] = []
         for attribute in model.attributes where attribute.required {
             let value = detail[attribute.id]
             if value == nil || value?.isNull == true { problems.append("\(label(attribute)): required") }
         }
         for (key, value) in detail.entries {
             guard let rule = rules[key] else {
-                if !ModelCheck.ignoredKeys.contains(key) {
-                    warnings.append("\(printable(key, limit: 64)): not an attribute of \(model.objectID): the CMDB drops it")
-                }
+                if !ModelCheck.ignoredKeys.contains(key) { unknown.append(key) }
                 continue
             }
             if value.isNull { continue }  // required: reported above
             if let problem = rule.problem(value) { problems.append("\(label(rule.attribute)): \(problem)") }
         }
-        return (problems, warnings)
+        return (problems, unknown)
     }
 
     /// Every detail's problems and warnings by index (`details[3].rack_u (U数): …`), with the unique rules checked

@@ -42,13 +42,11 @@ public struct RowValidator {
         guard let detail = row.detail else { return "unreadable row" }
         var problems: [String]
         if let model {
-            let found = model.check(detail)
+            let found = model.problems(of: detail)
             problems = found.problems
-            if !found.warnings.isEmpty, detail.isObject {
-                for (key, _) in detail.entries where model.model.attribute(key) == nil && !ModelCheck.ignoredKeys.contains(key) {
-                    let seen = unknownAttributes[key]
-                    unknownAttributes[key] = ((seen?.rows ?? 0) + 1, seen?.firstLine ?? row.line, seen?.order ?? unknownAttributes.count)
-                }
+            for key in found.unknown {
+                let seen = unknownAttributes[key]
+                unknownAttributes[key] = ((seen?.rows ?? 0) + 1, seen?.firstLine ?? row.line, seen?.order ?? unknownAttributes.count)
             }
         } else {
             problems = Validation.detailProblems(detail, objectID: objectID)
