@@ -13,6 +13,7 @@ public enum JSONText {
 
     /// Parses one JSON value (any type); a key repeated inside one object is an error (which value would count?).
     public static func parse(_ bytes: UnsafeRawBufferPointer) -> Result<JSON, ParseError> {
+        if let value = JSON.parsedQuickly(bytes) { return .success(value) }  // jansson words the errors
         var error = json_error_t()
         let flags = Int(JSON_REJECT_DUPLICATES | JSON_DECODE_ANY)
         let base = bytes.baseAddress?.assumingMemoryBound(to: CChar.self)
@@ -38,6 +39,7 @@ public enum JSONText {
 
     /// JSON text: compact on one line, or indented by two spaces; keys in insertion order, UTF-8 kept readable.
     public static func serialize(_ value: JSON, pretty: Bool = false) -> String {
+        if !pretty { return value.serialized() ?? "null" }
         let flags = pretty ? Int(JSON_ENCODE_ANY) | 2 /* JSON_INDENT(2) */ : Int(JSON_COMPACT | JSON_ENCODE_ANY)
         let size = json_dumpb(value.raw, nil, 0, flags)
         guard size > 0 else { return "null" }
