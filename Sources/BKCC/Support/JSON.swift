@@ -69,8 +69,9 @@ public struct JSON: @unchecked Sendable {
     // MARK: Parsing and serializing
 
     /// Parses JSON text. Duplicate object keys are an error: an answer that names one index twice cannot be
-    /// trusted.
+    /// trusted. (`JSONReader` reads the common text; jansson the rest, and words every error.)
     public static func parse(_ bytes: UnsafeRawBufferPointer) -> Result<JSON, JSONParseError> {
+        if let raw = JSONReader.parse(bytes) { return .success(JSON(taking: raw)) }
         var error = json_error_t()
         let flags = Int(JSON_REJECT_DUPLICATES | JSON_DECODE_ANY)
         let base = bytes.baseAddress?.assumingMemoryBound(to: CChar.self)
@@ -116,6 +117,16 @@ public struct JSON: @unchecked Sendable {
         }
         guard status == 0, sink.count > 0, let storage = sink.storage else { return nil }
         return Array(UnsafeBufferPointer(start: storage, count: sink.count))
+    }
+
+    /// jansson's own compact bytes (the reference `JSONWriter` is tested against).
+    public func janssonBytes() -> [UInt8]? {
+        let flags = Int(JSON_COMPACT | JSON_ENCODE_ANY)
+        let size = json_dumpb(raw, nil, 0, flags)
+        guard size > 0 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: size)
+        let written = bytes.withUnsafeMutableBytes { json_dumpb(raw, $0.baseAddress?.assumingMemoryBound(to: CChar.self), size, flags) }
+        return written == size ? bytes : nil
     }
 
     /// Where json_dump_callback writes: a plain growable buffer (jansson calls it once for every token).

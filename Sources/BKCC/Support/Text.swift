@@ -22,6 +22,22 @@ public func printable(_ text: String, limit: Int) -> String {
     String(text.unicodeScalars.prefix(limit).map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) })
 }
 
+/// Whether `bytes` are well-formed UTF-8 (as jansson and Swift's String define it: no overlong form, no
+/// surrogate, nothing past U+10FFFF). A run of ASCII costs a compare a byte.
+public func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return true }
+    var at = 0
+    while at < bytes.count {
+        if base[at] < 0x80 {
+            at &+= 1
+            continue
+        }
+        guard let length = JSONReader.utf8Length(base + at, bytes.count - at) else { return false }
+        at &+= length
+    }
+    return true
+}
+
 /// Letters, digits and '_' (ASCII).
 func isIdentifierByte(_ byte: UInt8) -> Bool {
     (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F

@@ -100,6 +100,15 @@ public final class CSVRowReader: RowReader {
                     field < columns.count && !columns[field].name.isEmpty
                         ? "\(record.place(field)) (\(columns[field].name))" : record.place(field)
                 }
+                // The common cell, text into a text column: its bytes become the JSON string (no String between).
+                if field < columns.count, record.kinds.isEmpty, plan.textAsIs[field] {
+                    guard let value = record.withField(field, { JSON.string(utf8: $0) }) else {
+                        problems.append("\(where_): \(notUTF8)")
+                        continue
+                    }
+                    try object.set(columns[field].name, value)
+                    continue
+                }
                 guard let text = record.string(at: field) else {
                     problems.append("\(where_): \(notUTF8)")
                     continue

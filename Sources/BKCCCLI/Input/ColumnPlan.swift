@@ -21,6 +21,8 @@ public struct ColumnPlan: Sendable {
     }
 
     public var columns: [Column]
+    /// For each column, whether its cells are taken as the text they hold (`takesTextAsIs`).
+    public private(set) var textAsIs: [Bool] = []
     /// Once per column the model does not know: "column 4 (bk_port_count): not an attribute of bk_switch: the CMDB
     /// drops it". Said before anything is sent.
     public var warnings: [String] = []
@@ -96,6 +98,7 @@ public struct ColumnPlan: Sendable {
         }
         self.columns = columns
         self.warnings = warnings
+        textAsIs = columns.map { !$0.name.isEmpty && ColumnPlan.takesTextAsIs($0) }
     }
 
     public struct PlanError: Error, Sendable {
@@ -140,6 +143,16 @@ public struct ColumnPlan: Sendable {
         } catch {
             return .failure(ConversionError(text: error.message))
         }
+    }
+
+    /// Whether `convert` gives a column's cells as the text itself (a string column, or an attribute of a text type):
+    /// the reader can then make the JSON string from the cell's bytes, with no conversion. (The types are those
+    /// `convert(_:_:)` by attribute has a case for.)
+    static func takesTextAsIs(_ column: Column) -> Bool {
+        if let attribute = column.attribute, column.type != .json {
+            return !["int", "float", "bool", "enum", "enummulti", "organization", "enumquote"].contains(attribute.type)
+        }
+        return column.type == .string
     }
 
     private func shown(_ text: String) -> String { text.count > 40 ? "\"\(text.prefix(40))…\"" : "\"\(text)\"" }
