@@ -86,6 +86,34 @@ import Testing
         #expect(try problems(#"[{"bk_inst_name": "a", "rack_status": " idle "}]"#).isEmpty)
     }
 
+    /// The quick check on bytes (`Rule.passesQuickly`) must never pass what the full check refuses: white space of
+    /// every kind at either end, patterns, NUL inside, lengths at the limit, users.
+    @Test func theQuickByteCheckAgreesWithTheFullOne() throws {
+        let check = ModelCheck(ModelTests.rack)
+        let ip = "10.0.0.1"
+        let a256 = String(repeating: "a", count: 256)
+        let cases: [(String, JSON, Bool)] = [
+            ("rack_ip", try .string(ip), true), ("rack_ip", try .string("\u{3000}\(ip)\u{3000}"), true),
+            ("rack_ip", try .string("\u{00A0}\(ip)"), true), ("rack_ip", try .string("\(ip)\u{2028}"), true),
+            ("rack_ip", try .string("\(ip)\u{85}"), true), ("rack_ip", try .string("\(ip)\u{202F}"), true),
+            ("rack_ip", try .string("\(ip)x"), false), ("rack_ip", try .string("\(ip)\u{0}x"), true),  // the server judges it
+            ("rack_ip", try .string("10.0.0.1\u{1680}"), true), ("rack_ip", try .string("\u{205F}10.0.0.1"), true),
+            ("rack_tag", try .string(a256), true), ("rack_tag", try .string(a256 + "a"), false),
+            ("rack_tag", try .string(a256 + "\u{3000}"), true), ("rack_tag", try .string("\u{3000}"), true),
+            ("rack_tag", try .string("机柜-01"), true), ("rack_tag", try .integer(5), false),
+            ("rack_owner", try .string("zhangwei"), true), ("rack_owner", try .string("a,b"), false),
+            ("rack_owner", try .string("_a"), false), ("rack_owner", try .string("a b"), false),
+            ("rack_owner", try .string("张伟"), false), ("rack_owner", try .string("user@example.com"), true),
+            ("rack_u", try .integer(60), true), ("rack_u", try .integer(61), false), ("rack_u", try .integer(0), false),
+            ("rack_u", try .real(3.0), false),
+        ]
+        for (key, value, fine) in cases {
+            let detail = try JSON.object(["bk_inst_name": .string("r"), key: value])
+            let found = check.check(detail)
+            #expect(found.problems.isEmpty == fine, "\(key) = \(value.serialized() ?? ""): \(found.problems)")
+        }
+    }
+
     @Test func unknownAttributesAreWarningsNotProblems() throws {
         let found = try ModelCheck(ModelTests.rack).problems(in: json(#"[{"bk_inst_name": "a", "bk_port_count": 48, "bk_biz_id": 2}]"#))
         #expect(found.problems.isEmpty)

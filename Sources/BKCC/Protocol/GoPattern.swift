@@ -37,11 +37,27 @@ public final class GoPattern: @unchecked Sendable {
         freelocale(locale)
     }
 
-    /// Whether the pattern matches somewhere in `text` (Go's MatchString). Text with a NUL byte is matched up to it.
-    public func matches(_ text: String) -> Bool {
+    /// Whether the pattern matches somewhere in `text` (Go's MatchString); nil for text with a NUL byte, which
+    /// POSIX cannot judge as Go does (regexec stops at it, or with REG_STARTEND `.` will not match it): the
+    /// server decides.
+    public func matches(_ text: String) -> Bool? {
+        var text = text
+        return text.withUTF8 { matches(utf8: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The same for UTF-8 bytes (no String made).
+    public func matches(utf8 text: UnsafeRawBufferPointer) -> Bool? {
+        guard let base = text.baseAddress?.assumingMemoryBound(to: CChar.self) else { return matches(utf8: emptyText) }
+        guard !text.contains(0) else { return nil }
         let previous = uselocale(locale)
         defer { uselocale(previous) }
-        return text.withCString { regexec(&compiled, $0, 0, nil, 0) } == 0
+        var bounds = regmatch_t(rm_so: 0, rm_eo: regoff_t(text.count))
+        return regexec(&compiled, base, 1, &bounds, REG_STARTEND) == 0
+    }
+
+    private var emptyText: UnsafeRawBufferPointer {
+        let empty: StaticString = ""
+        return UnsafeRawBufferPointer(start: empty.utf8Start, count: 0)
     }
 
     /// The most a counted repetition may say (RE2's own limit), and the most all of a pattern's counts may multiply

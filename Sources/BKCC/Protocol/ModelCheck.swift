@@ -1,3 +1,5 @@
+import CJansson
+
 /// Checks instances against a model as the CMDB does when it creates them (bk-cmdb
 /// `coreservice/core/instances/instance_validate.go` validCreateInstanceData, `common/metadata/attribute.go`
 /// `Attribute.Validate`, `common/util/struti.go`): first every required attribute must be present, then each
@@ -42,11 +44,20 @@ public final class ModelCheck: @unchecked Sendable {
             let value = detail[attribute.id]
             if value == nil || value?.isNull == true { problems.append("\(label(attribute)): required") }
         }
-        for (key, value) in detail.entries {
+        // The members walked in place: a value the quick check passes costs no String and no JSON reference.
+        var iterator = json_object_iter(detail.raw)
+        while let current = iterator {
+            defer { iterator = json_object_iter_next(detail.raw, current) }
+            guard let keyBytes = json_object_iter_key(current), let member = json_object_iter_value(current) else { continue }
+            let key = keyBytes.withMemoryRebound(to: UInt8.self, capacity: json_object_iter_key_len(current)) {
+                String(decoding: UnsafeBufferPointer(start: $0, count: json_object_iter_key_len(current)), as: UTF8.self)
+            }
             guard let rule = rules[key] else {
                 if !ModelCheck.ignoredKeys.contains(key) { unknown.append(key) }
                 continue
             }
+            if rule.passesQuickly(member) { continue }
+            let value = JSON(borrowing: member)
             if value.isNull { continue }  // required: reported above
             if let problem = rule.problem(value) { problems.append("\(label(rule.attribute)): \(problem)") }
         }
@@ -159,6 +170,63 @@ extension ModelCheck {
             } : []
         }
 
+        /// True when `value` is certainly fine, decided on its bytes: a string of a text or user attribute with
+        /// nothing to trim at either end, within its length, matching its pattern; an integer in range. False
+        /// means "ask `problem`", which decides everything (and words it).
+        func passesQuickly(_ value: UnsafeMutablePointer<json_t>) -> Bool {
+            switch json_type(UInt32(bkcc_json_typeof(value))) {
+            case JSON_STRING:
+                let limit: Int
+                switch attribute.type {
+                case "singlechar": limit = ModelCheck.singleLineBytes
+                case "longchar": limit = ModelCheck.longTextBytes
+                case "objuser": return regex == nil && Rule.isPlainUserList(value, multiple: attribute.multiple != false)
+                default: return false
+                }
+                guard let chars = json_string_value(value) else { return false }
+                let count = json_string_length(value)
+                guard count > 0, count <= limit else { return false }
+                let text = UnsafeRawPointer(chars).assumingMemoryBound(to: UInt8.self)
+                guard Rule.cannotTrim(first: text[0], last: text[count - 1]) else { return false }
+                guard let regex else { return true }
+                return regex.matches(utf8: UnsafeRawBufferPointer(start: text, count: count)) == true
+            case JSON_INTEGER:
+                guard attribute.type == "int" else { return false }
+                let number = Double(json_integer_value(value))
+                return (range.min.map { number >= $0 } ?? true) && (range.max.map { number <= $0 } ?? true)
+            default:
+                return false
+            }
+        }
+
+        /// A string whose first byte is none of white space's first bytes (ASCII, or the lead bytes of U+0085,
+        /// U+00A0, U+1680, U+2000…U+205F, U+3000) and whose last byte ends no white space: trimming keeps it whole.
+        @inline(__always)
+        static func cannotTrim(first: UInt8, last: UInt8) -> Bool {
+            guard first > 0x20, first != 0xC2, first != 0xE1, first != 0xE2, first != 0xE3 else { return false }
+            if last < 0x80 { return last > 0x20 }
+            // Last bytes of U+0085, U+00A0, U+1680, U+2000…U+200A, U+2028, U+2029, U+202F, U+205F, U+3000.
+            return !(last == 0x85 || last == 0xA0 || (last >= 0x80 && last <= 0x8A) || last == 0xA8 || last == 0xA9
+                     || last == 0xAF || last == 0x9F)
+        }
+
+        /// Letters, digits and `@ . , _ -`, not starting with `_` or a punctuation mark, no comma unless several
+        /// users are allowed: what `user` passes, on bytes.
+        static func isPlainUserList(_ value: UnsafeMutablePointer<json_t>, multiple: Bool) -> Bool {
+            guard let chars = json_string_value(value) else { return false }
+            let count = json_string_length(value)
+            guard count > 0, count <= ModelCheck.longTextBytes else { return false }
+            let text = UnsafeRawPointer(chars).assumingMemoryBound(to: UInt8.self)
+            guard isIdentifierByte(text[0]), text[0] != 0x5F else { return false }
+            for offset in 1..<count {
+                let byte = text[offset]
+                if isIdentifierByte(byte) || byte == UInt8(ascii: "@") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-") { continue }
+                if byte == UInt8(ascii: ","), multiple { continue }
+                return false
+            }
+            return true
+        }
+
         /// Why the server would refuse `value` (present, not null), or nil.
         func problem(_ value: JSON) -> String? {
             switch attribute.type {
@@ -225,7 +293,7 @@ extension ModelCheck {
                 return "\(text.utf8.count) bytes, more than the \(limit) bytes of \(kind) (a Chinese character takes 3)"
             }
             if text.isEmpty { return attribute.required ? "required, must not be empty" : nil }
-            if let regex, !regex.matches(String(text)) {
+            if let regex, regex.matches(String(text)) == false {
                 return "\"\(printable(String(text), limit: 40))\" does not match the model's pattern \(Rule.shortened(attribute.option.string ?? ""))"
             }
             return nil
