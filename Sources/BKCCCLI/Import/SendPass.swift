@@ -157,7 +157,7 @@ final class SendPass {
             // Rows of a request that never reached the server (a connection refused) were not sent.
             counts.sent += record.items.count { $0.kind != .skipped }
         }
-        let quotedID = JSONQuote.quoted(record.requestID)
+        let quotedID = JSONQuote.quotedBytes(record.requestID)
         for item in record.items {
             let pulled = inFlight.removeValue(forKey: item.index)
             let line = ReportLine(index: item.index, line: pulled?.line ?? 0, key: pulled?.key ?? "", digest: pulled?.digest ?? 0,
@@ -258,7 +258,7 @@ final class SendPass {
         return result
     }
 
-    private func write(_ line: ReportLine, error: BKCCError?, quotedRequestID: String? = nil) {
+    private func write(_ line: ReportLine, error: BKCCError?, quotedRequestID: [UInt8]? = nil) {
         if line.outcome != .created { sample(line, error: error) }
         guard let writer else { return }
         if let quotedRequestID { writer.append(line, quotedRequestID: quotedRequestID) } else { writer.append(line) }

@@ -44,13 +44,19 @@ public final class FileWriter {
 
     public func write(_ text: String) {
         var text = text
-        text.withUTF8 { bytes in
-            if buffer.count + bytes.count > capacity { flush() }
-            if bytes.count >= capacity {
-                writeAll(UnsafeRawBufferPointer(bytes))
-            } else {
-                buffer.append(contentsOf: bytes)
-            }
+        text.withUTF8 { write(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    public func write(bytes: [UInt8]) {
+        bytes.withUnsafeBytes { write(bytes: $0) }
+    }
+
+    public func write(bytes: UnsafeRawBufferPointer) {
+        if buffer.count + bytes.count > capacity { flush() }
+        if bytes.count >= capacity {
+            writeAll(bytes)
+        } else {
+            buffer.append(contentsOf: bytes)
         }
     }
 

@@ -31,4 +31,50 @@ enum JSONQuote {
         }
         result += "\""
     }
+
+    /// The same as bytes, for lines written as bytes (the report's).
+    static func quotedBytes(_ text: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        append(text, to: &bytes)
+        return bytes
+    }
+
+    static func append(_ text: String, to bytes: inout [UInt8]) {
+        bytes.append(0x22)
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            bytes.append(contentsOf: text.utf8)
+        } else {
+            var escaped = ""
+            append(text, to: &escaped)
+            bytes.append(contentsOf: escaped.utf8.dropFirst().dropLast())
+        }
+        bytes.append(0x22)
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Appends an integer's decimal digits (no String made).
+    mutating func appendDecimal<T: BinaryInteger>(_ value: T) {
+        if value < 0 { append(UInt8(ascii: "-")) }
+        let magnitude = UInt64(value.magnitude)
+        var length = 1
+        var rest = magnitude / 10
+        while rest > 0 {
+            length += 1
+            rest /= 10
+        }
+        let end = count + length
+        append(contentsOf: repeatElement(UInt8(ascii: "0"), count: length))
+        rest = magnitude
+        for position in stride(from: end - 1, through: end - length, by: -1) {
+            self[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+            rest /= 10
+        }
+    }
+
+    /// Appends 16 lowercase hex digits.
+    mutating func appendHex16(_ value: UInt64) {
+        let digits: StaticString = "0123456789abcdef"
+        for shift in stride(from: 60, through: 0, by: -4) { append(digits.utf8Start[Int((value >> UInt64(shift)) & 0xF)]) }
+    }
 }

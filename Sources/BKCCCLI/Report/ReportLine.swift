@@ -71,33 +71,34 @@ public struct ReportLine: Equatable, Sendable {
 
     /// The JSON line (without the newline).
     public var text: String {
-        var text = ""
-        append(to: &text, quotedRequestID: JSONQuote.quoted(requestID))
-        return text
+        var bytes: [UInt8] = []
+        append(to: &bytes, quotedRequestID: JSONQuote.quotedBytes(requestID))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Appends the line and its newline to `text`; the request id comes quoted (once per request, not per row).
-    public func append(to text: inout String, quotedRequestID: String) {
-        text += "{\"index\":"
-        text += String(index)
-        text += ",\"line\":"
-        text += String(line)
-        text += ",\"key\":"
-        JSONQuote.append(key, to: &text)
-        text += ",\"digest\":\""
-        text += hex16(digest)
-        text += "\",\"outcome\":\""
-        text += outcome.rawValue
+    /// Appends the line to `bytes`; the request id comes quoted (once per request, not per row). Bytes, not a
+    /// String: a report line a row, and building them by string interpolation was ~9,000 instructions a line.
+    public func append(to bytes: inout [UInt8], quotedRequestID: [UInt8]) {
+        bytes.append(contentsOf: #"{"index":"#.utf8)
+        bytes.appendDecimal(index)
+        bytes.append(contentsOf: #","line":"#.utf8)
+        bytes.appendDecimal(line)
+        bytes.append(contentsOf: #","key":"#.utf8)
+        JSONQuote.append(key, to: &bytes)
+        bytes.append(contentsOf: #","digest":""#.utf8)
+        bytes.appendHex16(digest)
+        bytes.append(contentsOf: #"","outcome":""#.utf8)
+        bytes.append(contentsOf: outcome.rawValue.utf8)
         if outcome == .created, let instanceID {
-            text += "\",\"bk_inst_id\":"
-            text += String(instanceID)
+            bytes.append(contentsOf: #"","bk_inst_id":"#.utf8)
+            bytes.appendDecimal(instanceID)
         } else {
-            text += "\",\"message\":"
-            JSONQuote.append(message, to: &text)
+            bytes.append(contentsOf: #"","message":"#.utf8)
+            JSONQuote.append(message, to: &bytes)
         }
-        text += ",\"request_id\":"
-        text += quotedRequestID
-        text += "}"
+        bytes.append(contentsOf: #","request_id":"#.utf8)
+        bytes.append(contentsOf: quotedRequestID)
+        bytes.append(UInt8(ascii: "}"))
     }
 }
 

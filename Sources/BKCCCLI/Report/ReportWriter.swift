@@ -102,17 +102,17 @@ public final class ReportWriter {
         try durable()
     }
 
-    public func append(_ line: ReportLine) { append(line, quotedRequestID: JSONQuote.quoted(line.requestID)) }
+    public func append(_ line: ReportLine) { append(line, quotedRequestID: JSONQuote.quotedBytes(line.requestID)) }
 
     /// Appends a row line whose request id the caller quoted once for all the rows of its request.
-    public func append(_ line: ReportLine, quotedRequestID: String) {
+    public func append(_ line: ReportLine, quotedRequestID: [UInt8]) {
         scratch.removeAll(keepingCapacity: true)
         line.append(to: &scratch, quotedRequestID: quotedRequestID)
-        scratch += "\n"
-        writer.write(scratch)
+        scratch.append(0x0A)
+        writer.write(bytes: scratch)
     }
 
-    private var scratch = ""
+    private var scratch: [UInt8] = []
 
     /// The intent line of a request about to be sent, flushed before it is: a kill after this leaves its rows
     /// of unknown fate, and says until when the request may have been in flight.
