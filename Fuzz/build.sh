@@ -25,7 +25,7 @@ if newer "$OUT/libBKCC.a" "${core[@]}" Fuzz/build.sh; then
      "${core[@]/#/$ROOT/}" -o libBKCC.a)
 fi
 
-for target in fuzz_response fuzz_validation fuzz_config; do
+for target in fuzz_response fuzz_validation fuzz_config fuzz_json; do
   if newer "$OUT/$target" "$OUT/libBKCC.a" "Fuzz/targets/$target.swift"; then
     echo "fuzz: linking $target"
     "$SWIFTC" "${FLAGS[@]}" -I "$OUT" -module-name "${target}_main" "Fuzz/targets/$target.swift" \

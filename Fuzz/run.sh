@@ -2,12 +2,12 @@
 # Runs each libFuzzer target for FUZZ_SECONDS (default 60) seconds, starting from the committed corpus
 # (Fuzz/corpus/<target>) and, first, replaying the crash regressions (Fuzz/regressions/<target>). New inputs go to
 # build/fuzz/work/<target> (not committed); a crash leaves its input in build/fuzz/artifacts/ and fails the run.
-# Usage: Fuzz/run.sh [target...]   (targets: response validation config readers)
+# Usage: Fuzz/run.sh [target...]   (targets: response validation config readers json)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${FUZZ_SECONDS:-60}
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(response validation config readers)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(response validation config readers json)
 Fuzz/build.sh
 mkdir -p build/fuzz/artifacts
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}

@@ -2,6 +2,16 @@ import BKCC
 import Testing
 
 @Suite struct JSONTests {
+    @Test func blankTextIsWhatTheServerTrimsToNothing() throws {
+        for (text, blank) in [("", true), (" \t\r\n", true), ("\u{3000}", true), ("\u{00A0}\u{2028}\u{85}", true),
+                              ("x", false), ("三", false), ("\u{00A0}x", false), ("\u{3000}三", false), ("\u{1}", false),
+                              ("\u{E000}", false), ("\u{2060}", false)] {
+            #expect(try JSON.string(text).isBlankText == blank, "\(Array(text.unicodeScalars))")
+            #expect(blank == text.trimmingSpace().isEmpty)
+        }
+        #expect(try JSON.integer(1).isBlankText == nil)
+    }
+
     @Test func parseReadAndSerialize() throws {
         let value = json(#"{"a": [1, 2.5, "三", true, null], "b": {"c": -7}}"#)
         #expect(value.kind == .object)

@@ -79,14 +79,15 @@ public enum Validation {
                 problems.append("\(key): required, must be a non-empty string")
                 continue
             }
-            guard let text = value.string else {
+            guard let blank = value.isBlankText else {
                 problems.append("\(key): must be a string, got \(value.kind.name)")
                 continue
             }
             // The server trims strings before checking them: "  " is as empty as "".
-            if text.trimmingSpace().isEmpty { problems.append("\(key): required, must be a non-empty string") }
+            if blank { problems.append("\(key): required, must be a non-empty string") }
         }
-        for key in optionalStrings where deviceModels.contains(objectID) {
+        guard deviceModels.contains(objectID) else { return problems }
+        for key in optionalStrings {
             if let value = detail[key], value.kind != .string { problems.append("\(key): must be a string, got \(value.kind.name)") }
         }
         return problems

@@ -197,6 +197,17 @@ public struct JSON: @unchecked Sendable {
         }
     }
 
+    /// For a string, whether it is empty once trimmed as the server trims (`trimmingSpace`); nil for another
+    /// kind. Decided on the first byte when it cannot start white space (no String made for nearly every value).
+    public var isBlankText: Bool? {
+        guard kind == .string, let chars = json_string_value(raw) else { return nil }
+        guard json_string_length(raw) > 0 else { return true }
+        let first = UInt8(bitPattern: chars[0])
+        // Not white space: ASCII above space, or a lead byte no white-space scalar starts with.
+        if first > 0x20, first < 0x80 || !(first == 0xC2 || first == 0xE1 || first == 0xE2 || first == 0xE3) { return false }
+        return string?.trimmingSpace().isEmpty
+    }
+
     /// The integer value; nil when this is not an integer.
     public var integer: Int64? { kind == .integer ? json_integer_value(raw) : nil }
 

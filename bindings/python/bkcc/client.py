@@ -8,7 +8,6 @@ import ctypes
 import functools
 import json
 import os
-import re
 import signal
 import threading
 import weakref
@@ -60,9 +59,12 @@ def _cstring(value: object, what: str) -> bytes:
 
 
 # jansson holds an integer in a json_int_t (long long): what lies outside is refused before the library is
-# called. Only a run of 19 digits can be such an integer (2**63 has 19), so only such text is walked.
+# called. Only a run of 19 digits can be such an integer (2**63 has 19), so only such text is walked. The run is
+# found by mapping every digit to "0" and everything else to " " (bytes.translate, C speed) and searching for 19
+# zeros: the regex [0-9]{19} cost ~170 instructions a byte of the text (callgrind: 19% of a 5,000-row import).
 _INT_RANGE = range(-2**63, 2**63)
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+_DIGITS_AS_ZEROS = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
+_NINETEEN_DIGITS = b"0" * 19
 
 
 def _check_integers(value: Any, what: str) -> None:
@@ -83,7 +85,7 @@ def _dumps(value: Any, what: str) -> bytes:
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
     except (TypeError, ValueError, RecursionError) as error:  # UnicodeEncodeError is a ValueError
         raise _invalid("%s: cannot be sent as JSON: %s" % (what, error)) from error
-    if _LONG_DIGITS.search(text):
+    if _NINETEEN_DIGITS in text.translate(_DIGITS_AS_ZEROS):
         _check_integers(value, what)
     return text
 
