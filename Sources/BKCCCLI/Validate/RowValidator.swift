@@ -54,23 +54,23 @@ public struct RowValidator {
         guard detail.isObject, problems.isEmpty || !problems.contains(where: { $0.hasPrefix("must be an object") }) else {
             return problems.joined(separator: "; ")
         }
-        let modelKeys = model?.uniqueKeys(detail) ?? []
-        for (slot, fields) in uniqueRules.enumerated() {
-            let key: String
-            if let model, slot < model.model.unique.count {
-                guard let found = modelKeys.first(where: { $0.slot == slot }) else { continue }
-                key = found.key
-            } else {
-                guard fields.count == 1, let value = detail[fields[0]]?.string else { continue }
-                key = String(value.trimmingSpace())
-                guard !key.isEmpty else { continue }
-            }
-            let hash = fnv1a(key)
-            if let first = seen[slot].firstLine(of: hash, insertingAt: UInt32(clamping: row.line)) {
-                problems.append("\(fields.joined(separator: "+")) \(shownValue(detail, fields)) repeats line \(first); the server would reject it as duplicated")
-            }
+        let line = UInt32(clamping: row.line)
+        let modelRules = model?.model.unique.count ?? 0
+        model?.forEachUniqueKeyHash(detail) { slot, hash in
+            if let first = seen[slot].firstLine(of: hash, insertingAt: line) { repeated(slot, first, detail, &problems) }
+        }
+        for (slot, fields) in uniqueRules.enumerated() where slot >= modelRules {
+            guard fields.count == 1, let value = detail[fields[0]]?.string else { continue }
+            let key = String(value.trimmingSpace())
+            guard !key.isEmpty else { continue }
+            if let first = seen[slot].firstLine(of: fnv1a(key), insertingAt: line) { repeated(slot, first, detail, &problems) }
         }
         return problems.isEmpty ? nil : problems.joined(separator: "; ")
+    }
+
+    private func repeated(_ slot: Int, _ first: UInt32, _ detail: JSON, _ problems: inout [String]) {
+        let fields = uniqueRules[slot]
+        problems.append("\(fields.joined(separator: "+")) \(shownValue(detail, fields)) repeats line \(first); the server would reject it as duplicated")
     }
 
     private func shownValue(_ detail: JSON, _ fields: [String]) -> String {
