@@ -112,6 +112,7 @@ public final class CSVReader: RecordSource {
 
     /// Consumes bytes of the current chunk until a record completes or the chunk ends.
     private func consume() throws(InputError) {
+        let chunk = self.chunk  // a local: a property read in the loop pays an exclusivity check a byte
         while offset < chunk.count, completed == nil {
             let byte = chunk[offset]
             if pendingCR {
@@ -125,14 +126,26 @@ public final class CSVReader: RecordSource {
                 endOfLine()
                 if completed != nil { continue }
             }
+            // Fast paths, the common bytes of a record without quotes: a comma ends an unquoted field, an
+            // ordinary byte starts one (what `byteEvent` would do, without its call and checks per byte).
+            if state == .inField, byte == CSVReader.comma {
+                offset += 1
+                lineHasBytes = true
+                saveField()
+                state = .startField
+                continue
+            }
+            if state == .startField, byte != CSVReader.quote, byte != CSVReader.comma, byte != CSVReader.cr, byte != CSVReader.lf {
+                state = .inField
+            }
             // Fast path: a run of ordinary bytes inside a field.
             if state == .inField || state == .inQuotedField {
-                let stopAtQuote = state == .inQuotedField
+                let stop = state == .inQuotedField ? CSVReader.quote : CSVReader.comma
                 var end = offset
                 while end < chunk.count {
                     let b = chunk[end]
-                    if b == CSVReader.cr || b == CSVReader.lf || (stopAtQuote ? b == CSVReader.quote : b == CSVReader.comma) { break }
-                    end += 1
+                    if b == stop || b == CSVReader.cr || b == CSVReader.lf { break }
+                    end &+= 1
                 }
                 if end > offset {
                     bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[offset..<end]))
