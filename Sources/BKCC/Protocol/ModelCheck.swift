@@ -11,6 +11,8 @@ import CJansson
 public final class ModelCheck: @unchecked Sendable {
     public let model: Model
     private let rules: [String: Rule]
+    /// The same rules by the FNV-1a hash of their id's bytes: a member's key is looked up without making a String.
+    private let rulesByHash: [UInt64: Rule]
     private let requiredAttributes: [Model.Attribute]
 
     /// Keys the server takes without an attribute (instance_validate.go createIgnoreKeys, and bk_obj_id).
@@ -25,6 +27,13 @@ public final class ModelCheck: @unchecked Sendable {
         var rules: [String: Rule] = [:]
         for attribute in model.attributes { rules[attribute.id] = Rule(attribute) }
         self.rules = rules
+        var byHash: [UInt64: Rule] = [:]
+        for (id, rule) in rules {
+            var hash = FNV1a()
+            hash.add(id)
+            byHash[hash.value] = byHash[hash.value] == nil ? rule : nil  // two ids of one hash: neither is found fast
+        }
+        rulesByHash = byHash
         requiredAttributes = model.attributes.filter(\.required)
     }
 
@@ -51,10 +60,9 @@ public final class ModelCheck: @unchecked Sendable {
         while let current = iterator {
             defer { iterator = json_object_iter_next(detail.raw, current) }
             guard let keyBytes = json_object_iter_key(current), let member = json_object_iter_value(current) else { continue }
-            let key = keyBytes.withMemoryRebound(to: UInt8.self, capacity: json_object_iter_key_len(current)) {
-                String(decoding: UnsafeBufferPointer(start: $0, count: json_object_iter_key_len(current)), as: UTF8.self)
-            }
-            guard let rule = rules[key] else {
+            let keyBuffer = UnsafeRawBufferPointer(start: keyBytes, count: json_object_iter_key_len(current))
+            guard let rule = rule(named: keyBuffer) else {
+                let key = String(decoding: keyBuffer, as: UTF8.self)
                 if !ModelCheck.ignoredKeys.contains(key) { unknown.append(key) }
                 continue
             }
@@ -157,6 +165,16 @@ public final class ModelCheck: @unchecked Sendable {
         }
     }
 
+    /// The rule of the attribute whose id is `key`'s bytes, if any.
+    private func rule(named key: UnsafeRawBufferPointer) -> Rule? {
+        var hash = FNV1a()
+        hash.add(key)
+        // Same hash: the same id only when the bytes are too.
+        if let rule = rulesByHash[hash.value], rule.attribute.id.utf8.elementsEqual(key) { return rule }
+        // Ids whose hashes collide are only in `rules`.
+        return rulesByHash.count == rules.count ? nil : rules[String(decoding: key, as: UTF8.self)]
+    }
+
     private func uniqueShown(_ detail: JSON, _ slot: Int) -> String {
         model.unique[slot].map { field -> String in
             guard let value = detail[field], !value.isNull else { return "\"\" (absent: stored as \"\")" }
@@ -174,7 +192,9 @@ public final class ModelCheck: @unchecked Sendable {
 
 extension ModelCheck {
     /// An attribute with what its checks need, read once: the compiled regex, the range, the option ids.
-    struct Rule: @unchecked Sendable {
+    /// A class: looked up for every member of every row, and a struct of this size is copied (every field
+    /// retained and released) at each lookup.
+    final class Rule: @unchecked Sendable {
         let attribute: Model.Attribute
         /// nil: no pattern, or one bkcc cannot match safely as Go does (then the server alone checks it).
         let regex: GoPattern?
@@ -410,24 +430,5 @@ extension ModelCheck {
         static func isTimeZoneScalar(_ scalar: Unicode.Scalar) -> Bool {
             scalar.isASCII ? (isIdentifierByte(UInt8(scalar.value)) || "-/+".unicodeScalars.contains(scalar)) : scalar == "\u{2212}"
         }
-    }
-}
-
-/// 64-bit FNV-1a, fed in pieces: stable across processes (Swift's `Hasher` is seeded per process).
-public struct FNV1a {
-    public private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
-
-    public init() {}
-
-    public mutating func add(_ bytes: UnsafeRawBufferPointer) {
-        for byte in bytes {
-            value ^= UInt64(byte)
-            value = value &* 0x0000_0100_0000_01b3
-        }
-    }
-
-    public mutating func add(_ text: String) {
-        var text = text
-        text.withUTF8 { add(UnsafeRawBufferPointer($0)) }
     }
 }

@@ -109,7 +109,8 @@ final class SendPass {
                 return nil
             }
             rowsRead += 1
-            let key = RowDigest.key(row, field: importer.options.uniqueField)
+            let keyValue = row.detail?[importer.options.uniqueField]
+            let key = keyValue.flatMap(LookupOperation.key) ?? ""  // RowDigest.key, the value looked up once
             let digest = digester.digest(row)
             guard row.index < prints.count, RowPrints.print(key: key, digest: digest) == prints[row.index] else {
                 let what = row.index < prints.count ? "line \(row.line) differs from what the check read" : "line \(row.line) was not there when it was checked"
@@ -128,7 +129,7 @@ final class SendPass {
             }
             guard let detail = row.detail else { continue }
             inFlight[row.index] = Pulled(line: row.line, key: key, digest: digest,
-                                         integerKey: detail[importer.options.uniqueField]?.integer != nil)
+                                         integerKey: keyValue?.integer != nil)
             counts.pulled += 1
             intent.append(row.index)
             // The engine pulls a request's rows, then sends it: the intent goes out with its last row.
