@@ -2,14 +2,16 @@ import BKCC
 import Testing
 
 @Suite struct JSONTests {
-    @Test func blankTextIsWhatTheServerTrimsToNothing() throws {
-        for (text, blank) in [("", true), (" \t\r\n", true), ("\u{3000}", true), ("\u{00A0}\u{2028}\u{85}", true),
-                              ("x", false), ("三", false), ("\u{00A0}x", false), ("\u{3000}三", false), ("\u{1}", false),
-                              ("\u{E000}", false), ("\u{2060}", false)] {
-            #expect(try JSON.string(text).isBlankText == blank, "\(Array(text.unicodeScalars))")
-            #expect(blank == text.trimmingSpace().isEmpty)
+    /// `trimmedText` decides on bytes where it can: it must always agree with `trimmingSpace`.
+    @Test func trimmedTextIsWhatTheServerStores() throws {
+        for text in ["", " \t\r\n", "\u{3000}", "\u{00A0}\u{2028}\u{85}", "x", "三", "\u{00A0}x", "\u{3000}三\u{3000}", "\u{1}",
+                     "\u{E000}", "\u{2060}", " a b ", "a\u{202F}", "\u{1680}z", "z\u{205F}", "机柜-01"] {
+            let object = try JSON.object(["k": .string(text)])
+            #expect(object.trimmedText("k") == Array(text.trimmingSpace().utf8), "\(Array(text.unicodeScalars))")
         }
-        #expect(try JSON.integer(1).isBlankText == nil)
+        let object = try JSON.object(["n": .integer(1)])
+        #expect(object.trimmedText("n") == nil && object.trimmedText("missing") == nil)
+        #expect(object.memberKind("n") == .integer && object.memberKind("missing") == nil)
     }
 
     @Test func parseReadAndSerialize() throws {

@@ -145,7 +145,7 @@ public final class ModelCheck: @unchecked Sendable {
                 case JSON_STRING:
                     let count = json_string_length(member)
                     if let chars = json_string_value(member), count > 0,
-                       Rule.cannotTrim(first: UInt8(bitPattern: chars[0]), last: UInt8(bitPattern: chars[count - 1])) {
+                       JSON.cannotTrim(first: UInt8(bitPattern: chars[0]), last: UInt8(bitPattern: chars[count - 1])) {
                         hash.add("s\(count):")
                         hash.add(UnsafeRawBufferPointer(start: chars, count: count))
                     } else {
@@ -245,7 +245,7 @@ extension ModelCheck {
                 let count = json_string_length(value)
                 guard count > 0, count <= limit else { return false }
                 let text = UnsafeRawPointer(chars).assumingMemoryBound(to: UInt8.self)
-                guard Rule.cannotTrim(first: text[0], last: text[count - 1]) else { return false }
+                guard JSON.cannotTrim(first: text[0], last: text[count - 1]) else { return false }
                 guard let regex else { return true }
                 return regex.matches(utf8: UnsafeRawBufferPointer(start: text, count: count)) == true
             case JSON_INTEGER:
@@ -255,17 +255,6 @@ extension ModelCheck {
             default:
                 return false
             }
-        }
-
-        /// A string whose first byte is none of white space's first bytes (ASCII, or the lead bytes of U+0085,
-        /// U+00A0, U+1680, U+2000…U+205F, U+3000) and whose last byte ends no white space: trimming keeps it whole.
-        @inline(__always)
-        static func cannotTrim(first: UInt8, last: UInt8) -> Bool {
-            guard first > 0x20, first != 0xC2, first != 0xE1, first != 0xE2, first != 0xE3 else { return false }
-            if last < 0x80 { return last > 0x20 }
-            // Last bytes of U+0085, U+00A0, U+1680, U+2000…U+200A, U+2028, U+2029, U+202F, U+205F, U+3000.
-            return !(last == 0x85 || last == 0xA0 || (last >= 0x80 && last <= 0x8A) || last == 0xA8 || last == 0xA9
-                     || last == 0xAF || last == 0x9F)
         }
 
         /// Letters, digits and `@ . , _ -`, not starting with `_` or a punctuation mark, no comma unless several

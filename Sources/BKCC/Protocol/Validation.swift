@@ -46,49 +46,65 @@ public enum Validation {
         }
         guard details.count > 0 else { throw BKCCError(.validation, "details: must hold at least one instance") }
         var problems: [Int: [String]] = [:]
+        let rules = Rules(objectID)
         let unique = uniqueField(objectID)
-        var firstIndexOfValue: [String: Int] = [:]  // trimmed, as the server compares
+        // First index of each unique value (trimmed, as the server compares) by the value's hash; a hash seen
+        // before is a repeat only when the two values are equal (so a collision is never a false repeat).
+        var firstIndexOfHash: [UInt64: Int] = [:]
         for (index, detail) in details.elements.enumerated() {
-            for problem in detailProblems(detail, objectID: objectID) {
+            for problem in detailProblems(detail, rules) {
                 problems[index, default: []].append(locate(problem, at: index))
             }
-            if let value = detail[unique]?.string {
-                let key = String(value.trimmingSpace())
-                if !key.isEmpty {
-                    if let first = firstIndexOfValue[key] {
-                        problems[index, default: []].append(
-                            "details[\(index)].\(unique): \"\(printable(key, limit: 80))\" repeats details[\(first)]; the server would reject it as duplicated")
-                    } else {
-                        firstIndexOfValue[key] = index
-                    }
+            guard let value = detail.trimmedText(unique), value.count > 0 else { continue }
+            var hash = FNV1a()
+            value.withUnsafeBytes { hash.add($0) }
+            if let first = firstIndexOfHash[hash.value] {
+                if details[first]?.trimmedText(unique)?.elementsEqual(value) == true {
+                    let key = String(decoding: value, as: UTF8.self)
+                    problems[index, default: []].append(
+                        "details[\(index)].\(unique): \"\(printable(key, limit: 80))\" repeats details[\(first)]; the server would reject it as duplicated")
                 }
+            } else {
+                firstIndexOfHash[hash.value] = index
             }
         }
         return problems.mapValues { $0.joined(separator: "; ") }
     }
 
+    /// What the offline rules ask of `objectID`'s details, worked out once a call (not once a detail).
+    struct Rules {
+        let required: [String]
+        let device: Bool
+
+        init(_ objectID: String) {
+            required = requiredStrings(objectID)
+            device = deviceModels.contains(objectID)
+        }
+    }
+
     /// The problems of one detail of `objectID` on its own (repeats across details are `problems(in:)`'s), each as
     /// `"bk_asset_id: required, must be a non-empty string"`, or `"must be an object, got string"`.
     public static func detailProblems(_ detail: JSON, objectID: String) -> [String] {
+        detailProblems(detail, Rules(objectID))
+    }
+
+    static func detailProblems(_ detail: JSON, _ rules: Rules) -> [String] {
         guard detail.isObject else { return ["must be an object, got \(detail.kind.name)"] }
         // First: nothing else may look inside a value that is too deep, cyclic or not UTF-8.
         if let problem = JSONShape.problem(detail) { return [problem] }
         var problems: [String] = []
-        for key in requiredStrings(objectID) {
-            guard let value = detail[key] else {
-                problems.append("\(key): required, must be a non-empty string")
-                continue
+        for key in rules.required {
+            switch detail.memberKind(key) {
+            case nil: problems.append("\(key): required, must be a non-empty string")
+            case .string?:
+                // The server trims strings before checking them: "  " is as empty as "".
+                if detail.trimmedText(key)?.count == 0 { problems.append("\(key): required, must be a non-empty string") }
+            case let kind?: problems.append("\(key): must be a string, got \(kind.name)")
             }
-            guard let blank = value.isBlankText else {
-                problems.append("\(key): must be a string, got \(value.kind.name)")
-                continue
-            }
-            // The server trims strings before checking them: "  " is as empty as "".
-            if blank { problems.append("\(key): required, must be a non-empty string") }
         }
-        guard deviceModels.contains(objectID) else { return problems }
+        guard rules.device else { return problems }
         for key in optionalStrings {
-            if let value = detail[key], value.kind != .string { problems.append("\(key): must be a string, got \(value.kind.name)") }
+            if let kind = detail.memberKind(key), kind != .string { problems.append("\(key): must be a string, got \(kind.name)") }
         }
         return problems
     }

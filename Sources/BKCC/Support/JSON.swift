@@ -172,7 +172,9 @@ public struct JSON: @unchecked Sendable {
         }
     }
 
-    public var kind: Kind {
+    public var kind: Kind { JSON.kind(of: raw) }
+
+    static func kind(of raw: UnsafeMutablePointer<json_t>) -> Kind {
         switch json_type(UInt32(bkcc_json_typeof(raw))) {
         case JSON_OBJECT: .object
         case JSON_ARRAY: .array
@@ -197,15 +199,33 @@ public struct JSON: @unchecked Sendable {
         }
     }
 
-    /// For a string, whether it is empty once trimmed as the server trims (`trimmingSpace`); nil for another
-    /// kind. Decided on the first byte when it cannot start white space (no String made for nearly every value).
-    public var isBlankText: Bool? {
-        guard kind == .string, let chars = json_string_value(raw) else { return nil }
-        guard json_string_length(raw) > 0 else { return true }
-        let first = UInt8(bitPattern: chars[0])
-        // Not white space: ASCII above space, or a lead byte no white-space scalar starts with.
-        if first > 0x20, first < 0x80 || !(first == 0xC2 || first == 0xE1 || first == 0xE2 || first == 0xE3) { return false }
-        return string?.trimmingSpace().isEmpty
+    /// The kind of member `key` of an object, without a reference to it; nil when absent (or not an object).
+    public func memberKind(_ key: String) -> Kind? {
+        guard kind == .object, let member = key.withCString({ json_object_get(raw, $0) }) else { return nil }
+        return JSON.kind(of: member)
+    }
+
+    /// Member `key`'s text as the server stores and compares it (trimmed by `trimmingSpace`), as UTF-8; nil when
+    /// it is absent or not a string. The bytes themselves when nothing can be trimmed (nearly always): no String.
+    public func trimmedText(_ key: String) -> [UInt8]? {
+        guard kind == .object, let member = key.withCString({ json_object_get(raw, $0) }),
+              JSON.kind(of: member) == .string, let chars = json_string_value(member) else { return nil }
+        let count = json_string_length(member)
+        let bytes = UnsafeRawBufferPointer(start: chars, count: count)
+        guard count > 0 else { return [] }
+        if JSON.cannotTrim(first: bytes[0], last: bytes[count - 1]) { return Array(bytes) }
+        return Array(JSON(borrowing: member).string?.trimmingSpace().utf8 ?? "".utf8[...])
+    }
+
+    /// A text whose first byte is none of white space's first bytes (ASCII, or the lead bytes of U+0085, U+00A0,
+    /// U+1680, U+2000…U+205F, U+3000) and whose last byte ends no white space: `trimmingSpace` keeps it whole.
+    @inline(__always)
+    public static func cannotTrim(first: UInt8, last: UInt8) -> Bool {
+        guard first > 0x20, first != 0xC2, first != 0xE1, first != 0xE2, first != 0xE3 else { return false }
+        if last < 0x80 { return last > 0x20 }
+        // Last bytes of U+0085, U+00A0, U+1680, U+2000…U+200A, U+2028, U+2029, U+202F, U+205F, U+3000.
+        return !(last == 0x85 || last == 0xA0 || (last >= 0x80 && last <= 0x8A) || last == 0xA8 || last == 0xA9
+                 || last == 0xAF || last == 0x9F)
     }
 
     /// The integer value; nil when this is not an integer.
