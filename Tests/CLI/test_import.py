@@ -321,6 +321,15 @@ def test_dry_run_prints_the_requests_and_sends_nothing(bkcc, emulator, tmp_path)
     assert emulator.stats()["requests"]["batch_create_inst"] == 0
 
 
+def test_dry_run_json_summary_names_the_rules_like_an_import(bkcc, emulator, tmp_path):
+    path = write_csv(tmp_path / "s.csv", switches(3))
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", "--dry-run", "--output", "json", path)
+    assert r.code == 0, r
+    summary = json.loads(r.out.splitlines()[-1])
+    assert summary["dry_run"] is True and summary["rows"] == 3 and summary["requests"] == 1
+    assert summary["rules"].startswith("checked against model bk_switch from the CMDB"), summary
+
+
 def test_dry_run_pretty_and_gateway_header_masked(bkcc, emulator, tmp_path):
     path = write_csv(tmp_path / "s.csv", switches(2))
     r = bkcc("batch-create-inst", "--obj", "bk_switch", "--dry-run", "--pretty", path, env={"BKCC_API": "apigw"})

@@ -63,6 +63,7 @@ extension Importer {
             members.append(("exit_code", Int(status.rawValue)))
             if let object = try? JSON.object(["dry_run": .bool(true)]) {
                 for (key, value) in members { try? object.set(key, Int64(value)) }
+                if let rules = options.rulesNote { try? object.set("rules", rules) }  // as an import's summary says
                 console.print(JSONText.serialize(object))
             }
         }
