@@ -262,21 +262,24 @@ enum JSONReader {
                 guard json_object_setn_new_nocheck(object, UnsafeRawPointer(key).assumingMemoryBound(to: CChar.self),
                                                    keyCount, member) == 0,
                       json_object_size(object) == size + 1 else { break }  // a repeated key: jansson refuses it
-                skipSpace()
-                guard at < end else { break }
-                if base[at] == UInt8(ascii: ",") {
-                    at += 1
-                    skipSpace()
-                    continue
-                }
-                if base[at] == UInt8(ascii: "}") {
-                    at += 1
-                    return object
-                }
-                break
+                guard let more = afterMember(closing: UInt8(ascii: "}")) else { break }
+                if !more { return object }
             }
             json_decref(object)
             return nil
+        }
+
+        /// After a member or an element: true at a comma (another follows), false at `closing` (the container
+        /// ends), nil for anything else. Both are consumed, with the space after a comma.
+        private mutating func afterMember(closing: UInt8) -> Bool? {
+            skipSpace()
+            guard at < end else { return nil }
+            let byte = base[at]
+            guard byte == UInt8(ascii: ",") || byte == closing else { return nil }
+            at += 1
+            if byte == closing { return false }
+            skipSpace()
+            return true
         }
 
         private mutating func array(depth: Int) -> UnsafeMutablePointer<json_t>? {
@@ -289,18 +292,8 @@ enum JSONReader {
             }
             while true {
                 guard let element = value(depth: depth), json_array_append_new(array, element) == 0 else { break }
-                skipSpace()
-                guard at < end else { break }
-                if base[at] == UInt8(ascii: ",") {
-                    at += 1
-                    skipSpace()
-                    continue
-                }
-                if base[at] == UInt8(ascii: "]") {
-                    at += 1
-                    return array
-                }
-                break
+                guard let more = afterMember(closing: UInt8(ascii: "]")) else { break }
+                if !more { return array }
             }
             json_decref(array)
             return nil
