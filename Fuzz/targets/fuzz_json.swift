@@ -1,6 +1,7 @@
 // libFuzzer target: JSONReader and JSONWriter (the core's fast JSON paths) held to jansson over arbitrary bytes.
 // Invariants: never traps or leaks; whatever the fast reader accepts, jansson accepts as the same value (the same
-// compact bytes: types, member order, escapes); whatever jansson accepts, the fast writer writes as jansson does.
+// compact bytes: types, member order, escapes); whatever jansson accepts, the fast writer writes as jansson does;
+// ValueDigest.scan (over text) gives ValueDigest.of (over the value jansson reads) and the member jansson has.
 
 import BKCC
 import CJansson
@@ -21,6 +22,12 @@ public func fuzzJSON(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     }
     if let janssons {
         precondition(janssons.serializedBytes() == janssons.janssonBytes(), "the fast writer and jansson differ")
+        if let scanned = ValueDigest.scan(bytes, member: "k") {
+            precondition(scanned.digest == ValueDigest.of(janssons.raw), "the text digest and the value digest differ")
+            let member = janssons.isObject ? janssons["k"] : nil
+            let usable = member.flatMap { $0.kind == .string || $0.kind == .integer ? $0 : nil }
+            precondition(scanned.member?.janssonBytes() == usable?.janssonBytes(), "the scanned member differs")
+        }
     }
     return 0
 }

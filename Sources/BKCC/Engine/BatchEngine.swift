@@ -96,6 +96,7 @@ final class BatchEngine {
             do {
                 request = try client.builder.request(operation.route, objectID: objectID,
                                                      members: operation.members(objectID: objectID, items: pending.items),
+                                                     splice: operation.splice(items: pending.items),
                                                      requestID: pending.requestID)
             } catch {
                 report(pending, .skipped, message: "not sent: \(error.message)", status: error.status, error: error)

@@ -13,6 +13,8 @@ public protocol BatchOperation: Sendable {
     var isRepeatable: Bool { get }
     /// The body members of one request for `items` (the builder adds credentials and, on the ESB, `bk_obj_id`).
     func members(objectID: String, items: [SourceItem]) throws(BKCCError) -> [(String, JSON)]
+    /// Items' texts to splice into the body after `members` (nil: none): a create of checked JSON text.
+    func splice(items: [SourceItem]) throws(BKCCError) -> HTTPRequest.Splice?
     /// Reads a `result:true` answer into one outcome per item, in `items`' order; `.protocolError` when the
     /// answer cannot be trusted (then every item of the request is `unknown`).
     func read(_ envelope: Envelope, items: [SourceItem]) -> Result<[ItemOutcome], BKCCError>
@@ -24,6 +26,7 @@ public protocol BatchOperation: Sendable {
 }
 
 extension BatchOperation {
+    public func splice(items: [SourceItem]) throws(BKCCError) -> HTTPRequest.Splice? { nil }
     public var successKind: ItemOutcome.Kind { .created }
     public var maxInFlight: Int? { nil }
 }

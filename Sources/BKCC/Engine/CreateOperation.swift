@@ -9,9 +9,24 @@ public struct CreateOperation: BatchOperation {
     public func members(objectID: String, items: [SourceItem]) throws(BKCCError) -> [(String, JSON)] {
         // Whatever the caller checked: nothing too deep, cyclic or not UTF-8 reaches the serializer.
         try Validation.checkShapes(items.lazy.filter { !$0.checked }.map { ($0.index, $0.detail) })
+        if items.contains(where: { $0.text != nil }) { return [] }  // the details go in as a splice
         let details = try JSON.array()
         for item in items { try details.append(item.detail) }
         return [("details", details)]
+    }
+
+    /// Items given as text are sent as their own bytes, the others serialized beside them.
+    public func splice(items: [SourceItem]) throws(BKCCError) -> HTTPRequest.Splice? {
+        guard items.contains(where: { $0.text != nil }) else { return nil }
+        var elements: [[UInt8]] = []
+        elements.reserveCapacity(items.count)
+        for item in items {
+            guard let bytes = item.text ?? item.detail.serializedBytes() else {
+                throw BKCCError(.noMemory, "cannot serialize details[\(item.index)]")
+            }
+            elements.append(bytes)
+        }
+        return HTTPRequest.Splice(name: "details", elements: elements)
     }
 
     public func read(_ envelope: Envelope, items: [SourceItem]) -> Result<[ItemOutcome], BKCCError> {

@@ -6,11 +6,20 @@ public struct SourceItem: Sendable {
     /// The caller ran the operation's checks on it (`Validation`, `JSONShape` included): the request builder need
     /// not walk it again. False makes the operation check it before it is serialized.
     public var checked: Bool
+    /// The detail as JSON text, checked and verified by the caller: sent as these bytes (`HTTPRequest.Splice`),
+    /// `detail` unused. For a create only.
+    public var text: [UInt8]?
 
     public init(index: Int, detail: JSON, checked: Bool = false) {
         self.index = index
         self.detail = detail
         self.checked = checked
+    }
+
+    /// An item whose detail is the JSON text of an object the caller checked (a JSON Lines row's bytes).
+    public init(index: Int, checkedText: [UInt8]) {
+        self.init(index: index, detail: .null, checked: true)
+        text = checkedText
     }
 }
 

@@ -170,7 +170,7 @@ public final class ModelCheck: @unchecked Sendable {
         var hash = FNV1a()
         hash.add(key)
         // Same hash: the same id only when the bytes are too.
-        if let rule = rulesByHash[hash.value], rule.attribute.id.utf8.elementsEqual(key) { return rule }
+        if let rule = rulesByHash[hash.value], rule.isNamed(key) { return rule }
         // Ids whose hashes collide are only in `rules`.
         return rulesByHash.count == rules.count ? nil : rules[String(decoding: key, as: UTF8.self)]
     }
@@ -196,6 +196,7 @@ extension ModelCheck {
     /// retained and released) at each lookup.
     final class Rule: @unchecked Sendable {
         let attribute: Model.Attribute
+        let idBytes: [UInt8]
         /// nil: no pattern, or one bkcc cannot match safely as Go does (then the server alone checks it).
         let regex: GoPattern?
         let range: (min: Double?, max: Double?)
@@ -205,6 +206,7 @@ extension ModelCheck {
 
         init(_ attribute: Model.Attribute) {
             self.attribute = attribute
+            idBytes = Array(attribute.id.utf8)
             let option = attribute.option
             if attribute.isText, let pattern = option.string, !pattern.isEmpty {
                 regex = GoPattern(pattern)
@@ -254,6 +256,15 @@ extension ModelCheck {
                 return (range.min.map { number >= $0 } ?? true) && (range.max.map { number <= $0 } ?? true)
             default:
                 return false
+            }
+        }
+
+        /// Whether `key` is the attribute's id, byte for byte.
+        func isNamed(_ key: UnsafeRawBufferPointer) -> Bool {
+            guard idBytes.count == key.count else { return false }
+            return idBytes.withUnsafeBufferPointer { id in
+                for offset in 0..<id.count where id[offset] != key[offset] { return false }
+                return true
             }
         }
 

@@ -6,7 +6,7 @@ public struct RequestBuilder: Sendable {
 
     /// The request for `route` on model `objectID` with these body members: on the ESB, the credentials (when
     /// they go in the body) and `bk_obj_id` come first; on the gateway the model goes in the path.
-    public func request(_ route: Route, objectID: String, members: [(String, JSON)],
+    public func request(_ route: Route, objectID: String, members: [(String, JSON)], splice: HTTPRequest.Splice? = nil,
                         requestID: String = RequestID.make()) throws(BKCCError) -> HTTPRequest {
         try checkPathSegment(objectID)
         let config = configuration
@@ -25,7 +25,8 @@ public struct RequestBuilder: Sendable {
             url = "\(config.baseURL)/api/bk-cmdb/\(config.stage)" + route.gatewayPath.replacing("{bk_obj_id}", with: objectID)
         }
         for (key, value) in members { try body.set(key, value) }
-        return HTTPRequest(method: method, url: url, headers: try headers(requestID: requestID), body: body, requestID: requestID)
+        return HTTPRequest(method: method, url: url, headers: try headers(requestID: requestID), body: body, splice: splice,
+                           requestID: requestID)
     }
 
     /// The batch_create_inst request for at most `maxBatch` details (shared with `details`, not copied).

@@ -73,7 +73,7 @@ enum JSONReader {
         }
 
         /// `word` here, followed by what may follow a value (jansson reads a run of letters as one token).
-        private mutating func literal(_ word: StaticString) -> Bool {
+        mutating func literal(_ word: StaticString) -> Bool {
             let count = word.utf8CodeUnitCount
             guard end - at >= count else { return false }
             for offset in 0..<count where base[at + offset] != word.utf8Start[offset] { return false }
@@ -84,8 +84,12 @@ enum JSONReader {
         @inline(__always)
         private func isLetter(_ byte: UInt8) -> Bool { (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z") }
 
-        /// `-?(0|[1-9][0-9]*)` of at most 18 digits, not followed by a fraction, an exponent or a digit.
         private mutating func integer() -> UnsafeMutablePointer<json_t>? {
+            integerValue().flatMap { json_integer($0) }
+        }
+
+        /// `-?(0|[1-9][0-9]*)` of at most 18 digits, not followed by a fraction, an exponent or a digit.
+        mutating func integerValue() -> Int64? {
             var negative = false
             if base[at] == UInt8(ascii: "-") {
                 negative = true
@@ -103,7 +107,7 @@ enum JSONReader {
                 let next = base[at]
                 guard next != UInt8(ascii: "."), next != UInt8(ascii: "e"), next != UInt8(ascii: "E") else { return nil }
             }
-            return json_integer(negative ? -magnitude : magnitude)
+            return negative ? -magnitude : magnitude
         }
 
         /// A string's bytes, the quotes consumed: the text itself when it has no escape, else the scratch buffer
@@ -272,7 +276,7 @@ enum JSONReader {
 
         /// After a member or an element: true at a comma (another follows), false at `closing` (the container
         /// ends), nil for anything else. Both are consumed, with the space after a comma.
-        private mutating func afterMember(closing: UInt8) -> Bool? {
+        mutating func afterMember(closing: UInt8) -> Bool? {
             skipSpace()
             guard at < end else { return nil }
             let byte = base[at]

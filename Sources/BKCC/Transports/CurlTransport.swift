@@ -61,7 +61,7 @@ final class CurlTransport: Transport, @unchecked Sendable {
     var maxInFlight: Int { configuration.concurrency }
 
     func start(_ request: HTTPRequest, tag: Int) {
-        guard let body = request.body.serializedBytes() else {
+        guard let body = request.bodyBytes() else {
             finished.append((tag, .notSent(BKCCError(.noMemory, "cannot serialize the request body"), retryable: false)))
             return
         }

@@ -89,7 +89,7 @@ final class LoggingTransport: Transport {
         guard let shown = try? request.redacted() else { return "> \(request.method) \(request.url) (cannot be shown)" }
         var text = "> \(shown.method) \(shown.url)\n"
         for (name, value) in shown.headers { text += "> \(name): \(value)\n" }
-        text += ">\n> " + LoggingTransport.cut(shown.body.serialized() ?? "")
+        text += ">\n> " + LoggingTransport.cut(shown.bodyBytes().map { String(decoding: $0, as: UTF8.self) } ?? "")
         return redactor(text)
     }
 

@@ -64,6 +64,8 @@ final class SendPass {
     func run(client: Client) {
         do throws(InputError) {
             reader = format.reader(try input.open(), model: importer.options.model)
+            // JSON rows are not parsed again: each row's text is digested as it is scanned and sent as it is.
+            (reader as? TextRowReader)?.givesText = true
         } catch {
             readError = error
             accountForUnread()
@@ -93,7 +95,7 @@ final class SendPass {
     private func nextItem() throws(BKCCError) -> SourceItem? {
         guard let reader else { return nil }
         while true {
-            let row: InputRow?
+            var row: InputRow?
             do throws(InputError) {
                 row = try reader.next()
             } catch {
@@ -101,7 +103,7 @@ final class SendPass {
                 sendIntent()
                 throw BKCCError(.invalidArgument, "\(error)")
             }
-            guard let row else {
+            guard var row else {
                 if rowsRead < prints.count {
                     changed(InputError(path: input.displayName, "changed while it was imported: it ends after \(grouped(rowsRead)) rows, the check read \(grouped(prints.count)); the rows not read were not sent"))
                 }
@@ -109,9 +111,24 @@ final class SendPass {
                 return nil
             }
             rowsRead += 1
-            let keyValue = row.detail?[importer.options.uniqueField]
-            let key = keyValue.flatMap(LookupOperation.key) ?? ""  // RowDigest.key, the value looked up once
-            let digest = digester.digest(row)
+            let field = importer.options.uniqueField
+            var scanned: (digest: UInt64, member: JSON?)?
+            if let text = row.text {
+                scanned = text.withUnsafeBytes { ValueDigest.scan($0, member: field) }
+                if scanned == nil {
+                    // What the scan is not sure of (a real, a row that is not JSON…) is parsed as the check pass
+                    // parsed it; a row it could not read has the problem it found (its print is of that text).
+                    switch JSONText.parse(text) {
+                    case .success(let value): row.detail = value
+                    case .failure: row.problem = invalidRows[row.index] ?? "not valid JSON"
+                    }
+                    row.text = nil
+                }
+            }
+            // RowDigest.key and .digest, each from the scan when there was one.
+            let keyValue = scanned != nil ? scanned?.member : row.detail?[field]
+            let key = keyValue.flatMap(LookupOperation.key) ?? ""
+            let digest = scanned?.digest ?? digester.digest(row)
             guard row.index < prints.count, RowPrints.print(key: key, digest: digest) == prints[row.index] else {
                 let what = row.index < prints.count ? "line \(row.line) differs from what the check read" : "line \(row.line) was not there when it was checked"
                 changed(InputError(path: input.displayName, "changed while it was imported: \(what); it and the rows after it were not sent"))
@@ -127,14 +144,21 @@ final class SendPass {
                 writer?.flush()
                 continue
             }
-            guard let detail = row.detail else { continue }
+            let item: SourceItem
+            if let text = row.text {
+                item = SourceItem(index: row.index, checkedText: text)  // verified: the row the check pass checked
+            } else if let detail = row.detail {
+                item = SourceItem(index: row.index, detail: detail, checked: true)  // the check pass ran Validation on it
+            } else {
+                continue
+            }
             inFlight[row.index] = Pulled(line: row.line, key: key, digest: digest,
                                          integerKey: keyValue?.integer != nil)
             counts.pulled += 1
             intent.append(row.index)
             // The engine pulls a request's rows, then sends it: the intent goes out with its last row.
             if intent.count >= CreateOperation().itemsPerRequest { sendIntent() }
-            return SourceItem(index: row.index, detail: detail, checked: true)  // the check pass ran Validation on it
+            return item
         }
     }
 

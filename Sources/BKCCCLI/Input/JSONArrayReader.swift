@@ -4,7 +4,8 @@ import BKCC
 /// strings and nesting), and jansson parses one element at a time. So a large array file is not read whole, and
 /// each element knows its line. An element that does not parse is a row with a problem; a broken array (no `[`,
 /// not closed, text after `]`) is an `InputError`.
-public final class JSONArrayRowReader: RowReader {
+public final class JSONArrayRowReader: TextRowReader {
+    public var givesText = false
     private enum State { case beforeArray, beforeElement, inElement, afterElement, afterArray }
 
     private let source: ByteSource
@@ -149,6 +150,12 @@ public final class JSONArrayRowReader: RowReader {
         defer {
             element.removeAll(keepingCapacity: true)
             index += 1
+        }
+        if givesText {
+            var row = InputRow(index: index, line: elementLine, detail: nil)
+            row.text = element
+            ready = row
+            return
         }
         switch JSONText.parse(element) {
         case .success(let value):

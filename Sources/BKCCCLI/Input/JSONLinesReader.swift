@@ -73,7 +73,8 @@ final class LineSplitter {
 
 /// JSON Lines: one JSON value per line, parsed with jansson as it streams by. Blank lines are not rows. A line
 /// that does not parse is a row with a problem naming its line and column (the rest of the file still reads).
-public final class JSONLinesRowReader: RowReader {
+public final class JSONLinesRowReader: TextRowReader {
+    public var givesText = false
     private let lines: LineSplitter
     private let name: String
     private var index = 0
@@ -87,6 +88,11 @@ public final class JSONLinesRowReader: RowReader {
         while let line = try lines.next() {
             if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
             defer { index += 1 }
+            if givesText {
+                var row = InputRow(index: index, line: line.number, detail: nil)
+                row.text = line.bytes
+                return row
+            }
             switch JSONText.parse(line.bytes) {
             case .success(let value):
                 return InputRow(index: index, line: line.number, detail: value)

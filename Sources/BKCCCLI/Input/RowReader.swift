@@ -9,6 +9,8 @@ public struct InputRow {
     public var detail: JSON?
     /// Why the row could not be read ("column 3 (rack_u): not an integer: \"x\""), without the line.
     public var problem: String?
+    /// The row's JSON text, not parsed, from a reader asked for text (`TextRowReader`); then `detail` is nil.
+    public var text: [UInt8]?
 
     public init(index: Int, line: Int, detail: JSON?, problem: String? = nil) {
         self.index = index
@@ -21,6 +23,12 @@ public struct InputRow {
 /// A stream of rows from one input. A broken row comes back with a `problem`; a broken input throws.
 public protocol RowReader: AnyObject {
     func next() throws(InputError) -> InputRow?
+}
+
+/// A reader of JSON rows (JSON Lines, a JSON array) that can give each row's text instead of its parsed value:
+/// the import's second pass, which scans and splices rows the first pass parsed and checked.
+public protocol TextRowReader: RowReader {
+    var givesText: Bool { get set }
 }
 
 /// The input formats.

@@ -41,9 +41,13 @@ enum JSONQuote {
 
     static func append(_ text: String, to bytes: inout [UInt8]) {
         bytes.append(0x22)
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-            bytes.append(contentsOf: text.utf8)
-        } else {
+        var text = text
+        let plain = text.withUTF8 { utf8 in
+            guard !utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else { return false }
+            bytes.append(contentsOf: utf8)
+            return true
+        }
+        if !plain {
             var escaped = ""
             append(text, to: &escaped)
             bytes.append(contentsOf: escaped.utf8.dropFirst().dropLast())
@@ -70,6 +74,11 @@ extension Array where Element == UInt8 {
             self[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
             rest /= 10
         }
+    }
+
+    /// Appends a literal's bytes (one copy, not a walk of a String's UTF-8 view).
+    mutating func append(literal: StaticString) {
+        append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 
     /// Appends 16 lowercase hex digits.

@@ -79,24 +79,25 @@ public struct ReportLine: Equatable, Sendable {
     /// Appends the line to `bytes`; the request id comes quoted (once per request, not per row). Bytes, not a
     /// String: a report line a row, and building them by string interpolation was ~9,000 instructions a line.
     public func append(to bytes: inout [UInt8], quotedRequestID: [UInt8]) {
-        bytes.append(contentsOf: #"{"index":"#.utf8)
+        bytes.append(literal: #"{"index":"#)
         bytes.appendDecimal(index)
-        bytes.append(contentsOf: #","line":"#.utf8)
+        bytes.append(literal: #","line":"#)
         bytes.appendDecimal(line)
-        bytes.append(contentsOf: #","key":"#.utf8)
+        bytes.append(literal: #","key":"#)
         JSONQuote.append(key, to: &bytes)
-        bytes.append(contentsOf: #","digest":""#.utf8)
+        bytes.append(literal: #","digest":""#)
         bytes.appendHex16(digest)
-        bytes.append(contentsOf: #"","outcome":""#.utf8)
-        bytes.append(contentsOf: outcome.rawValue.utf8)
+        bytes.append(literal: #"","outcome":""#)
+        var outcomeName = outcome.rawValue
+        outcomeName.withUTF8 { bytes.append(contentsOf: $0) }
         if outcome == .created, let instanceID {
-            bytes.append(contentsOf: #"","bk_inst_id":"#.utf8)
+            bytes.append(literal: #"","bk_inst_id":"#)
             bytes.appendDecimal(instanceID)
         } else {
-            bytes.append(contentsOf: #"","message":"#.utf8)
+            bytes.append(literal: #"","message":"#)
             JSONQuote.append(message, to: &bytes)
         }
-        bytes.append(contentsOf: #","request_id":"#.utf8)
+        bytes.append(literal: #","request_id":"#)
         bytes.append(contentsOf: quotedRequestID)
         bytes.append(UInt8(ascii: "}"))
     }
