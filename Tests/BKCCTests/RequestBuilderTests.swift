@@ -17,6 +17,25 @@ import Testing
         #expect(header(request, "User-Agent") == "bkcc/0.1.0")
     }
 
+    /// Rows given as text are written into the body as their own bytes, after the other members; shown parsed.
+    @Test func splicedDetailsGoOutAsTheirOwnBytes() throws {
+        let rows = [Array(#"{ "bk_inst_name" : "s\u4e09" }"#.utf8), Array(#"{"bk_inst_name":"s2","n":1.50}"#.utf8)]
+        let items = [SourceItem(index: 0, checkedText: rows[0]), SourceItem(index: 1, checkedText: rows[1]),
+                     SourceItem(index: 2, detail: json(#"{"bk_inst_name":"s3"}"#), checked: true)]
+        let operation = CreateOperation()
+        #expect(try operation.members(objectID: "bk_switch", items: items).isEmpty)
+        let splice = try operation.splice(items: items)
+        let esb = try RequestBuilder(configuration: esbConfig).request(.batchCreateInst, objectID: "bk_switch", members: [], splice: splice)
+        #expect(esb.bodyBytes().map { String(decoding: $0, as: UTF8.self) }
+                == #"{"bk_app_code":"app","bk_app_secret":"S3CRET","bk_username":"admin","bk_obj_id":"bk_switch","details":[{ "bk_inst_name" : "s\u4e09" },{"bk_inst_name":"s2","n":1.50},{"bk_inst_name":"s3"}]}"#)
+        #expect(try esb.redacted().json()["body"]?.serialized()
+                == #"{"bk_app_code":"app","bk_app_secret":"***","bk_username":"admin","bk_obj_id":"bk_switch","details":[{"bk_inst_name":"s三"},{"bk_inst_name":"s2","n":1.5},{"bk_inst_name":"s3"}]}"#)
+        let gateway = Configuration(url: "https://gw.example", appCode: "app", appSecret: "S3CRET", username: "admin", api: .apigw)
+        let request = try RequestBuilder(configuration: gateway).request(.batchCreateInst, objectID: "bk_switch", members: [], splice: splice)
+        #expect(request.bodyBytes().map { String(decoding: $0, as: UTF8.self) }?.hasPrefix(#"{"details":[{ "bk_inst_name""#) == true)
+        #expect(try operation.splice(items: [items[2]]) == nil)
+    }
+
     @Test func gatewayWithHeaderCredentialsAndLanguage() throws {
         var config = Configuration(url: "https://gw.example", appCode: "app", appSecret: "S3CRET", username: "admin", api: .apigw)
         config.stage = "stag"
