@@ -181,10 +181,11 @@ public final class ReportWriter {
         let prefix = (slash.map { String(path[path.index(after: $0)...]) } ?? path) + ".tmp-"
         guard let dir = opendir(directory.isEmpty ? "/" : directory) else { return }
         defer { closedir(dir) }
+        // d_name is read in place up to its NUL: a record is only as long as its name (d_reclen), so copying the
+        // declared 256-byte field read past the end of readdir's buffer (AddressSanitizer; a rare crash).
+        let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name) ?? 19
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
+            let name = String(cString: UnsafeRawPointer(entry).advanced(by: nameOffset).assumingMemoryBound(to: CChar.self))
             guard name.hasPrefix(prefix), let pid = Int32(name.dropFirst(prefix.count)), pid > 0 else { continue }
             if kill(pid, 0) != 0, errno == ESRCH { unlink((directory.isEmpty ? "" : directory) + "/" + name) }
         }
