@@ -85,6 +85,13 @@ final class SharedStrings {
                 stream.fail("the shared strings are over \(SharedStrings.maxBytes / 1_048_576) MiB")
             }
         }
+        // The handlers hold the stream (to stop it): dropped when the table is read, or the two never go
+        // (LeakSanitizer: every workbook read leaked its stream and parser).
+        defer {
+            stream.onStart = { _, _ in }
+            stream.onEnd = { _ in }
+            stream.onText = { _ in }
+        }
         try stream.run()
         if let failure { throw failure }
         try flushSpill()
