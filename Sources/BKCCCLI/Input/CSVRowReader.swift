@@ -102,11 +102,9 @@ public final class CSVRowReader: RowReader {
                 }
                 // The common cell, text into a text column: its bytes become the JSON string (no String between).
                 if field < columns.count, record.kinds.isEmpty, plan.textAsIs[field] {
-                    guard let value = record.withField(field, { JSON.string(utf8: $0) }) else {
-                        problems.append("\(where_): \(notUTF8)")
-                        continue
-                    }
-                    try object.set(columns[field].name, value)
+                    let set = plan.nameBytes[field].withUnsafeBytes { name in record.withField(field) { object.setText(name, $0) } }
+                    guard let set else { throw BKCCError(.noMemory, "out of memory building JSON") }
+                    if !set { problems.append("\(where_): \(notUTF8)") }
                     continue
                 }
                 guard let text = record.string(at: field) else {

@@ -23,6 +23,8 @@ public struct ColumnPlan: Sendable {
     public var columns: [Column]
     /// For each column, whether its cells are taken as the text they hold (`takesTextAsIs`).
     public private(set) var textAsIs: [Bool] = []
+    /// Each column's attribute id as UTF-8 (the member name its cells are set under).
+    public private(set) var nameBytes: [[UInt8]] = []
     /// Once per column the model does not know: "column 4 (bk_port_count): not an attribute of bk_switch: the CMDB
     /// drops it". Said before anything is sent.
     public var warnings: [String] = []
@@ -99,6 +101,7 @@ public struct ColumnPlan: Sendable {
         self.columns = columns
         self.warnings = warnings
         textAsIs = columns.map { !$0.name.isEmpty && ColumnPlan.takesTextAsIs($0) }
+        nameBytes = columns.map { Array($0.name.utf8) }
     }
 
     public struct PlanError: Error, Sendable {
