@@ -79,3 +79,23 @@ def test_a_json_lines_row_changed_in_place_stops_the_send_pass_before_it(bkcc, e
     assert summary["total"] == 5000 and summary["created"] == 4000 and summary["skipped"] == 1000, summary
     stored = emulator.instances("bk_switch")
     assert len(stored) == 4000 and not [i for i in stored if "XX" in i["bk_inst_name"]]
+
+
+def test_csv_rows_go_out_as_json_written_from_the_cells_and_a_resume_agrees(bkcc, emulator, tmp_path):
+    path = tmp_path / "rows.csv"
+    path.write_text('bk_inst_name,bk_asset_id,bk_detail,ports:int\n'
+                    'sw-1,C-1,"a ""quoted"" word, and a comma",48\n'
+                    'sw-2,C-2,"two\nlines\tand a tab",\n'
+                    '交换机-3,C-3,back\\slash,52\n', encoding="utf-8")
+    report = tmp_path / "r.jsonl"
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", "-vv", "--report", report, "--output", "json", path)
+    assert r.code == 0, r
+    body = [line for line in r.err.splitlines() if line.startswith("> {") and '"details"' in line]
+    assert len(body) == 1, r.err
+    assert '{"bk_inst_name":"sw-1","bk_asset_id":"C-1","bk_detail":"a \\"quoted\\" word, and a comma","ports":48}' in body[0], body[0]
+    assert '"bk_detail":"two\\nlines\\tand a tab"}' in body[0] and '"bk_detail":"back\\\\slash","ports":52}' in body[0], body[0]
+    stored = {i["bk_asset_id"]: i for i in emulator.instances("bk_switch")}
+    assert stored["C-1"]["bk_detail"] == 'a "quoted" word, and a comma' and stored["C-2"]["bk_detail"] == "two\nlines\tand a tab"
+    again = bkcc("batch-create-inst", "--obj", "bk_switch", "--resume", report, "--output", "json", path)
+    summary = json.loads(again.out.strip().splitlines()[-1])
+    assert again.code == 0 and summary["already_created"] == 3 and summary["changed"] == 0, summary

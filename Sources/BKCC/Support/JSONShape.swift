@@ -91,34 +91,9 @@ public enum JSONShape {
         key.map { say($0, problem) } ?? whole
     }
 
-    /// RFC 3629 UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. Hand-written over bytes because
-    /// it runs on every string of every detail: ASCII (nearly every value) costs one comparison a byte.
+    /// RFC 3629 UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF (the shared `isValidUTF8`).
     static func isValidUTF8(_ text: UnsafePointer<CChar>?, _ count: Int) -> Bool {
         guard let text else { return count == 0 }
-        return text.withMemoryRebound(to: UInt8.self, capacity: count) { bytes in
-            var index = 0
-            while index < count {
-                let lead = bytes[index]
-                if lead < 0x80 {
-                    index += 1
-                    continue
-                }
-                let length: Int, low: UInt8, high: UInt8
-                switch lead {
-                case 0xC2...0xDF: (length, low, high) = (2, 0x80, 0xBF)
-                case 0xE0: (length, low, high) = (3, 0xA0, 0xBF)
-                case 0xE1...0xEC, 0xEE...0xEF: (length, low, high) = (3, 0x80, 0xBF)
-                case 0xED: (length, low, high) = (3, 0x80, 0x9F)
-                case 0xF0: (length, low, high) = (4, 0x90, 0xBF)
-                case 0xF1...0xF3: (length, low, high) = (4, 0x80, 0xBF)
-                case 0xF4: (length, low, high) = (4, 0x80, 0x8F)
-                default: return false
-                }
-                guard index + length <= count, (low...high).contains(bytes[index + 1]) else { return false }
-                for offset in 2..<max(2, length) where !(0x80...0xBF).contains(bytes[index + offset]) { return false }
-                index += length
-            }
-            return true
-        }
+        return BKCC.isValidUTF8(UnsafeRawBufferPointer(start: text, count: count))  // the one validator (Text.swift)
     }
 }

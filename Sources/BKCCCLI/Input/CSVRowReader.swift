@@ -7,7 +7,9 @@ import BKCC
 /// attribute is not sent); blank lines are not rows. The records come from a CSV file or a worksheet
 /// (`RecordSource`): in a column without a type (no model, no suffix) a workbook's numbers and booleans stay numbers
 /// and booleans; a typed column converts the cell's shown text.
-public final class CSVRowReader: RowReader {
+public final class CSVRowReader: TextRowReader {
+    /// Rows as JSON text (CSV files, not workbooks): the send pass splices them as they are.
+    public var givesText = false
     public typealias ColumnType = ColumnPlan.ColumnType
     public typealias Column = ColumnPlan.Column
 
@@ -88,12 +90,58 @@ public final class CSVRowReader: RowReader {
         }
     }
 
+    /// Where a row's cells go: a JSON object (what the check pass checks), or JSON text written straight from the
+    /// cells (what the send pass splices: the same members in the same order, the same bytes jansson would write).
+    private struct RowBuilder {
+        var object: JSON?
+        var text: [UInt8] = []
+
+        init(asText: Bool) throws(BKCCError) {
+            if asText { text = [UInt8(ascii: "{")] } else { object = try JSON.object() }
+        }
+
+        private mutating func name(_ bytes: [UInt8]) {
+            if text.count > 1 { text.append(UInt8(ascii: ",")) }
+            bytes.withUnsafeBytes { JSONQuote.append(utf8: $0, to: &text) }
+            text.append(UInt8(ascii: ":"))
+        }
+
+        /// A text cell as a string; false when it is not UTF-8.
+        mutating func setText(_ nameBytes: [UInt8], _ cell: UnsafeRawBufferPointer) throws(BKCCError) -> Bool {
+            if let object {
+                let set = nameBytes.withUnsafeBytes { object.setText($0, cell) }
+                guard let set else { throw BKCCError(.noMemory, "out of memory building JSON") }
+                return set
+            }
+            guard isValidUTF8(cell) else { return false }
+            name(nameBytes)
+            JSONQuote.append(utf8: cell, to: &text)
+            return true
+        }
+
+        mutating func set(_ nameBytes: [UInt8], _ columnName: String, _ value: JSON) throws(BKCCError) {
+            if let object { return try object.set(columnName, value) }
+            guard let bytes = value.serializedBytes() else { throw BKCCError(.noMemory, "cannot serialize a cell") }
+            name(nameBytes)
+            text += bytes
+        }
+
+        mutating func finish(_ row: inout InputRow) {
+            if let object {
+                row.detail = object
+            } else {
+                text.append(UInt8(ascii: "}"))
+                row.text = text
+            }
+        }
+    }
+
     private func row(_ record: CSVRecord, _ plan: ColumnPlan) -> InputRow {
         let columns = plan.columns
         var problems: [String] = []
-        let object: JSON
+        var builder: RowBuilder
         do throws(BKCCError) {
-            object = try JSON.object()
+            builder = try RowBuilder(asText: givesText && record.kinds.isEmpty)
             for field in 0..<record.count where !record.field(field).isEmpty && !(templateLayout && field == 0) {
                 // Only a bad cell needs this text: built on demand, not for every cell of every row.
                 var where_: String {
@@ -102,8 +150,9 @@ public final class CSVRowReader: RowReader {
                 }
                 // The common cell, text into a text column: its bytes become the JSON string (no String between).
                 if field < columns.count, record.kinds.isEmpty, plan.textAsIs[field] {
-                    let set = plan.nameBytes[field].withUnsafeBytes { name in record.withField(field) { object.setText(name, $0) } }
-                    guard let set else { throw BKCCError(.noMemory, "out of memory building JSON") }
+                    let set = try record.withField(field) { (cell) -> Result<Bool, BKCCError> in
+                        Result { () throws(BKCCError) -> Bool in try builder.setText(plan.nameBytes[field], cell) }
+                    }.get()
                     if !set { problems.append("\(where_): \(notUTF8)") }
                     continue
                 }
@@ -121,7 +170,7 @@ public final class CSVRowReader: RowReader {
                     continue
                 }
                 if !column.typed, column.attribute == nil, let native = try CSVRowReader.native(record.kind(field)) {
-                    try object.set(column.name, native)
+                    try builder.set(plan.nameBytes[field], column.name, native)
                     continue
                 }
                 if record.kind(field) == .error {
@@ -133,7 +182,7 @@ public final class CSVRowReader: RowReader {
                     continue
                 }
                 switch plan.convert(text, column) {
-                case .success(let value): try object.set(column.name, value)
+                case .success(let value): try builder.set(plan.nameBytes[field], column.name, value)
                 case .failure(let why): problems.append("\(where_): \(why)")
                 }
             }
@@ -143,7 +192,9 @@ public final class CSVRowReader: RowReader {
         if !problems.isEmpty {
             return InputRow(index: index, line: record.line, detail: nil, problem: problems.joined(separator: "; "))
         }
-        return InputRow(index: index, line: record.line, detail: object)
+        var row = InputRow(index: index, line: record.line, detail: nil)
+        builder.finish(&row)
+        return row
     }
 
     /// A workbook cell's own value in a column without a type: a number (an integer when it is one: 42, not 42.0)

@@ -2,37 +2,9 @@
 /// through jansson for each value cost two allocations and a serializer call a value). Escapes what JSON requires
 /// (`"`, `\`, control characters); everything else, UTF-8 included, is copied as it is.
 enum JSONQuote {
-    static func quoted(_ text: String) -> String {
-        var result = ""
-        append(text, to: &result)
-        return result
-    }
+    static func quoted(_ text: String) -> String { String(decoding: quotedBytes(text), as: UTF8.self) }
 
-    static func append(_ text: String, to result: inout String) {
-        result += "\""
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-            result += text
-        } else {
-            for scalar in text.unicodeScalars {
-                switch scalar.value {
-                case 0x22: result += "\\\""
-                case 0x5C: result += "\\\\"
-                case 0x0A: result += "\\n"
-                case 0x0D: result += "\\r"
-                case 0x09: result += "\\t"
-                case 0x08: result += "\\b"
-                case 0x0C: result += "\\f"
-                case 0..<0x20:
-                    let hex = String(scalar.value, radix: 16, uppercase: true)  // as jansson writes it
-                    result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                default: result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        result += "\""
-    }
-
-    /// The same as bytes, for lines written as bytes (the report's).
+    /// The literal as bytes, for lines written as bytes (the report's).
     static func quotedBytes(_ text: String) -> [UInt8] {
         var bytes: [UInt8] = []
         append(text, to: &bytes)
@@ -40,18 +12,34 @@ enum JSONQuote {
     }
 
     static func append(_ text: String, to bytes: inout [UInt8]) {
-        bytes.append(0x22)
         var text = text
-        let plain = text.withUTF8 { utf8 in
-            guard !utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else { return false }
-            bytes.append(contentsOf: utf8)
-            return true
+        text.withUTF8 { append(utf8: UnsafeRawBufferPointer($0), to: &bytes) }
+    }
+
+    /// The literal of UTF-8 bytes (which the caller knows to be UTF-8): runs that need no escape copied whole;
+    /// `"`, `\` and control characters escaped as jansson escapes them.
+    static func append(utf8 text: UnsafeRawBufferPointer, to bytes: inout [UInt8]) {
+        bytes.append(0x22)
+        var runStart = 0
+        for (offset, byte) in text.enumerated() where byte < 0x20 || byte == 0x22 || byte == 0x5C {
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[runStart..<offset]))
+            runStart = offset + 1
+            switch byte {
+            case 0x22: bytes.append(literal: "\\\"")
+            case 0x5C: bytes.append(literal: "\\\\")
+            case 0x0A: bytes.append(literal: "\\n")
+            case 0x0D: bytes.append(literal: "\\r")
+            case 0x09: bytes.append(literal: "\\t")
+            case 0x08: bytes.append(literal: "\\b")
+            case 0x0C: bytes.append(literal: "\\f")
+            default:
+                let hex: StaticString = "0123456789ABCDEF"  // capitals, as jansson writes them
+                bytes.append(literal: "\\u00")
+                bytes.append(hex.utf8Start[Int(byte >> 4)])
+                bytes.append(hex.utf8Start[Int(byte & 0x0F)])
+            }
         }
-        if !plain {
-            var escaped = ""
-            append(text, to: &escaped)
-            bytes.append(contentsOf: escaped.utf8.dropFirst().dropLast())
-        }
+        bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[runStart...]))
         bytes.append(0x22)
     }
 }
