@@ -99,3 +99,21 @@ def test_csv_rows_go_out_as_json_written_from_the_cells_and_a_resume_agrees(bkcc
     again = bkcc("batch-create-inst", "--obj", "bk_switch", "--resume", report, "--output", "json", path)
     summary = json.loads(again.out.strip().splitlines()[-1])
     assert again.code == 0 and summary["already_created"] == 3 and summary["changed"] == 0, summary
+
+
+def test_an_invalid_json_row_is_reported_as_the_check_pass_found_it(bkcc, emulator, tmp_path):
+    """A repeated key (jansson refuses it; a scan alone would read it) or a row that is no JSON: reported invalid,
+    never taken for a change of the file."""
+    path = tmp_path / "rows.jsonl"
+    path.write_text('{"bk_inst_name": "sw-1", "bk_asset_id": "D-1"}\n'
+                    '{"bk_inst_name": "sw-2", "bk_asset_id": "D-2", "bk_asset_id": "D-2b"}\n'
+                    '{"bk_inst_name": "sw-3", "bk_asset_id": \n'
+                    '{"bk_inst_name": "sw-4", "bk_asset_id": "D-4"}\n', encoding="utf-8")
+    report = tmp_path / "r.jsonl"
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", "--skip-invalid", "--report", report, "--output", "json", path)
+    summary = json.loads(r.out.strip().splitlines()[-1])
+    assert r.code == 1 and summary["created"] == 2 and summary["invalid"] == 2, summary
+    assert "changed while it was imported" not in r.out + r.err
+    failed = {e["line"]: e["message"] for e in report_entries(report) if e.get("outcome") == "failed"}
+    assert "duplicate object key" in failed[2] and "not valid JSON" in failed[3], failed
+    assert sorted(i["bk_asset_id"] for i in emulator.instances("bk_switch")) == ["D-1", "D-4"]

@@ -114,7 +114,9 @@ final class SendPass {
             let field = importer.options.uniqueField
             var scanned: (digest: UInt64, member: JSON?)?
             if let text = row.text {
-                scanned = text.withUnsafeBytes { ValueDigest.scan($0, member: field) }
+                // A row the check pass found invalid is parsed as it parsed it (the scan would read a repeated key,
+                // which jansson refuses); a valid one is scanned.
+                if invalidRows[row.index] == nil { scanned = text.withUnsafeBytes { ValueDigest.scan($0, member: field) } }
                 if scanned == nil {
                     // What the scan is not sure of (a real, a row that is not JSON…) is parsed as the check pass
                     // parsed it; a row it could not read has the problem it found (its print is of that text).
