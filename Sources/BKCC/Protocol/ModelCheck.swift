@@ -105,40 +105,28 @@ public final class ModelCheck: @unchecked Sendable {
     /// store them (strings trimmed; an absent text attribute ""), joined unambiguously. A rule with an absent
     /// attribute of another type is skipped (stored as null, which bkcc does not compare).
     public func uniqueKeys(_ detail: JSON) -> [(slot: Int, key: String)] {
-        var keys: [(Int, String)] = []
-        rules: for (slot, fields) in model.unique.enumerated() {
-            var key = ""
-            for field in fields {
-                let value = detail[field]
-                if let text = value?.string {
-                    key += "s\(text.trimmingSpace().utf8.count):" + text.trimmingSpace()
-                } else if let integer = value?.integer {
-                    key += "n\(integer);"
-                } else if let number = value?.number {
-                    key += "n\(number);"
-                } else if let bool = value?.bool {
-                    key += bool ? "t;" : "f;"
-                } else if (value == nil || value?.isNull == true), rules[field]?.attribute.isText == true {
-                    key += "s0:"
-                } else {
-                    continue rules
-                }
-            }
-            keys.append((slot, key))
-        }
+        var keys: [(slot: Int, key: String)] = []
+        forEachUniqueKey(detail, as: KeyText.self) { slot, key in keys.append((slot, key.text)) }
         return keys
     }
 
     /// `uniqueKeys` as 64-bit FNV-1a hashes of the same key text, given to `body` rule by rule, without building
     /// the text: what a million-row file's repeat check needs (a String a rule a row cost ~5,000 instructions).
     public func forEachUniqueKeyHash(_ detail: JSON, _ body: (_ slot: Int, _ hash: UInt64) -> Void) {
+        forEachUniqueKey(detail, as: FNV1a.self) { slot, hash in body(slot, hash.value) }
+    }
+
+    /// The one walk behind both: each rule's key text fed to a `Key` (a String, or its hash) piece by piece, the
+    /// value's own bytes when nothing is trimmed.
+    private func forEachUniqueKey<Key: UniqueKeyText>(_ detail: JSON, as _: Key.Type, _ body: (Int, Key) -> Void) {
+        guard detail.isObject else { return }
         rules: for (slot, fields) in model.unique.enumerated() {
-            var hash = FNV1a()
+            var key = Key()
             for field in fields {
                 let member = field.withCString { json_object_get(detail.raw, $0) }
                 guard let member else {
                     guard rules[field]?.attribute.isText == true else { continue rules }
-                    hash.add("s0:")
+                    key.add("s0:")
                     continue
                 }
                 switch json_type(UInt32(bkcc_json_typeof(member))) {
@@ -146,22 +134,22 @@ public final class ModelCheck: @unchecked Sendable {
                     let count = json_string_length(member)
                     if let chars = json_string_value(member), count > 0,
                        JSON.cannotTrim(first: UInt8(bitPattern: chars[0]), last: UInt8(bitPattern: chars[count - 1])) {
-                        hash.add("s\(count):")
-                        hash.add(UnsafeRawBufferPointer(start: chars, count: count))
+                        key.add("s\(count):")
+                        key.add(UnsafeRawBufferPointer(start: chars, count: count))
                     } else {
                         let text = JSON(borrowing: member).string?.trimmingSpace() ?? ""
-                        hash.add("s\(text.utf8.count):" + text)
+                        key.add("s\(text.utf8.count):" + text)
                     }
-                case JSON_INTEGER: hash.add("n\(json_integer_value(member));")
-                case JSON_REAL: hash.add("n\(json_real_value(member));")
-                case JSON_TRUE: hash.add("t;")
-                case JSON_FALSE: hash.add("f;")
+                case JSON_INTEGER: key.add("n\(json_integer_value(member));")
+                case JSON_REAL: key.add("n\(json_real_value(member));")
+                case JSON_TRUE: key.add("t;")
+                case JSON_FALSE: key.add("f;")
                 default:
                     guard rules[field]?.attribute.isText == true else { continue rules }
-                    hash.add("s0:")
+                    key.add("s0:")
                 }
             }
-            body(slot, hash.value)
+            body(slot, key)
         }
     }
 
@@ -431,4 +419,19 @@ extension ModelCheck {
             scalar.isASCII ? (isIdentifierByte(UInt8(scalar.value)) || "-/+".unicodeScalars.contains(scalar)) : scalar == "\u{2212}"
         }
     }
+}
+
+/// What a unique key's text is fed to: the text itself (`uniqueKeys`) or its hash (`FNV1a`).
+protocol UniqueKeyText {
+    init()
+    mutating func add(_ text: String)
+    mutating func add(_ bytes: UnsafeRawBufferPointer)
+}
+
+extension FNV1a: UniqueKeyText {}
+
+struct KeyText: UniqueKeyText {
+    var text = ""
+    mutating func add(_ piece: String) { text += piece }
+    mutating func add(_ bytes: UnsafeRawBufferPointer) { text += String(decoding: bytes, as: UTF8.self) }
 }
