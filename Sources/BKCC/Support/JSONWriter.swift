@@ -139,7 +139,7 @@ struct JSONWriter {
         var at = 0
         while at < length {
             let current = text[at]
-            if current >= 0x20, current != UInt8(ascii: "\""), current != UInt8(ascii: "\\") {
+            if !JSONQuote.needsEscape(current) {
                 if current < 0x80 {
                     at &+= 1
                 } else {
@@ -159,28 +159,11 @@ struct JSONWriter {
     }
 
     private mutating func escape(_ character: UInt8) {
-        reserve(6)
-        storage[count] = UInt8(ascii: "\\")
-        let short: UInt8
-        switch character {
-        case UInt8(ascii: "\""): short = UInt8(ascii: "\"")
-        case UInt8(ascii: "\\"): short = UInt8(ascii: "\\")
-        case 0x08: short = UInt8(ascii: "b")
-        case 0x0C: short = UInt8(ascii: "f")
-        case 0x0A: short = UInt8(ascii: "n")
-        case 0x0D: short = UInt8(ascii: "r")
-        case 0x09: short = UInt8(ascii: "t")
-        default:
-            let hex: StaticString = "0123456789ABCDEF"
-            storage[count + 1] = UInt8(ascii: "u")
-            storage[count + 2] = UInt8(ascii: "0")
-            storage[count + 3] = UInt8(ascii: "0")
-            storage[count + 4] = hex.utf8Start[Int(character >> 4)]
-            storage[count + 5] = hex.utf8Start[Int(character & 0x0F)]
-            count += 6
-            return
+        let sequence = JSONQuote.escape(character)
+        reserve(sequence.count)
+        withUnsafeBytes(of: sequence.bytes) { raw in
+            (storage + count).update(from: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: sequence.count)
         }
-        storage[count + 1] = short
-        count += 2
+        count &+= sequence.count
     }
 }

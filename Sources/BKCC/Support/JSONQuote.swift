@@ -1,0 +1,93 @@
+/// JSON string literals written straight from UTF-8 (report lines and CSV rows are written for every row: going
+/// through jansson for each value cost two allocations and a serializer call a value). Escapes what JSON requires
+/// (`"`, `\`, control characters) as jansson does; everything else, UTF-8 included, is copied as it is.
+public enum JSONQuote {
+    public static func quoted(_ text: String) -> String { String(decoding: quotedBytes(text), as: UTF8.self) }
+
+    /// The literal as bytes, for lines written as bytes (the report's).
+    public static func quotedBytes(_ text: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        append(text, to: &bytes)
+        return bytes
+    }
+
+    public static func append(_ text: String, to bytes: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { append(utf8: UnsafeRawBufferPointer($0), to: &bytes) }
+    }
+
+    /// The literal of UTF-8 bytes (which the caller knows to be UTF-8): runs that need no escape copied whole;
+    /// `"`, `\` and control characters escaped as jansson escapes them.
+    public static func append(utf8 text: UnsafeRawBufferPointer, to bytes: inout [UInt8]) {
+        bytes.append(0x22)
+        var runStart = 0
+        for (offset, byte) in text.enumerated() where needsEscape(byte) {
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[runStart..<offset]))
+            runStart = offset + 1
+            let sequence = escape(byte)
+            withUnsafeBytes(of: sequence.bytes) { bytes.append(contentsOf: $0.prefix(sequence.count)) }
+        }
+        bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[runStart...]))
+        bytes.append(0x22)
+    }
+}
+
+extension JSONQuote {
+    /// Whether a byte of UTF-8 text must be escaped in a JSON string.
+    @inline(__always)
+    public static func needsEscape(_ byte: UInt8) -> Bool { byte < 0x20 || byte == 0x22 || byte == 0x5C }
+
+    /// The escape jansson writes for such a byte: `\"`, `\\`, `\b \f \n \r \t`, else `\u00XX` in capitals. (The
+    /// one table: `JSONWriter` and `append(utf8:to:)` both write it.)
+    @inline(__always)
+    static func escape(_ byte: UInt8) -> (bytes: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8), count: Int) {
+        let backslash = UInt8(ascii: "\\")
+        let short: UInt8
+        switch byte {
+        case 0x22: short = UInt8(ascii: "\"")
+        case 0x5C: short = backslash
+        case 0x08: short = UInt8(ascii: "b")
+        case 0x0C: short = UInt8(ascii: "f")
+        case 0x0A: short = UInt8(ascii: "n")
+        case 0x0D: short = UInt8(ascii: "r")
+        case 0x09: short = UInt8(ascii: "t")
+        default:
+            let hex: StaticString = "0123456789ABCDEF"
+            return ((backslash, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                     hex.utf8Start[Int(byte >> 4)], hex.utf8Start[Int(byte & 0x0F)]), 6)
+        }
+        return ((backslash, short, 0, 0, 0, 0), 2)
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Appends an integer's decimal digits (no String made).
+    public mutating func appendDecimal<T: BinaryInteger>(_ value: T) {
+        if value < 0 { append(UInt8(ascii: "-")) }
+        let magnitude = UInt64(value.magnitude)
+        var length = 1
+        var rest = magnitude / 10
+        while rest > 0 {
+            length += 1
+            rest /= 10
+        }
+        let end = count + length
+        append(contentsOf: repeatElement(UInt8(ascii: "0"), count: length))
+        rest = magnitude
+        for position in stride(from: end - 1, through: end - length, by: -1) {
+            self[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+            rest /= 10
+        }
+    }
+
+    /// Appends a literal's bytes (one copy, not a walk of a String's UTF-8 view).
+    public mutating func append(literal: StaticString) {
+        append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+
+    /// Appends 16 lowercase hex digits.
+    public mutating func appendHex16(_ value: UInt64) {
+        let digits: StaticString = "0123456789abcdef"
+        for shift in stride(from: 60, through: 0, by: -4) { append(digits.utf8Start[Int((value >> UInt64(shift)) & 0xF)]) }
+    }
+}
