@@ -26,26 +26,35 @@ def stored_names(emulator):
     return sorted((i["bk_inst_name"], i["bk_asset_id"]) for i in emulator.instances("bk_switch"))
 
 
+def import_showing_the_body(bkcc, path, report):
+    """An import with -vv: its summary and the one batch_create_inst body it sent, as -vv shows it."""
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", "-vv", "--report", report, "--output", "json", path)
+    assert r.code == 0, r
+    body = [line for line in r.err.splitlines() if line.startswith("> {") and '"details"' in line]
+    assert len(body) == 1, r.err
+    return json.loads(r.out.strip().splitlines()[-1]), body[0]
+
+
+def assert_a_resume_finds_every_row_created(bkcc, path, report, rows):
+    """The report's digests and keys (from the send pass's scan) agree with the check pass's: nothing is changed."""
+    again = bkcc("batch-create-inst", "--obj", "bk_switch", "--resume", report, "--output", "json", path)
+    summary = json.loads(again.out.strip().splitlines()[-1])
+    assert again.code == 0 and summary["already_created"] == rows and summary["changed"] == 0 and summary["sent"] == 0, summary
+
+
 def test_json_lines_rows_go_out_as_written_and_a_resume_agrees(bkcc, emulator, tmp_path):
     path = tmp_path / "rows.jsonl"
     path.write_text("\n".join(ROWS) + "\n", encoding="utf-8")
     report = tmp_path / "r.jsonl"
-    r = bkcc("batch-create-inst", "--obj", "bk_switch", "-vv", "--report", report, "--output", "json", path)
-    assert r.code == 0, r
-    summary = json.loads(r.out.strip().splitlines()[-1])
+    summary, body = import_showing_the_body(bkcc, path, report)
     assert summary["created"] == 6 and summary["sent"] == 6, summary
     # The bytes on the wire are the rows' own: spaces and escapes as written.
-    body = [line for line in r.err.splitlines() if line.startswith("> {") and "\"details\"" in line]
-    assert len(body) == 1, r.err
-    assert '{ "bk_asset_id" : "A-2" ,  "bk_inst_name" : "sw-\\u4e09" }' in body[0], body[0]
-    assert '"ratio":1.5' in body[0] or '"ratio": 1.5' in body[0], body[0]
+    assert '{ "bk_asset_id" : "A-2" ,  "bk_inst_name" : "sw-\\u4e09" }' in body, body
+    assert '"ratio":1.5' in body or '"ratio": 1.5' in body, body
     expected = sorted((json.loads(row)["bk_inst_name"], json.loads(row)["bk_asset_id"].strip()) for row in ROWS)
     assert stored_names(emulator) == expected
-    # The report's digests and keys (from the scan, or the parse for the row with a real) are the check pass's.
-    again = bkcc("batch-create-inst", "--obj", "bk_switch", "--resume", report, "--output", "json", path)
-    assert again.code == 0, again
-    summary = json.loads(again.out.strip().splitlines()[-1])
-    assert summary["already_created"] == 6 and summary["changed"] == 0 and summary["sent"] == 0, summary
+    # The row with a real was parsed, the others scanned: every digest and key is the check pass's.
+    assert_a_resume_finds_every_row_created(bkcc, path, report, 6)
     assert [e["key"] for e in report_entries(report) if "outcome" in e][:6] == ["A-1", "A-2", "A-3", "A-4", "A-5", "A-6"]
 
 
@@ -56,9 +65,7 @@ def test_a_json_array_is_sent_as_written_and_a_resume_agrees(bkcc, emulator, tmp
     r = bkcc("batch-create-inst", "--obj", "bk_switch", "--report", report, "--output", "json", path)
     assert r.code == 0, r
     assert len(emulator.instances("bk_switch")) == 6
-    again = bkcc("batch-create-inst", "--obj", "bk_switch", "--resume", report, "--output", "json", path)
-    summary = json.loads(again.out.strip().splitlines()[-1])
-    assert again.code == 0 and summary["already_created"] == 6 and summary["changed"] == 0, summary
+    assert_a_resume_finds_every_row_created(bkcc, path, report, 6)
 
 
 def test_a_json_lines_row_changed_in_place_stops_the_send_pass_before_it(bkcc, emulator, tmp_path):
@@ -88,17 +95,13 @@ def test_csv_rows_go_out_as_json_written_from_the_cells_and_a_resume_agrees(bkcc
                     'sw-2,C-2,"two\nlines\tand a tab",\n'
                     '交换机-3,C-3,back\\slash,52\n', encoding="utf-8")
     report = tmp_path / "r.jsonl"
-    r = bkcc("batch-create-inst", "--obj", "bk_switch", "-vv", "--report", report, "--output", "json", path)
-    assert r.code == 0, r
-    body = [line for line in r.err.splitlines() if line.startswith("> {") and '"details"' in line]
-    assert len(body) == 1, r.err
-    assert '{"bk_inst_name":"sw-1","bk_asset_id":"C-1","bk_detail":"a \\"quoted\\" word, and a comma","ports":48}' in body[0], body[0]
-    assert '"bk_detail":"two\\nlines\\tand a tab"}' in body[0] and '"bk_detail":"back\\\\slash","ports":52}' in body[0], body[0]
+    summary, body = import_showing_the_body(bkcc, path, report)
+    assert summary["created"] == 3, summary
+    assert '{"bk_inst_name":"sw-1","bk_asset_id":"C-1","bk_detail":"a \\"quoted\\" word, and a comma","ports":48}' in body, body
+    assert '"bk_detail":"two\\nlines\\tand a tab"}' in body and '"bk_detail":"back\\\\slash","ports":52}' in body, body
     stored = {i["bk_asset_id"]: i for i in emulator.instances("bk_switch")}
     assert stored["C-1"]["bk_detail"] == 'a "quoted" word, and a comma' and stored["C-2"]["bk_detail"] == "two\nlines\tand a tab"
-    again = bkcc("batch-create-inst", "--obj", "bk_switch", "--resume", report, "--output", "json", path)
-    summary = json.loads(again.out.strip().splitlines()[-1])
-    assert again.code == 0 and summary["already_created"] == 3 and summary["changed"] == 0, summary
+    assert_a_resume_finds_every_row_created(bkcc, path, report, 3)
 
 
 def test_an_invalid_json_row_is_reported_as_the_check_pass_found_it(bkcc, emulator, tmp_path):
