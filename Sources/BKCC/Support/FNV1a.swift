@@ -4,6 +4,9 @@ public struct FNV1a {
 
     public init() {}
 
+    /// Continuing from an earlier `value` (or a seed of the caller's).
+    public init(continuing value: UInt64) { self.value = value }
+
     public mutating func add(_ bytes: UnsafeRawBufferPointer) {
         for byte in bytes {
             value ^= UInt64(byte)

@@ -2,8 +2,6 @@
 /// through jansson for each value cost two allocations and a serializer call a value). Escapes what JSON requires
 /// (`"`, `\`, control characters) as jansson does; everything else, UTF-8 included, is copied as it is.
 public enum JSONQuote {
-    public static func quoted(_ text: String) -> String { String(decoding: quotedBytes(text), as: UTF8.self) }
-
     /// The literal as bytes, for lines written as bytes (the report's).
     public static func quotedBytes(_ text: String) -> [UInt8] {
         var bytes: [UInt8] = []

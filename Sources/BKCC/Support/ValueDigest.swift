@@ -15,9 +15,9 @@ public enum ValueDigest {
     /// FNV-1a of `count` bytes, continuing from `hash`.
     @inline(__always)
     static func bytes(_ pointer: UnsafePointer<UInt8>, _ count: Int, _ hash: UInt64) -> UInt64 {
-        var hash = hash
-        for offset in 0..<count { hash = (hash ^ UInt64(pointer[offset])) &* prime }
-        return hash
+        var fnv = FNV1a(continuing: hash)
+        fnv.add(UnsafeRawBufferPointer(start: pointer, count: count))
+        return fnv.value
     }
 
     @inline(__always)

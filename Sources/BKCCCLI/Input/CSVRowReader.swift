@@ -100,29 +100,28 @@ public final class CSVRowReader: TextRowReader {
             if asText { text = [UInt8(ascii: "{")] } else { object = try JSON.object() }
         }
 
-        private mutating func name(_ bytes: [UInt8]) {
+        private mutating func name(_ name: ColumnPlan.MemberName) {
             if text.count > 1 { text.append(UInt8(ascii: ",")) }
-            bytes.withUnsafeBytes { JSONQuote.append(utf8: $0, to: &text) }
-            text.append(UInt8(ascii: ":"))
+            text += name.prefix
         }
 
         /// A text cell as a string; false when it is not UTF-8.
-        mutating func setText(_ nameBytes: [UInt8], _ cell: UnsafeRawBufferPointer) throws(BKCCError) -> Bool {
+        mutating func setText(_ name: ColumnPlan.MemberName, _ cell: UnsafeRawBufferPointer) throws(BKCCError) -> Bool {
             if let object {
-                let set = nameBytes.withUnsafeBytes { object.setText($0, cell) }
+                let set = name.utf8.withUnsafeBytes { object.setText($0, cell) }
                 guard let set else { throw BKCCError(.noMemory, "out of memory building JSON") }
                 return set
             }
             guard isValidUTF8(cell) else { return false }
-            name(nameBytes)
+            self.name(name)
             JSONQuote.append(utf8: cell, to: &text)
             return true
         }
 
-        mutating func set(_ nameBytes: [UInt8], _ columnName: String, _ value: JSON) throws(BKCCError) {
+        mutating func set(_ name: ColumnPlan.MemberName, _ columnName: String, _ value: JSON) throws(BKCCError) {
             if let object { return try object.set(columnName, value) }
             guard let bytes = value.serializedBytes() else { throw BKCCError(.noMemory, "cannot serialize a cell") }
-            name(nameBytes)
+            self.name(name)
             text += bytes
         }
 
@@ -151,7 +150,7 @@ public final class CSVRowReader: TextRowReader {
                 // The common cell, text into a text column: its bytes become the JSON string (no String between).
                 if field < columns.count, record.kinds.isEmpty, plan.textAsIs[field] {
                     let set = try record.withField(field) { (cell) -> Result<Bool, BKCCError> in
-                        Result { () throws(BKCCError) -> Bool in try builder.setText(plan.nameBytes[field], cell) }
+                        Result { () throws(BKCCError) -> Bool in try builder.setText(plan.memberNames[field], cell) }
                     }.get()
                     if !set { problems.append("\(where_): \(notUTF8)") }
                     continue
@@ -170,7 +169,7 @@ public final class CSVRowReader: TextRowReader {
                     continue
                 }
                 if !column.typed, column.attribute == nil, let native = try CSVRowReader.native(record.kind(field)) {
-                    try builder.set(plan.nameBytes[field], column.name, native)
+                    try builder.set(plan.memberNames[field], column.name, native)
                     continue
                 }
                 if record.kind(field) == .error {
@@ -182,7 +181,7 @@ public final class CSVRowReader: TextRowReader {
                     continue
                 }
                 switch plan.convert(text, column) {
-                case .success(let value): try builder.set(plan.nameBytes[field], column.name, value)
+                case .success(let value): try builder.set(plan.memberNames[field], column.name, value)
                 case .failure(let why): problems.append("\(where_): \(why)")
                 }
             }

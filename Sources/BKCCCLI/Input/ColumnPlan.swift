@@ -23,8 +23,14 @@ public struct ColumnPlan: Sendable {
     public var columns: [Column]
     /// For each column, whether its cells are taken as the text they hold (`takesTextAsIs`).
     public private(set) var textAsIs: [Bool] = []
-    /// Each column's attribute id as UTF-8 (the member name its cells are set under).
-    public private(set) var nameBytes: [[UInt8]] = []
+    /// Each column's attribute id as UTF-8 (the member name its cells are set under), and as the JSON text that
+    /// opens its member (`"id":`): worked out once, not once a cell.
+    public private(set) var memberNames: [MemberName] = []
+
+    public struct MemberName: Sendable {
+        public var utf8: [UInt8]
+        public var prefix: [UInt8]
+    }
     /// Once per column the model does not know: "column 4 (bk_port_count): not an attribute of bk_switch: the CMDB
     /// drops it". Said before anything is sent.
     public var warnings: [String] = []
@@ -101,7 +107,7 @@ public struct ColumnPlan: Sendable {
         self.columns = columns
         self.warnings = warnings
         textAsIs = columns.map { !$0.name.isEmpty && ColumnPlan.takesTextAsIs($0) }
-        nameBytes = columns.map { Array($0.name.utf8) }
+        memberNames = columns.map { MemberName(utf8: Array($0.name.utf8), prefix: JSONQuote.quotedBytes($0.name) + [UInt8(ascii: ":")]) }
     }
 
     public struct PlanError: Error, Sendable {
