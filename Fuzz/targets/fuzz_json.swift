@@ -1,10 +1,14 @@
 // libFuzzer target: JSONReader and JSONWriter (the core's fast JSON paths) held to jansson over arbitrary bytes.
 // Invariants: never traps or leaks; whatever the fast reader accepts, jansson accepts as the same value (the same
 // compact bytes: types, member order, escapes); whatever jansson accepts, the fast writer writes as jansson does;
-// ValueDigest.scan (over text) gives ValueDigest.of (over the value jansson reads) and the member jansson has.
+// ValueDigest.scan (over text) gives ValueDigest.of (over the value jansson reads) and the member jansson has;
+// FlatObject reads only what jansson accepts, as a flat object of its members, with the same digest.
 
 import BKCC
 import CJansson
+
+/// One reader for every input, as the check pass uses it (the storage it keeps must not leak into the next read).
+nonisolated(unsafe) let flat = FlatObject()
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzJSON(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
@@ -27,6 +31,23 @@ public func fuzzJSON(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
             let member = janssons.isObject ? janssons["k"] : nil
             let usable = member.flatMap { $0.kind == .string || $0.kind == .integer ? $0 : nil }
             precondition(scanned.member?.janssonBytes() == usable?.janssonBytes(), "the scanned member differs")
+        }
+    }
+    if flat.read(bytes) {
+        guard let janssons, janssons.isObject else { preconditionFailure("FlatObject read what jansson refuses") }
+        precondition(flat.digest == ValueDigest.of(janssons.raw), "the flat digest and the value digest differ")
+        precondition(flat.members.count == janssons.count, "FlatObject and jansson count different members")
+        for member in flat.members {
+            let key = String(decoding: member.key, as: UTF8.self)
+            guard let value = janssons[key] else { preconditionFailure("a flat member jansson does not have") }
+            let same: Bool
+            switch member.value {
+            case .string(let text): same = value.string.map { Array($0.utf8) == Array(text) } ?? false
+            case .integer(let number): same = value.integer == number
+            case .bool(let flag): same = value.bool == flag
+            case .null: same = value.isNull
+            }
+            precondition(same, "a flat member's value differs from jansson's")
         }
     }
     return 0

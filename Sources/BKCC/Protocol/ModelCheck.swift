@@ -12,8 +12,10 @@ public final class ModelCheck: @unchecked Sendable {
     public let model: Model
     private let rules: [String: Rule]
     /// The same rules by the FNV-1a hash of their id's bytes: a member's key is looked up without making a String.
-    private let rulesByHash: [UInt64: Rule]
+    private let rulesByHash: RuleTable
     private let requiredAttributes: [Model.Attribute]
+    /// `ignoredKeys` by the FNV-1a hash of their bytes.
+    private static let ignoredKeyHashes: [(hash: UInt64, key: String)] = ignoredKeys.map { (FNV1a.of($0), $0) }
 
     /// Keys the server takes without an attribute (instance_validate.go createIgnoreKeys, and bk_obj_id).
     public static let ignoredKeys: Set<String> = ["bk_obj_id", "bk_supplier_account", "default", "bk_parent_id", "bk_biz_id",
@@ -29,11 +31,10 @@ public final class ModelCheck: @unchecked Sendable {
         self.rules = rules
         var byHash: [UInt64: Rule] = [:]
         for (id, rule) in rules {
-            var hash = FNV1a()
-            hash.add(id)
-            byHash[hash.value] = byHash[hash.value] == nil ? rule : nil  // two ids of one hash: neither is found fast
+            let hash = FNV1a.of(id)
+            byHash[hash] = byHash[hash] == nil ? rule : nil  // two ids of one hash: neither is found fast
         }
-        rulesByHash = byHash
+        rulesByHash = RuleTable(byHash)
         requiredAttributes = model.attributes.filter(\.required)
     }
 
@@ -74,6 +75,32 @@ public final class ModelCheck: @unchecked Sendable {
         return (problems, unknown)
     }
 
+    /// Whether the flat row passes every check `problems(of:)` makes — required attributes present, each value
+    /// surely fine on its bytes (`Rule.passesQuickly`) — and then each member the model does not know, given to
+    /// `unknown` (only when it passes). False means "ask `problems(of:)`", which decides (and words) everything.
+    public func passesQuickly(_ row: FlatObject, unknown: (FlatObject.Member) -> Void) -> Bool {
+        var required = 0
+        var unknownMembers: UInt64 = 0  // a bit a member (FlatObject.maxMembers is 64)
+        for (position, member) in row.members.enumerated() {
+            guard let rule = rule(named: member.key, hash: member.keyHash) else {
+                unknownMembers |= 1 << UInt64(position)
+                continue
+            }
+            if case .null = member.value { continue }  // as absent: a required one is not counted
+            guard rule.passesQuickly(member.value) else { return false }
+            if rule.attribute.required { required += 1 }
+        }
+        // A row has each key once (FlatObject refuses repeats): as many required members as required attributes.
+        guard required == requiredAttributes.count else { return false }
+        while unknownMembers != 0 {
+            let member = row.members[unknownMembers.trailingZeroBitCount]
+            unknownMembers &= unknownMembers - 1
+            let ignored = ModelCheck.ignoredKeyHashes.contains { $0.hash == member.keyHash && $0.key.utf8.elementsEqual(member.key) }
+            if !ignored { unknown(member) }
+        }
+        return true
+    }
+
     /// Every detail's problems and warnings by index (`details[3].rack_u (U数): …`), with the unique rules checked
     /// across the details: a value (or combination) that repeats an earlier detail's is a problem, the empty string
     /// included — the server stores an absent text attribute as "" and compares it like any value.
@@ -105,46 +132,78 @@ public final class ModelCheck: @unchecked Sendable {
     /// store them (strings trimmed; an absent text attribute ""), joined unambiguously. A rule with an absent
     /// attribute of another type is skipped (stored as null, which bkcc does not compare).
     public func uniqueKeys(_ detail: JSON) -> [(slot: Int, key: String)] {
+        guard detail.isObject else { return [] }
         var keys: [(slot: Int, key: String)] = []
-        forEachUniqueKey(detail, as: KeyText.self) { slot, key in keys.append((slot, key.text)) }
+        forEachUniqueKey(as: KeyText.self, { field in KeyPart(field.withCString { json_object_get(detail.raw, $0) }) }) { slot, key in
+            keys.append((slot, key.text))
+        }
         return keys
     }
 
     /// `uniqueKeys` as 64-bit FNV-1a hashes of the same key text, given to `body` rule by rule, without building
     /// the text: what a million-row file's repeat check needs (a String a rule a row cost ~5,000 instructions).
     public func forEachUniqueKeyHash(_ detail: JSON, _ body: (_ slot: Int, _ hash: UInt64) -> Void) {
-        forEachUniqueKey(detail, as: FNV1a.self) { slot, hash in body(slot, hash.value) }
+        guard detail.isObject else { return }
+        forEachUniqueKey(as: FNV1a.self, { field in KeyPart(field.withCString { json_object_get(detail.raw, $0) }) }) { slot, hash in
+            body(slot, hash.value)
+        }
     }
 
-    /// The one walk behind both: each rule's key text fed to a `Key` (a String, or its hash) piece by piece, the
-    /// value's own bytes when nothing is trimmed.
-    private func forEachUniqueKey<Key: UniqueKeyText>(_ detail: JSON, as _: Key.Type, _ body: (Int, Key) -> Void) {
-        guard detail.isObject else { return }
+    /// The same hashes of a flat row's unique keys.
+    public func forEachUniqueKeyHash(_ row: FlatObject, _ body: (_ slot: Int, _ hash: UInt64) -> Void) {
+        forEachUniqueKey(as: FNV1a.self, { field in KeyPart(row.value(of: field)) }) { slot, hash in body(slot, hash.value) }
+    }
+
+    /// A unique field's value as a key takes it.
+    private enum KeyPart {
+        case text(UnsafeRawBufferPointer), integer(Int64), real(Double), bool(Bool)
+        /// Absent, null, or an array or object: "" for a text attribute, else the rule is not compared.
+        case absent
+
+        init(_ member: UnsafeMutablePointer<json_t>?) {
+            guard let member else {
+                self = .absent
+                return
+            }
+            switch json_type(UInt32(bkcc_json_typeof(member))) {
+            case JSON_STRING: self = .text(UnsafeRawBufferPointer(start: json_string_value(member), count: json_string_length(member)))
+            case JSON_INTEGER: self = .integer(json_integer_value(member))
+            case JSON_REAL: self = .real(json_real_value(member))
+            case JSON_TRUE: self = .bool(true)
+            case JSON_FALSE: self = .bool(false)
+            default: self = .absent
+            }
+        }
+
+        init(_ value: FlatObject.Value?) {
+            switch value {
+            case .string(let bytes): self = .text(bytes)
+            case .integer(let number): self = .integer(number)
+            case .bool(let flag): self = .bool(flag)
+            case .null, nil: self = .absent
+            }
+        }
+    }
+
+    /// The one walk behind `uniqueKeys` and both `forEachUniqueKeyHash`: each rule's key text fed to a `Key` (a
+    /// String, or its hash) piece by piece, the value's own bytes when nothing is trimmed.
+    private func forEachUniqueKey<Key: UniqueKeyText>(as _: Key.Type, _ member: (String) -> KeyPart, _ body: (Int, Key) -> Void) {
         rules: for (slot, fields) in model.unique.enumerated() {
             var key = Key()
             for field in fields {
-                let member = field.withCString { json_object_get(detail.raw, $0) }
-                guard let member else {
-                    guard rules[field]?.attribute.isText == true else { continue rules }
-                    key.add("s0:")
-                    continue
-                }
-                switch json_type(UInt32(bkcc_json_typeof(member))) {
-                case JSON_STRING:
-                    let count = json_string_length(member)
-                    if let chars = json_string_value(member), count > 0,
-                       JSON.cannotTrim(first: UInt8(bitPattern: chars[0]), last: UInt8(bitPattern: chars[count - 1])) {
-                        key.add("s\(count):")
-                        key.add(UnsafeRawBufferPointer(start: chars, count: count))
+                switch member(field) {
+                case .text(let bytes):
+                    if JSON.cannotTrim(bytes) {
+                        key.add(UInt8(ascii: "s"), Int64(bytes.count), UInt8(ascii: ":"))
+                        key.add(bytes)
                     } else {
-                        let text = JSON(borrowing: member).string?.trimmingSpace() ?? ""
+                        let text = String(decoding: bytes, as: UTF8.self).trimmingSpace()
                         key.add("s\(text.utf8.count):" + text)
                     }
-                case JSON_INTEGER: key.add("n\(json_integer_value(member));")
-                case JSON_REAL: key.add("n\(json_real_value(member));")
-                case JSON_TRUE: key.add("t;")
-                case JSON_FALSE: key.add("f;")
-                default:
+                case .integer(let number): key.add(UInt8(ascii: "n"), number, UInt8(ascii: ";"))
+                case .real(let number): key.add("n\(number);")
+                case .bool(let flag): key.add(flag ? "t;" : "f;")
+                case .absent:
                     guard rules[field]?.attribute.isText == true else { continue rules }
                     key.add("s0:")
                 }
@@ -157,8 +216,13 @@ public final class ModelCheck: @unchecked Sendable {
     private func rule(named key: UnsafeRawBufferPointer) -> Rule? {
         var hash = FNV1a()
         hash.add(key)
+        return rule(named: key, hash: hash.value)
+    }
+
+    /// The same, given the FNV-1a hash of `key`'s bytes.
+    private func rule(named key: UnsafeRawBufferPointer, hash: UInt64) -> Rule? {
         // Same hash: the same id only when the bytes are too.
-        if let rule = rulesByHash[hash.value], rule.isNamed(key) { return rule }
+        if let rule = rulesByHash.rule(hash), rule.isNamed(key) { return rule }
         // Ids whose hashes collide are only in `rules`.
         return rulesByHash.count == rules.count ? nil : rules[String(decoding: key, as: UTF8.self)]
     }
@@ -189,6 +253,8 @@ extension ModelCheck {
         let regex: GoPattern?
         let range: (min: Double?, max: Double?)
         let optionIDs: [String]
+        /// The option ids' UTF-8 bytes: an enum or list value compared without making a String.
+        let optionIDBytes: [[UInt8]]
         /// "1 (待运营)" for an option whose name is not its id: what a message shows.
         let optionLabels: [String]
 
@@ -210,6 +276,7 @@ extension ModelCheck {
             range = option.isObject ? (bound("min"), bound("max")) : (nil, nil)
             // enum, enummulti: [{"id": …, "name": …}]; list: ["a", "b"]
             optionIDs = option.isArray ? option.elements.compactMap { $0.string ?? $0["id"]?.string } : []
+            optionIDBytes = optionIDs.map { Array($0.utf8) }
             optionLabels = option.isArray ? option.elements.compactMap { item -> String? in
                 if let text = item.string { return text }
                 guard let id = item["id"]?.string else { return nil }
@@ -219,30 +286,42 @@ extension ModelCheck {
         }
 
         /// True when `value` is certainly fine, decided on its bytes: a string of a text or user attribute with
-        /// nothing to trim at either end, within its length, matching its pattern; an integer in range. False
-        /// means "ask `problem`", which decides everything (and words it).
+        /// nothing to trim at either end, within its length, matching its pattern; an option id as written; an
+        /// integer of an int or float attribute in range; a boolean of a bool one. False means "ask `problem`",
+        /// which decides everything (and words it).
         func passesQuickly(_ value: UnsafeMutablePointer<json_t>) -> Bool {
             switch json_type(UInt32(bkcc_json_typeof(value))) {
-            case JSON_STRING:
+            case JSON_STRING: return passesQuickly(.string(UnsafeRawBufferPointer(start: json_string_value(value), count: json_string_length(value))))
+            case JSON_INTEGER: return passesQuickly(.integer(json_integer_value(value)))
+            case JSON_TRUE: return passesQuickly(.bool(true))
+            case JSON_FALSE: return passesQuickly(.bool(false))
+            default: return false
+            }
+        }
+
+        /// The same decision on a value's bytes (a flat row's, or a jansson value's above): one rule for both.
+        func passesQuickly(_ value: FlatObject.Value) -> Bool {
+            switch value {
+            case .string(let text):
                 let limit: Int
                 switch attribute.type {
                 case "singlechar": limit = ModelCheck.singleLineBytes
                 case "longchar": limit = ModelCheck.longTextBytes
-                case "objuser": return regex == nil && Rule.isPlainUserList(value, multiple: attribute.multiple != false)
+                case "objuser": return regex == nil && Rule.isPlainUserList(text, multiple: attribute.multiple != false)
+                case "enum", "list": return JSON.cannotTrim(text) && optionIDBytes.contains { $0.elementsEqual(text) }
                 default: return false
                 }
-                guard let chars = json_string_value(value) else { return false }
-                let count = json_string_length(value)
-                guard count > 0, count <= limit else { return false }
-                let text = UnsafeRawPointer(chars).assumingMemoryBound(to: UInt8.self)
-                guard JSON.cannotTrim(first: text[0], last: text[count - 1]) else { return false }
+                let count = text.count
+                guard count > 0, count <= limit, JSON.cannotTrim(text) else { return false }
                 guard let regex else { return true }
-                return regex.matches(utf8: UnsafeRawBufferPointer(start: text, count: count)) == true
-            case JSON_INTEGER:
-                guard attribute.type == "int" else { return false }
-                let number = Double(json_integer_value(value))
+                return regex.matches(utf8: text) == true
+            case .integer(let integer):
+                guard attribute.type == "int" || attribute.type == "float" else { return false }
+                let number = Double(integer)
                 return (range.min.map { number >= $0 } ?? true) && (range.max.map { number <= $0 } ?? true)
-            default:
+            case .bool:
+                return attribute.type == "bool"
+            case .null:
                 return false
             }
         }
@@ -258,11 +337,9 @@ extension ModelCheck {
 
         /// Letters, digits and `@ . , _ -`, not starting with `_` or a punctuation mark, no comma unless several
         /// users are allowed: what `user` passes, on bytes.
-        static func isPlainUserList(_ value: UnsafeMutablePointer<json_t>, multiple: Bool) -> Bool {
-            guard let chars = json_string_value(value) else { return false }
-            let count = json_string_length(value)
+        static func isPlainUserList(_ text: UnsafeRawBufferPointer, multiple: Bool) -> Bool {
+            let count = text.count
             guard count > 0, count <= ModelCheck.longTextBytes else { return false }
-            let text = UnsafeRawPointer(chars).assumingMemoryBound(to: UInt8.self)
             guard isIdentifierByte(text[0]), text[0] != 0x5F else { return false }
             for offset in 1..<count {
                 let byte = text[offset]
@@ -428,7 +505,70 @@ protocol UniqueKeyText {
     mutating func add(_ bytes: UnsafeRawBufferPointer)
 }
 
+extension UniqueKeyText {
+    /// `"\(tag)\(number)\(end)"` ("s12:", "n42;"), without making the String (a row's key is hashed, not kept).
+    mutating func add(_ tag: UInt8, _ number: Int64, _ end: UInt8) {
+        var bytes: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for a tag, 20 digits with a sign, and the end
+        withUnsafeMutableBytes(of: &bytes) { out in
+            var digits = number.magnitude
+            var at = out.count
+            at -= 1
+            out[at] = end
+            repeat {
+                at -= 1
+                out[at] = UInt8(ascii: "0") + UInt8(digits % 10)
+                digits /= 10
+            } while digits > 0
+            if number < 0 {
+                at -= 1
+                out[at] = UInt8(ascii: "-")
+            }
+            at -= 1
+            out[at] = tag
+            add(UnsafeRawBufferPointer(rebasing: out[at...]))
+        }
+    }
+}
+
 extension FNV1a: UniqueKeyText {}
+
+/// The rules by the FNV-1a hash of their id, in one open-addressed array: a member's rule found in a few
+/// instructions (a `Dictionary<UInt64, Rule>` lookup was ~140 instructions, and a row looks up each member).
+struct RuleTable {
+    private let hashes: [UInt64]
+    private let rules: [ModelCheck.Rule?]
+    private let mask: Int
+
+    init(_ byHash: [UInt64: ModelCheck.Rule]) {
+        var size = 16
+        while size < byHash.count * 2 { size *= 2 }
+        var hashes = [UInt64](repeating: 0, count: size)
+        var rules = [ModelCheck.Rule?](repeating: nil, count: size)
+        for (hash, rule) in byHash {
+            var slot = RuleTable.slot(hash, size - 1)
+            while rules[slot] != nil { slot = (slot + 1) & (size - 1) }
+            hashes[slot] = hash
+            rules[slot] = rule
+        }
+        (self.hashes, self.rules, mask, count) = (hashes, rules, size - 1, byHash.count)
+    }
+
+    let count: Int
+
+    @inline(__always)
+    private static func slot(_ hash: UInt64, _ mask: Int) -> Int {
+        Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+    }
+
+    func rule(_ hash: UInt64) -> ModelCheck.Rule? {
+        var slot = RuleTable.slot(hash, mask)
+        while let rule = rules[slot] {
+            if hashes[slot] == hash { return rule }
+            slot = (slot + 1) & mask
+        }
+        return nil
+    }
+}
 
 struct KeyText: UniqueKeyText {
     var text = ""

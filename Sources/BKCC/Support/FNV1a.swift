@@ -18,4 +18,11 @@ public struct FNV1a {
         var text = text
         text.withUTF8 { add(UnsafeRawBufferPointer($0)) }
     }
+
+    /// The hash of a String's UTF-8 bytes.
+    public static func of(_ text: String) -> UInt64 {
+        var hash = FNV1a()
+        hash.add(text)
+        return hash.value
+    }
 }

@@ -51,21 +51,44 @@ public struct CheckPass {
         let reader = format.reader(source, model: model)
         var validator = RowValidator(objectID: objectID, uniqueField: uniqueField, model: model.map(ModelCheck.init))
         let digester = RowDigest()
-        while let row = try reader.next() {
+        // With the model known, JSON rows are checked on their text when they are flat (`FlatObject`); the rest
+        // are parsed as before.
+        let textReader = model == nil ? nil : reader as? TextRowReader
+        textReader?.givesText = true
+        let flat = FlatObject()
+        while var row = try reader.next() {
             pass.rows += 1
+            if let text = row.text, let textReader {
+                let checked = text.withUnsafeBytes { bytes -> Bool in
+                    guard flat.read(bytes),
+                          let verdict = validator.checkQuickly(flat, line: row.line, parsed: { textReader.parsed(row).detail })
+                    else { return false }
+                    if let keyField { pass.prints.append(RowPrints.print(key: RowDigest.key(flat, field: keyField), digest: flat.digest)) }
+                    if let problem = verdict { pass.found(problem, in: row, keeping: keyField != nil, maxProblems, onProblem) }
+                    return true
+                }
+                if checked {
+                    if let onRow, !onRow(pass.rows) { throw InputError(path: input.displayName, "interrupted") }
+                    continue
+                }
+                row = textReader.parsed(row)
+            }
             if let keyField {
                 pass.prints.append(RowPrints.print(key: RowDigest.key(row, field: keyField), digest: digester.digest(row)))
             }
-            if let problem = validator.check(row) {
-                pass.invalid += 1
-                let entry = RowProblem(index: row.index, line: row.line, message: problem)
-                if pass.problems.count < maxProblems { pass.problems.append(entry) }
-                if keyField != nil { pass.invalidRows[row.index] = problem }
-                onProblem?(entry)
-            }
+            if let problem = validator.check(row) { pass.found(problem, in: row, keeping: keyField != nil, maxProblems, onProblem) }
             if let onRow, !onRow(pass.rows) { throw InputError(path: input.displayName, "interrupted") }
         }
         pass.warnings = validator.warnings
         return pass
+    }
+
+    private mutating func found(_ problem: String, in row: InputRow, keeping: Bool, _ maxProblems: Int,
+                                _ onProblem: ((RowProblem) -> Void)?) {
+        invalid += 1
+        let entry = RowProblem(index: row.index, line: row.line, message: problem)
+        if problems.count < maxProblems { problems.append(entry) }
+        if keeping { invalidRows[row.index] = problem }
+        onProblem?(entry)
     }
 }

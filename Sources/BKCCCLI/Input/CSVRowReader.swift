@@ -69,6 +69,15 @@ public final class CSVRowReader: TextRowReader {
         return nil
     }
 
+    /// A text row holds JSON this reader wrote from the cells: it parses to the object it would have built.
+    public func parsed(_ row: InputRow) -> InputRow {
+        guard let text = row.text else { return row }
+        guard case .success(let value) = JSONText.parse(text) else {
+            return InputRow(index: row.index, line: row.line, detail: nil, problem: "unreadable row")
+        }
+        return InputRow(index: row.index, line: row.line, detail: value)
+    }
+
     private func texts(_ record: CSVRecord) throws(InputError) -> [String] {
         var cells: [String] = []
         for field in 0..<record.count {

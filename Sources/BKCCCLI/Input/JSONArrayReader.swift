@@ -151,22 +151,24 @@ public final class JSONArrayRowReader: TextRowReader {
             element.removeAll(keepingCapacity: true)
             index += 1
         }
-        if givesText {
-            var row = InputRow(index: index, line: elementLine, detail: nil)
-            row.text = element
-            ready = row
-            return
-        }
-        switch JSONText.parse(element) {
+        var row = InputRow(index: index, line: elementLine, detail: nil)
+        row.text = element
+        row.column = elementColumn
+        ready = givesText ? row : parsed(row)
+    }
+
+    public func parsed(_ row: InputRow) -> InputRow {
+        guard let text = row.text else { return row }
+        switch JSONText.parse(text) {
         case .success(let value):
-            ready = InputRow(index: index, line: elementLine, detail: value)
+            return InputRow(index: row.index, line: row.line, detail: value)
         case .failure(let error):
-            let errorLine = elementLine + max(error.line, 1) - 1
-            let errorColumn = error.line <= 1 ? elementColumn + max(error.column, 1) - 1 : error.column
-            var row = InputRow(index: index, line: elementLine, detail: nil,
-                               problem: "column \(errorColumn): not valid JSON: \(error.text)")
-            if errorLine != elementLine { row.problem = "line \(errorLine), column \(errorColumn): not valid JSON: \(error.text)" }
-            ready = row
+            let errorLine = row.line + max(error.line, 1) - 1
+            let errorColumn = error.line <= 1 ? row.column + max(error.column, 1) - 1 : error.column
+            var parsed = InputRow(index: row.index, line: row.line, detail: nil,
+                                  problem: "column \(errorColumn): not valid JSON: \(error.text)")
+            if errorLine != row.line { parsed.problem = "line \(errorLine), column \(errorColumn): not valid JSON: \(error.text)" }
+            return parsed
         }
     }
 }

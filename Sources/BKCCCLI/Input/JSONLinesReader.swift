@@ -93,14 +93,22 @@ public final class JSONLinesRowReader: TextRowReader {
                 row.text = line.bytes
                 return row
             }
-            switch JSONText.parse(line.bytes) {
-            case .success(let value):
-                return InputRow(index: index, line: line.number, detail: value)
-            case .failure(let error):
-                return InputRow(index: index, line: line.number, detail: nil,
-                                problem: "column \(error.column): not valid JSON: \(error.text)")
-            }
+            return JSONLinesRowReader.parse(line.bytes, index: index, line: line.number)
         }
         return nil
+    }
+
+    public func parsed(_ row: InputRow) -> InputRow {
+        guard let text = row.text else { return row }
+        return JSONLinesRowReader.parse(text, index: row.index, line: row.line)
+    }
+
+    private static func parse(_ bytes: [UInt8], index: Int, line: Int) -> InputRow {
+        switch JSONText.parse(bytes) {
+        case .success(let value):
+            return InputRow(index: index, line: line, detail: value)
+        case .failure(let error):
+            return InputRow(index: index, line: line, detail: nil, problem: "column \(error.column): not valid JSON: \(error.text)")
+        }
     }
 }

@@ -11,6 +11,8 @@ public struct InputRow {
     public var problem: String?
     /// The row's JSON text, not parsed, from a reader asked for text (`TextRowReader`); then `detail` is nil.
     public var text: [UInt8]?
+    /// The column on `line` where the text starts (a JSON array's element): where a parse error's column counts from.
+    public var column = 1
 
     public init(index: Int, line: Int, detail: JSON?, problem: String? = nil) {
         self.index = index
@@ -29,6 +31,8 @@ public protocol RowReader: AnyObject {
 /// the import's second pass, which scans and splices rows the first pass parsed and checked.
 public protocol TextRowReader: RowReader {
     var givesText: Bool { get set }
+    /// A row read as text, as this reader gives it when not asked for text: parsed, or with its problem.
+    func parsed(_ row: InputRow) -> InputRow
 }
 
 /// The input formats.

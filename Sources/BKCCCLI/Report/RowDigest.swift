@@ -16,6 +16,17 @@ public final class RowDigest {
     public static func key(_ row: InputRow, field: String) -> String {
         row.detail?[field].flatMap(LookupOperation.key) ?? ""
     }
+
+    /// The same key of a flat row (`LookupOperation.key`'s rule: a string trimmed, an integer in decimal).
+    public static func key(_ row: FlatObject, field: String) -> String {
+        switch row.value(of: field) {
+        case .string(let bytes):
+            if JSON.cannotTrim(bytes) { return String(decoding: bytes, as: UTF8.self) }
+            return String(String(decoding: bytes, as: UTF8.self).trimmingSpace())
+        case .integer(let number): return String(number)
+        default: return ""
+        }
+    }
 }
 
 /// What the check pass keeps of every row to know it again later (the send pass, a resume's report): 32 bits of

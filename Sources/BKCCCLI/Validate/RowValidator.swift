@@ -16,8 +16,9 @@ public struct RowValidator {
     private var seen: [RepeatTable]
     public let objectID: String
     public let model: ModelCheck?
-    /// Attributes the model does not know: how many rows had each, and the first line. The CMDB drops them.
-    public private(set) var unknownAttributes: [String: (rows: Int, firstLine: Int, order: Int)] = [:]
+    /// Attributes the model does not know, by the FNV-1a hash of their name: the name, how many rows had each, and
+    /// the first line. The CMDB drops them. (By hash: a flat row's member is counted without making a String.)
+    private var unknownAttributes: [UInt64: (name: String, rows: Int, firstLine: Int, order: Int)] = [:]
 
     public init(objectID: String = "bk_switch", uniqueField: String = "bk_asset_id", model: ModelCheck? = nil) {
         self.objectID = objectID
@@ -31,8 +32,8 @@ public struct RowValidator {
     /// The warnings to show once before sending: one line per attribute the model does not know.
     public var warnings: [String] {
         guard let model else { return [] }
-        return unknownAttributes.sorted { $0.value.order < $1.value.order }.map { name, seen in
-            "\(printable(name, limit: 64)) (in \(grouped(seen.rows)) row\(seen.rows == 1 ? "" : "s"), first on line \(seen.firstLine)): not an attribute of \(model.model.objectID): the CMDB drops it"
+        return unknownAttributes.values.sorted { $0.order < $1.order }.map { seen in
+            "\(printable(seen.name, limit: 64)) (in \(grouped(seen.rows)) row\(seen.rows == 1 ? "" : "s"), first on line \(seen.firstLine)): not an attribute of \(model.model.objectID): the CMDB drops it"
         }
     }
 
@@ -44,10 +45,7 @@ public struct RowValidator {
         if let model {
             let found = model.problems(of: detail)
             problems = found.problems
-            for key in found.unknown {
-                let seen = unknownAttributes[key]
-                unknownAttributes[key] = ((seen?.rows ?? 0) + 1, seen?.firstLine ?? row.line, seen?.order ?? unknownAttributes.count)
-            }
+            for key in found.unknown { countUnknown(hash: fnv1a(key), line: row.line) { key } }
         } else {
             problems = Validation.detailProblems(detail, objectID: objectID)
         }
@@ -68,14 +66,48 @@ public struct RowValidator {
         return problems.isEmpty ? nil : problems.joined(separator: "; ")
     }
 
-    private func repeated(_ slot: Int, _ first: UInt32, _ detail: JSON, _ problems: inout [String]) {
+    /// `check` of a flat row (`FlatObject`), decided on its bytes: nil when the model check is not sure of it (then
+    /// nothing was counted: `check` the parsed row instead); else the row's problems, nil inside when it is valid.
+    /// `parsed` gives the row as a value, for a repeat's message (which shows the repeated values).
+    public mutating func checkQuickly(_ flat: FlatObject, line: Int, parsed: () -> JSON?) -> String?? {
+        guard let model, model.passesQuickly(flat, unknown: { member in
+            countUnknown(hash: member.keyHash, line: line) { String(decoding: member.key, as: UTF8.self) }
+        }) else { return nil }
+        var problems: [String] = []
+        var detail: JSON??
+        func repeatedHere(_ slot: Int, _ first: UInt32) {
+            if detail == nil { detail = .some(parsed()) }
+            repeated(slot, first, detail ?? nil, &problems)
+        }
+        let line32 = UInt32(clamping: line)
+        model.forEachUniqueKeyHash(flat) { slot, hash in
+            if let first = seen[slot].firstLine(of: hash, insertingAt: line32) { repeatedHere(slot, first) }
+        }
+        for (slot, fields) in uniqueRules.enumerated() where slot >= model.model.unique.count {
+            guard fields.count == 1, case .string(let bytes)? = flat.value(of: fields[0]) else { continue }
+            let key = String(decoding: bytes, as: UTF8.self).trimmingSpace()
+            guard !key.isEmpty else { continue }
+            if let first = seen[slot].firstLine(of: fnv1a(String(key)), insertingAt: line32) { repeatedHere(slot, first) }
+        }
+        return .some(problems.isEmpty ? nil : problems.joined(separator: "; "))
+    }
+
+    private mutating func countUnknown(hash: UInt64, line: Int, name: () -> String) {
+        if let seen = unknownAttributes[hash] {
+            unknownAttributes[hash]!.rows = seen.rows + 1
+        } else {
+            unknownAttributes[hash] = (name(), 1, line, unknownAttributes.count)
+        }
+    }
+
+    private func repeated(_ slot: Int, _ first: UInt32, _ detail: JSON?, _ problems: inout [String]) {
         let fields = uniqueRules[slot]
         problems.append("\(fields.joined(separator: "+")) \(shownValue(detail, fields)) repeats line \(first); the server would reject it as duplicated")
     }
 
-    private func shownValue(_ detail: JSON, _ fields: [String]) -> String {
+    private func shownValue(_ detail: JSON?, _ fields: [String]) -> String {
         fields.map { field -> String in
-            guard let value = detail[field], !value.isNull else { return "\"\" (absent: stored as \"\")" }
+            guard let value = detail?[field], !value.isNull else { return "\"\" (absent: stored as \"\")" }
             if let text = value.string {
                 let key = String(text.trimmingSpace())
                 return "\"" + (key.count > 60 ? String(key.prefix(60)) + "…" : key) + "\""
@@ -86,8 +118,4 @@ public struct RowValidator {
 }
 
 /// 64-bit FNV-1a of the UTF-8 bytes (the core's `FNV1a`): stable across runs.
-func fnv1a(_ text: String) -> UInt64 {
-    var hash = FNV1a()
-    hash.add(text)
-    return hash.value
-}
+func fnv1a(_ text: String) -> UInt64 { FNV1a.of(text) }
