@@ -59,6 +59,18 @@ import Testing
         }
     }
 
+    /// The string scan reads plain ASCII eight bytes at a time: every byte value at every position of a long
+    /// string (the first word, the second, the tail) is read as jansson reads it.
+    @Test func everyByteAtEveryPositionOfALongStringAgrees() {
+        for position in 0..<20 {
+            for byte in 0...255 {
+                var text = [UInt8](repeating: UInt8(ascii: "a"), count: 20)
+                text[position] = UInt8(byte)
+                Self.agree([UInt8(ascii: "\"")] + text + [UInt8(ascii: "\"")])
+            }
+        }
+    }
+
     @Test func whatJanssonRefusesOrMightReadOtherwiseIsLeftToIt() {
         for text in [
             "", " ", "{", "}", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "[1 2]", "01", "-", "-01", "+1", "1.", ".5",

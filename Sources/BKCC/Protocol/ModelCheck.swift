@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CJansson
 
 /// Checks instances against a model as the CMDB does when it creates them (bk-cmdb
@@ -11,11 +14,22 @@ import CJansson
 public final class ModelCheck: @unchecked Sendable {
     public let model: Model
     private let rules: [String: Rule]
-    /// The same rules by the FNV-1a hash of their id's bytes: a member's key is looked up without making a String.
+    /// The same rules by the hash of their id's bytes (`FlatObject.keyHash`): a member's key is looked up without
+    /// making a String.
     private let rulesByHash: RuleTable
     private let requiredAttributes: [Model.Attribute]
-    /// `ignoredKeys` by the FNV-1a hash of their bytes.
-    private static let ignoredKeyHashes: [(hash: UInt64, key: String)] = ignoredKeys.map { (FNV1a.of($0), $0) }
+    /// Each unique rule's fields, resolved once: a flat row's member found by its key's hash.
+    private let uniqueFields: [[UniqueField]]
+
+    struct UniqueField {
+        let id: String
+        let idBytes: [UInt8]
+        let hash: UInt64
+        /// A text attribute: absent, it is stored (and compared) as "".
+        let isText: Bool
+    }
+    /// `ignoredKeys` by `FlatObject.keyHash`.
+    private static let ignoredKeyHashes: [(hash: UInt64, key: String)] = ignoredKeys.map { (FlatObject.keyHash($0), $0) }
 
     /// Keys the server takes without an attribute (instance_validate.go createIgnoreKeys, and bk_obj_id).
     public static let ignoredKeys: Set<String> = ["bk_obj_id", "bk_supplier_account", "default", "bk_parent_id", "bk_biz_id",
@@ -31,11 +45,14 @@ public final class ModelCheck: @unchecked Sendable {
         self.rules = rules
         var byHash: [UInt64: Rule] = [:]
         for (id, rule) in rules {
-            let hash = FNV1a.of(id)
+            let hash = FlatObject.keyHash(id)
             byHash[hash] = byHash[hash] == nil ? rule : nil  // two ids of one hash: neither is found fast
         }
         rulesByHash = RuleTable(byHash)
         requiredAttributes = model.attributes.filter(\.required)
+        uniqueFields = model.unique.map { fields in
+            fields.map { UniqueField(id: $0, idBytes: Array($0.utf8), hash: FlatObject.keyHash($0), isText: rules[$0]?.attribute.isText == true) }
+        }
     }
 
     /// One detail's problems (errors the server would refuse it for) and warnings (what it would drop), each as
@@ -134,7 +151,7 @@ public final class ModelCheck: @unchecked Sendable {
     public func uniqueKeys(_ detail: JSON) -> [(slot: Int, key: String)] {
         guard detail.isObject else { return [] }
         var keys: [(slot: Int, key: String)] = []
-        forEachUniqueKey(as: KeyText.self, { field in KeyPart(field.withCString { json_object_get(detail.raw, $0) }) }) { slot, key in
+        forEachUniqueKey(as: KeyText.self, { field in KeyPart(field.id.withCString { json_object_get(detail.raw, $0) }) }) { slot, key in
             keys.append((slot, key.text))
         }
         return keys
@@ -144,14 +161,16 @@ public final class ModelCheck: @unchecked Sendable {
     /// the text: what a million-row file's repeat check needs (a String a rule a row cost ~5,000 instructions).
     public func forEachUniqueKeyHash(_ detail: JSON, _ body: (_ slot: Int, _ hash: UInt64) -> Void) {
         guard detail.isObject else { return }
-        forEachUniqueKey(as: FNV1a.self, { field in KeyPart(field.withCString { json_object_get(detail.raw, $0) }) }) { slot, hash in
+        forEachUniqueKey(as: FNV1a.self, { field in KeyPart(field.id.withCString { json_object_get(detail.raw, $0) }) }) { slot, hash in
             body(slot, hash.value)
         }
     }
 
     /// The same hashes of a flat row's unique keys.
     public func forEachUniqueKeyHash(_ row: FlatObject, _ body: (_ slot: Int, _ hash: UInt64) -> Void) {
-        forEachUniqueKey(as: FNV1a.self, { field in KeyPart(row.value(of: field)) }) { slot, hash in body(slot, hash.value) }
+        forEachUniqueKey(as: FNV1a.self, { field in
+            KeyPart(field.idBytes.withUnsafeBytes { row.value(of: $0, hash: field.hash) })
+        }) { slot, hash in body(slot, hash.value) }
     }
 
     /// A unique field's value as a key takes it.
@@ -187,8 +206,8 @@ public final class ModelCheck: @unchecked Sendable {
 
     /// The one walk behind `uniqueKeys` and both `forEachUniqueKeyHash`: each rule's key text fed to a `Key` (a
     /// String, or its hash) piece by piece, the value's own bytes when nothing is trimmed.
-    private func forEachUniqueKey<Key: UniqueKeyText>(as _: Key.Type, _ member: (String) -> KeyPart, _ body: (Int, Key) -> Void) {
-        rules: for (slot, fields) in model.unique.enumerated() {
+    private func forEachUniqueKey<Key: UniqueKeyText>(as _: Key.Type, _ member: (UniqueField) -> KeyPart, _ body: (Int, Key) -> Void) {
+        rules: for (slot, fields) in uniqueFields.enumerated() {
             var key = Key()
             for field in fields {
                 switch member(field) {
@@ -204,7 +223,7 @@ public final class ModelCheck: @unchecked Sendable {
                 case .real(let number): key.add("n\(number);")
                 case .bool(let flag): key.add(flag ? "t;" : "f;")
                 case .absent:
-                    guard rules[field]?.attribute.isText == true else { continue rules }
+                    guard field.isText else { continue rules }
                     key.add("s0:")
                 }
             }
@@ -214,12 +233,10 @@ public final class ModelCheck: @unchecked Sendable {
 
     /// The rule of the attribute whose id is `key`'s bytes, if any.
     private func rule(named key: UnsafeRawBufferPointer) -> Rule? {
-        var hash = FNV1a()
-        hash.add(key)
-        return rule(named: key, hash: hash.value)
+        rule(named: key, hash: FlatObject.keyHash(key))
     }
 
-    /// The same, given the FNV-1a hash of `key`'s bytes.
+    /// The same, given `FlatObject.keyHash(key)`.
     private func rule(named key: UnsafeRawBufferPointer, hash: UInt64) -> Rule? {
         // Same hash: the same id only when the bytes are too.
         if let rule = rulesByHash.rule(hash), rule.isNamed(key) { return rule }
@@ -329,10 +346,8 @@ extension ModelCheck {
         /// Whether `key` is the attribute's id, byte for byte.
         func isNamed(_ key: UnsafeRawBufferPointer) -> Bool {
             guard idBytes.count == key.count else { return false }
-            return idBytes.withUnsafeBufferPointer { id in
-                for offset in 0..<id.count where id[offset] != key[offset] { return false }
-                return true
-            }
+            guard let keyBase = key.baseAddress else { return true }
+            return idBytes.withUnsafeBytes { memcmp($0.baseAddress!, keyBase, key.count) == 0 }
         }
 
         /// Letters, digits and `@ . , _ -`, not starting with `_` or a punctuation mark, no comma unless several

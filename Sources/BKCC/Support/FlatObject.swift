@@ -28,7 +28,7 @@ public final class FlatObject {
 
     public struct Member {
         public let key: UnsafeRawBufferPointer
-        /// FNV-1a of the key's bytes (`FNV1a`): for lookups by name, and to find a repeated key.
+        /// `FlatObject.keyHash` of the key: for lookups by name, and to find a repeated key.
         public let keyHash: UInt64
         public let value: Value
     }
@@ -110,11 +110,9 @@ public final class FlatObject {
                 default:
                     return false  // nested, or not JSON
                 }
-                let keyPointer = key.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                var keyHash = FNV1a()
-                keyHash.add(key)
-                members.append(Member(key: key, keyHash: keyHash.value, value: value))
-                sum = sum &+ ValueDigest.member(key: ValueDigest.key(keyPointer, key.count), value: valueHash)
+                let keyHash = FlatObject.keyHash(key)
+                members.append(Member(key: key, keyHash: keyHash, value: value))
+                sum = sum &+ ValueDigest.member(key: keyHash, value: valueHash)
                 guard let more = cursor.afterMember(closing: UInt8(ascii: "}")) else { return false }
                 if !more { break }
             }
@@ -125,9 +123,31 @@ public final class FlatObject {
         return true
     }
 
+    /// The hash a key is known by (`Member.keyHash`): the one `ValueDigest` takes of keys (FNV-1a from its own
+    /// seed), so that one pass over a key's bytes serves the digest and every lookup.
+    @inline(__always)
+    public static func keyHash(_ key: UnsafeRawBufferPointer) -> UInt64 {
+        guard let base = key.baseAddress else { return ValueDigest.key(UnsafePointer(bitPattern: 1)!, 0) }
+        return ValueDigest.key(base.assumingMemoryBound(to: UInt8.self), key.count)
+    }
+
+    public static func keyHash(_ key: String) -> UInt64 {
+        var key = key
+        return key.withUTF8 { keyHash(UnsafeRawBufferPointer($0)) }
+    }
+
     /// The value of the member named `name`, if there is one.
     public func value(of name: UnsafeRawBufferPointer) -> Value? {
         for member in members where member.key.count == name.count && (name.isEmpty || memcmp(member.key.baseAddress!, name.baseAddress!, name.count) == 0) {
+            return member.value
+        }
+        return nil
+    }
+
+    /// The same, knowing `keyHash(name)`: a comparison of hashes a member, the bytes only on a match.
+    public func value(of name: UnsafeRawBufferPointer, hash: UInt64) -> Value? {
+        for member in members where member.keyHash == hash && member.key.count == name.count
+            && (name.isEmpty || memcmp(member.key.baseAddress!, name.baseAddress!, name.count) == 0) {
             return member.value
         }
         return nil

@@ -194,6 +194,12 @@ public struct JSON: @unchecked Sendable {
         }
     }
 
+    /// The string value's UTF-8 bytes in place (valid while this value lives); nil when this is not a string.
+    public var stringBytes: UnsafeRawBufferPointer? {
+        guard kind == .string, let chars = json_string_value(raw) else { return nil }
+        return UnsafeRawBufferPointer(start: chars, count: json_string_length(raw))
+    }
+
     /// The kind of member `key` of an object, without a reference to it; nil when absent (or not an object).
     public func memberKind(_ key: String) -> Kind? {
         guard kind == .object, let member = key.withCString({ json_object_get(raw, $0) }) else { return nil }
@@ -308,6 +314,20 @@ public struct JSON: @unchecked Sendable {
     }
 
     /// The members of an object, in insertion order; empty for anything else.
+    /// Each member of an object in order, its key as bytes and its value in place (no String, no reference: what
+    /// an answer of 200 members is read with); `body` returns false to stop. Nothing for what is not an object.
+    public func forEachMember(_ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeMutablePointer<json_t>) -> Bool) {
+        guard kind == .object else { return }
+        var iterator = json_object_iter(raw)
+        while let current = iterator {
+            if let key = json_object_iter_key(current), let value = json_object_iter_value(current),
+               !body(UnsafeRawBufferPointer(start: key, count: json_object_iter_key_len(current)), value) {
+                return
+            }
+            iterator = json_object_iter_next(raw, current)
+        }
+    }
+
     public var entries: [(key: String, value: JSON)] {
         guard kind == .object else { return [] }
         var result: [(key: String, value: JSON)] = []

@@ -116,6 +116,13 @@ enum JSONReader {
         mutating func string() -> (UnsafePointer<UInt8>, Int)? {
             at += 1
             let start = at
+            // Eight bytes at a time while they are plain ASCII (no quote, backslash, control character or UTF-8
+            // lead): JSON keys and most values are (callgrind: ~7 instructions a byte one at a time).
+            while end - at >= 8 {
+                let word = UnsafeRawPointer(base + at).loadUnaligned(as: UInt64.self)
+                guard JSONReader.isPlainASCII(word) else { break }
+                at &+= 8
+            }
             while at < end {
                 let byte = base[at]
                 if byte == UInt8(ascii: "\"") {
@@ -303,6 +310,16 @@ enum JSONReader {
             json_decref(array)
             return nil
         }
+    }
+
+    /// Whether all eight bytes of `word` are ASCII from 0x20 on, none a quote or a backslash: nothing a string
+    /// scan must stop at (the classic "has a zero byte" bit tricks, with each byte's high bit as its flag).
+    @inline(__always)
+    static func isPlainASCII(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasZeroByte(_ value: UInt64) -> Bool { (value &- ones) & ~value & highs != 0 }
+        let control = (word &- ones &* 0x20) & ~word & highs  // a byte below 0x20 (for bytes without the high bit)
+        return word & highs == 0 && control == 0 && !hasZeroByte(word ^ (ones &* 0x22)) && !hasZeroByte(word ^ (ones &* 0x5C))
     }
 
     /// The length of the well-formed UTF-8 sequence at `bytes` (`left` bytes there at most): no overlong form, no

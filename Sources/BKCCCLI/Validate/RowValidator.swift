@@ -16,8 +16,9 @@ public struct RowValidator {
     private var seen: [RepeatTable]
     public let objectID: String
     public let model: ModelCheck?
-    /// Attributes the model does not know, by the FNV-1a hash of their name: the name, how many rows had each, and
-    /// the first line. The CMDB drops them. (By hash: a flat row's member is counted without making a String.)
+    /// Attributes the model does not know, by the hash of their name (`FlatObject.keyHash`): the name, how many
+    /// rows had each, and the first line. The CMDB drops them. (By hash: a flat row's member is counted without
+    /// making a String; two names of one 64-bit hash would be counted as the first.)
     private var unknownAttributes: [UInt64: (name: String, rows: Int, firstLine: Int, order: Int)] = [:]
 
     public init(objectID: String = "bk_switch", uniqueField: String = "bk_asset_id", model: ModelCheck? = nil) {
@@ -45,7 +46,7 @@ public struct RowValidator {
         if let model {
             let found = model.problems(of: detail)
             problems = found.problems
-            for key in found.unknown { countUnknown(hash: fnv1a(key), line: row.line) { key } }
+            for key in found.unknown { countUnknown(hash: FlatObject.keyHash(key), line: row.line) { key } }
         } else {
             problems = Validation.detailProblems(detail, objectID: objectID)
         }
@@ -73,23 +74,23 @@ public struct RowValidator {
         guard let model, model.passesQuickly(flat, unknown: { member in
             countUnknown(hash: member.keyHash, line: line) { String(decoding: member.key, as: UTF8.self) }
         }) else { return nil }
-        var problems: [String] = []
-        var detail: JSON??
-        func repeatedHere(_ slot: Int, _ first: UInt32) {
-            if detail == nil { detail = .some(parsed()) }
-            repeated(slot, first, detail ?? nil, &problems)
-        }
+        // The repeats found, as (slot, first line): nearly always none, and then no message is built.
+        var repeats: [(slot: Int, first: UInt32)] = []
         let line32 = UInt32(clamping: line)
         model.forEachUniqueKeyHash(flat) { slot, hash in
-            if let first = seen[slot].firstLine(of: hash, insertingAt: line32) { repeatedHere(slot, first) }
+            if let first = seen[slot].firstLine(of: hash, insertingAt: line32) { repeats.append((slot, first)) }
         }
         for (slot, fields) in uniqueRules.enumerated() where slot >= model.model.unique.count {
             guard fields.count == 1, case .string(let bytes)? = flat.value(of: fields[0]) else { continue }
             let key = String(decoding: bytes, as: UTF8.self).trimmingSpace()
             guard !key.isEmpty else { continue }
-            if let first = seen[slot].firstLine(of: fnv1a(String(key)), insertingAt: line32) { repeatedHere(slot, first) }
+            if let first = seen[slot].firstLine(of: fnv1a(String(key)), insertingAt: line32) { repeats.append((slot, first)) }
         }
-        return .some(problems.isEmpty ? nil : problems.joined(separator: "; "))
+        guard !repeats.isEmpty else { return .some(nil) }
+        let detail = parsed()
+        var problems: [String] = []
+        for (slot, first) in repeats { repeated(slot, first, detail, &problems) }
+        return .some(problems.joined(separator: "; "))
     }
 
     private mutating func countUnknown(hash: UInt64, line: Int, name: () -> String) {
