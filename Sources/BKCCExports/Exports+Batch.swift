@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import BKCC
 import CBKCCHeader
 import CJansson
@@ -11,7 +14,16 @@ public func bkcc_batch_create_inst(_ client: OpaquePointer?, _ objectID: UnsafeP
 @_cdecl("bkcc_batch_create_inst_json")
 public func bkcc_batch_create_inst_json(_ client: OpaquePointer?, _ objectID: UnsafePointer<CChar>?, _ detailsJSON: UnsafePointer<CChar>?,
                                         _ optionsJSON: UnsafePointer<CChar>?, _ err: UnsafeMutablePointer<bkcc_error>?) -> UnsafeMutablePointer<CChar>? {
-    batchExportJSON(create, client, objectID, detailsJSON, "details_json", optionsJSON, err)
+    // The details' text goes to the core as it is: flat details are checked and sent without being parsed into
+    // values (Client.batchCreateInstances(detailsText:)); anything else is parsed there, as batchExportJSON would.
+    batchExportJSON(client, objectID, optionsJSON, err) { handle, objectID, options, transport, progress throws(BKCCError) in
+        guard let detailsJSON else { throw BKCCError(.invalidArgument, "details_json: must not be NULL") }
+        return try handle.client.batchCreateInstances(
+            objectID: objectID, detailsText: UnsafeRawBufferPointer(start: detailsJSON, count: strlen(detailsJSON)),
+            options: options, transport: transport, progress: progress) { error in
+            BKCCError(.invalidArgument, "details_json: not valid JSON: \(error)")
+        }
+    }
 }
 
 private func create(_ client: Client, _ objectID: String, _ details: JSON, _ options: BatchOptions, _ transport: (any Transport)?,
@@ -59,6 +71,14 @@ typealias BatchCall = (Client, String, JSON, BatchOptions, (any Transport)?, ((P
 
 /// A batch call with the client's C callbacks, if any, plugged in.
 func batch(_ call: BatchCall, _ handle: ClientHandle, objectID: String, items: JSON, options: JSON?) throws(BKCCError) -> BatchResult {
+    try withCallbacks(handle, options: options) { options, transport, progress throws(BKCCError) in
+        try call(handle.client, objectID, items, options, transport, progress)
+    }
+}
+
+/// `body` given the call's options and the client's C callbacks (transport, progress), if any.
+func withCallbacks(_ handle: ClientHandle, options: JSON?,
+                   _ body: (BatchOptions, (any Transport)?, ((ProgressEvent) -> Bool)?) throws(BKCCError) -> BatchResult) throws(BKCCError) -> BatchResult {
     let callbacks = handle.currentCallbacks
     var progress: ((ProgressEvent) -> Bool)?
     if let progressFunction = callbacks.progress {
@@ -69,8 +89,7 @@ func batch(_ call: BatchCall, _ handle: ClientHandle, objectID: String, items: J
             return progressFunction(json.raw, user) == 0
         }
     }
-    return try call(handle.client, objectID, items, BatchOptions(json: options),
-                    callbacks.transport(timeoutMs: handle.client.configuration.timeoutMs), progress)
+    return try body(BatchOptions(json: options), callbacks.transport(timeoutMs: handle.client.configuration.timeoutMs), progress)
 }
 
 /// The `json_t` form of a batch export.
@@ -93,6 +112,22 @@ func batchExportJSON(_ call: BatchCall, _ client: OpaquePointer?, _ objectID: Un
         let objectID = try requiredString(objectID, "bk_obj_id")
         let items = try parsedJSON(itemsJSON, itemsName) ?? .null
         let result = try batch(call, handle, objectID: objectID, items: items, options: parsedJSON(optionsJSON, "options_json", optional: true))
+        return (try mallocText(result.json()), result.error)
+    }
+}
+
+/// The JSON-text form of a batch export whose items the call reads itself (`body`: given the client, the model
+/// id, the options and the callbacks).
+func batchExportJSON(_ client: OpaquePointer?, _ objectID: UnsafePointer<CChar>?, _ optionsJSON: UnsafePointer<CChar>?,
+                     _ err: UnsafeMutablePointer<bkcc_error>?,
+                     _ body: (ClientHandle, String, BatchOptions, (any Transport)?, ((ProgressEvent) -> Bool)?) throws(BKCCError) -> BatchResult) -> UnsafeMutablePointer<CChar>? {
+    withResultStatus(err) { () throws(BKCCError) in
+        let handle = try ClientHandle.borrow(client)
+        let objectID = try requiredString(objectID, "bk_obj_id")
+        let options = try parsedJSON(optionsJSON, "options_json", optional: true)
+        let result = try withCallbacks(handle, options: options) { options, transport, progress throws(BKCCError) in
+            try body(handle, objectID, options, transport, progress)
+        }
         return (try mallocText(result.json()), result.error)
     }
 }

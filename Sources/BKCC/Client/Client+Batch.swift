@@ -6,6 +6,18 @@ extension Client {
     func runArray(_ operation: any BatchOperation, objectID: String, items: JSON, problems: [Int: String],
                   options: BatchOptions, transport: (any Transport)?,
                   progress: ((ProgressEvent) -> Bool)?) throws(BKCCError) -> BatchResult {
+        let elements = items.elements
+        return try runItems(operation, objectID: objectID, count: elements.count, problems: problems, options: options,
+                            transport: transport, progress: progress) { index in
+            // Checked just now (`problems`): not walked again before it is serialized.
+            SourceItem(index: index, detail: elements[index], checked: true)
+        }
+    }
+
+    /// The same over `count` items that `item` gives by index (valid ones only: `problems` names the others).
+    func runItems(_ operation: any BatchOperation, objectID: String, count: Int, problems: [Int: String],
+                  options: BatchOptions, transport: (any Transport)?, progress: ((ProgressEvent) -> Bool)?,
+                  item: @escaping (Int) -> SourceItem) throws(BKCCError) -> BatchResult {
         if options.onInvalid == .abort, let first = Validation.firstProblem(problems) { throw first }
         var result = BatchResult()
         // Invalid items are failed before anything is sent: counted first, so that the status weighs them.
@@ -15,21 +27,19 @@ extension Client {
             result.failed[index] = message
             seed.count(.failed, message: message, invalid: true)
         }
-        let elements = items.elements
         var cursor = 0
         var cancelled = false
         result.tally = try run(operation, objectID: objectID, tally: seed, transport: transport, next: { () throws(BKCCError) -> SourceItem? in
-            while cursor < elements.count {
+            while cursor < count {
                 defer { cursor += 1 }
-                // Checked just now (`problems`): not walked again before it is serialized.
-                if problems[cursor] == nil { return SourceItem(index: cursor, detail: elements[cursor], checked: true) }
+                if problems[cursor] == nil { return item(cursor) }
             }
             return nil
         }, onRequest: { record, tally in
             result.absorb(record)
             // Once it asked to stop, the callback hears no more: the rest only finishes or is skipped.
             guard !cancelled, let progress else { return !cancelled }
-            cancelled = !progress(ProgressEvent(record: record, tally: tally, total: elements.count))
+            cancelled = !progress(ProgressEvent(record: record, tally: tally, total: count))
             return !cancelled
         })
         return result

@@ -75,10 +75,15 @@ public enum Validation {
     struct Rules {
         let required: [String]
         let device: Bool
+        /// `required` and `optionalStrings` as bytes with their `FlatObject.keyHash`: looked up in a flat detail.
+        let requiredKeys: [(bytes: [UInt8], hash: UInt64)]
+        let optionalKeys: [(bytes: [UInt8], hash: UInt64)]
 
         init(_ objectID: String) {
             required = requiredStrings(objectID)
             device = deviceModels.contains(objectID)
+            requiredKeys = required.map { (Array($0.utf8), FlatObject.keyHash($0)) }
+            optionalKeys = optionalStrings.map { (Array($0.utf8), FlatObject.keyHash($0)) }
         }
     }
 
@@ -107,6 +112,30 @@ public enum Validation {
             if let kind = detail.memberKind(key), kind != .string { problems.append("\(key): must be a string, got \(kind.name)") }
         }
         return problems
+    }
+
+    /// Whether a flat detail (`FlatObject`) has none of `detailProblems`'s problems, decided on its bytes: each
+    /// required attribute a string with something left after trimming, the documented strings strings. False
+    /// means "ask `detailProblems`", which words every problem (a flat detail is of the right shape: an object of
+    /// valid UTF-8, one level deep).
+    static func passesQuickly(_ detail: FlatObject, _ rules: Rules) -> Bool {
+        for key in rules.requiredKeys {
+            guard case .string(let text)? = key.bytes.withUnsafeBytes({ detail.value(of: $0, hash: key.hash) }),
+                  trimmedCount(text) > 0 else { return false }
+        }
+        guard rules.device else { return true }
+        for key in rules.optionalKeys {
+            switch key.bytes.withUnsafeBytes({ detail.value(of: $0, hash: key.hash) }) {
+            case nil, .string?: continue
+            default: return false
+            }
+        }
+        return true
+    }
+
+    /// The number of bytes `text` keeps when trimmed as the server trims it.
+    static func trimmedCount(_ text: UnsafeRawBufferPointer) -> Int {
+        JSON.cannotTrim(text) ? text.count : String(decoding: text, as: UTF8.self).trimmingSpace().utf8.count
     }
 
     /// Refuses details that cannot be serialized safely (`JSONShape`), naming the first by its index: checked again

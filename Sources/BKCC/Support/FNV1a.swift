@@ -19,6 +19,13 @@ public struct FNV1a {
         text.withUTF8 { add(UnsafeRawBufferPointer($0)) }
     }
 
+    /// The hash of bytes.
+    public static func of(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var hash = FNV1a()
+        hash.add(bytes)
+        return hash.value
+    }
+
     /// The hash of a String's UTF-8 bytes.
     public static func of(_ text: String) -> UInt64 {
         var hash = FNV1a()
