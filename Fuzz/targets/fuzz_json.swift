@@ -2,7 +2,8 @@
 // Invariants: never traps or leaks; whatever the fast reader accepts, jansson accepts as the same value (the same
 // compact bytes: types, member order, escapes); whatever jansson accepts, the fast writer writes as jansson does;
 // ValueDigest.scan (over text) gives ValueDigest.of (over the value jansson reads) and the member jansson has;
-// FlatObject reads only what jansson accepts, as a flat object of its members, with the same digest.
+// FlatObject reads only what jansson accepts, as a flat object of its members, with the same digest;
+// JSONArraySplit's ranges are objects' braces inside the text, one per element of the array jansson reads.
 
 import BKCC
 import CJansson
@@ -48,6 +49,19 @@ public func fuzzJSON(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
             case .null: same = value.isNull
             }
             precondition(same, "a flat member's value differs from jansson's")
+        }
+    }
+    if let ranges = JSONArraySplit.objectRanges(bytes) {
+        for range in ranges {
+            precondition(range.lowerBound >= 0 && range.upperBound <= size && range.count >= 2, "a range outside the text")
+            precondition(bytes[range.lowerBound] == UInt8(ascii: "{") && bytes[range.upperBound - 1] == UInt8(ascii: "}"), "a range that is not braces")
+        }
+        if let janssons, janssons.isArray, janssons.elements.allSatisfy(\.isObject) {
+            precondition(ranges.count == janssons.count, "the split and jansson count different elements")
+            for (range, element) in zip(ranges, janssons.elements) {
+                let part = UnsafeRawBufferPointer(rebasing: bytes[range])
+                precondition((try? JSON.parse(part).get())?.janssonBytes() == element.janssonBytes(), "a range is not its element")
+            }
         }
     }
     return 0

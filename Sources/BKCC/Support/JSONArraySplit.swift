@@ -25,7 +25,8 @@ public enum JSONArraySplit {
         var ranges: [Range<Int>] = []
         while true {
             skipSpace()
-            guard at < count, text[at] == UInt8(ascii: "{"), let end = objectEnd(text, from: at) else { return nil }
+            guard at < count, text[at] == UInt8(ascii: "{"), let end = objectEnd(text, from: at),
+                  text[end - 1] == UInt8(ascii: "}") else { return nil }
             ranges.append(at..<end)
             at = end
             skipSpace()
