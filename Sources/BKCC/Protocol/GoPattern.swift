@@ -45,7 +45,9 @@ public final class GoPattern: @unchecked Sendable {
         return text.withUTF8 { matches(utf8: UnsafeRawBufferPointer($0)) }
     }
 
-    /// The same for UTF-8 bytes (no String made).
+    /// The same for UTF-8 bytes (no String made). Only `text` is read (REG_STARTEND), but a NUL must follow it
+    /// somewhere in its buffer, as after jansson's strings, Swift's and `FlatObject`'s members: the sanitizers'
+    /// regexec interceptor reads up to it.
     public func matches(utf8 text: UnsafeRawBufferPointer) -> Bool? {
         guard let base = text.baseAddress?.assumingMemoryBound(to: CChar.self) else { return matches(utf8: emptyText) }
         guard !text.contains(0) else { return nil }

@@ -61,10 +61,14 @@ public final class FlatObject {
         members.removeAll(keepingCapacity: true)
         defer { self.members = members }
         guard let source = text.baseAddress, text.count > 0, text.count <= FlatObject.maxBytes else { return false }
-        if storageCapacity < 2 * text.count {
+        if storageCapacity < 2 * text.count + 1 {
             storage?.deallocate()
-            storageCapacity = max(2 * text.count, 1024)
+            storageCapacity = max(2 * text.count + 1, 1024)
             storage = .allocate(capacity: storageCapacity)
+            // A NUL at the end: a C function that reads a member's bytes as a C string stops inside the buffer
+            // (regexec with REG_STARTEND reads only the range, but sanitizers' interceptors take its strlen; JSON
+            // text holds no raw NUL, so the first one is this).
+            storage![storageCapacity - 1] = 0
         }
         let base = storage!
         base.update(from: source.assumingMemoryBound(to: UInt8.self), count: text.count)

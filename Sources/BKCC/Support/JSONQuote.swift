@@ -17,6 +17,17 @@ public enum JSONQuote {
     /// The literal of UTF-8 bytes (which the caller knows to be UTF-8): runs that need no escape copied whole;
     /// `"`, `\` and control characters escaped as jansson escapes them.
     public static func append(utf8 text: UnsafeRawBufferPointer, to bytes: inout [UInt8]) {
+        // Nearly always nothing to escape: the quoted text is put together on the stack and appended at once
+        // (three appends to an Array were ~300 instructions of a ~500-instruction CSV cell).
+        if text.count <= 254, !text.contains(where: needsEscape) {
+            withUnsafeTemporaryAllocation(byteCount: text.count + 2, alignment: 1) { quoted in
+                quoted[0] = 0x22
+                if let base = text.baseAddress { quoted.baseAddress!.advanced(by: 1).copyMemory(from: base, byteCount: text.count) }
+                quoted[text.count + 1] = 0x22
+                bytes.append(contentsOf: UnsafeRawBufferPointer(quoted))
+            }
+            return
+        }
         bytes.append(0x22)
         var runStart = 0
         for (offset, byte) in text.enumerated() where needsEscape(byte) {

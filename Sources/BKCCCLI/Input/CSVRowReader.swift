@@ -106,12 +106,17 @@ public final class CSVRowReader: TextRowReader {
         var text: [UInt8] = []
 
         init(asText: Bool) throws(BKCCError) {
-            if asText { text = [UInt8(ascii: "{")] } else { object = try JSON.object() }
+            if asText {
+                text.reserveCapacity(256)  // a row's text grows in one buffer, not by doubling from one byte
+                text.append(UInt8(ascii: "{"))
+            } else {
+                object = try JSON.object()
+            }
         }
 
         private mutating func name(_ name: ColumnPlan.MemberName) {
             if text.count > 1 { text.append(UInt8(ascii: ",")) }
-            text += name.prefix
+            name.prefix.withUnsafeBytes { text.append(contentsOf: $0) }
         }
 
         /// A text cell as a string; false when it is not UTF-8.
@@ -131,7 +136,7 @@ public final class CSVRowReader: TextRowReader {
             if let object { return try object.set(columnName, value) }
             guard let bytes = value.serializedBytes() else { throw BKCCError(.noMemory, "cannot serialize a cell") }
             self.name(name)
-            text += bytes
+            bytes.withUnsafeBytes { text.append(contentsOf: $0) }
         }
 
         mutating func finish(_ row: inout InputRow) {
