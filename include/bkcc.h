@@ -187,7 +187,10 @@ BKCC_WARN_UNUSED json_t *bkcc_batch_create_inst(bkcc_client *client, const char 
                                                 bkcc_error *err);
 
 /* The same with JSON text in and out: returns the result as compact JSON text (free with bkcc_free).
-   options_json may be NULL. */
+   options_json may be NULL. When every detail is a flat object (strings, integers, booleans, nulls) that
+   passes the checks on its bytes, each is sent as details_json writes it (its spacing and escapes): nothing
+   is parsed into values or serialized again. Anything else is parsed and checked as bkcc_batch_create_inst
+   does; the results and messages are the same either way. */
 BKCC_WARN_UNUSED char *bkcc_batch_create_inst_json(bkcc_client *client, const char *bk_obj_id,
                                                    const char *details_json, const char *options_json,
                                                    bkcc_error *err);
