@@ -54,9 +54,10 @@ import Testing
         #expect(pairs == ["k1=v\t1", "k2=plain", "k\\3=\"v3\""])
         guard case .string(let second)? = flat.value(of: "k2") else { Issue.record("k2"); return }
         #expect(Self.text(second) == "plain")
-        // The reader is reused: a shorter row after a longer one, members replaced.
+        // The reader is reused: a shorter row after a longer one, members replaced; after a refusal, none.
         let again = try #require(Self.read(#"{"x": 1}"#))
         #expect(again.members.count == 1)
+        #expect(!Array(#"{"x": 1, "y": [2]}"#.utf8).withUnsafeBytes { again.read($0) } && again.members.isEmpty)
     }
 
     /// Random flat rows over the rack model: whenever the quick check passes a row, the full check finds no

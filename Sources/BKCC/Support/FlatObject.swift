@@ -12,8 +12,9 @@ import Glibc
 /// seven-attribute rows with `--report`).
 ///
 /// `read` is false for whatever it is not sure of — anything but an object, a nested value, a real, an integer of
-/// 19 digits or more, `\u0000`, a repeated key, more than `maxMembers` members or `maxBytes` bytes, any error — and the caller parses
-/// the text as before (`JSONText.parse`), so what is accepted and refused, and how it is worded, does not change.
+/// 19 digits or more, `\u0000`, a repeated key, more than `maxMembers` members or `maxBytes` bytes, any error —
+/// and the caller parses the text as before (`JSONText.parse`), so what is accepted and refused, and how it is
+/// worded, does not change. After a false there are no members.
 /// Its digest is `ValueDigest.scan`'s and `ValueDigest.of`'s number (held to both by `FlatObjectTests`).
 ///
 /// One reader serves any number of rows, one at a time: it copies the text it reads (a memcpy, against the many
@@ -59,7 +60,11 @@ public final class FlatObject {
         var members = self.members
         self.members = []
         members.removeAll(keepingCapacity: true)
-        defer { self.members = members }
+        var complete = false
+        defer {
+            if !complete { members.removeAll(keepingCapacity: true) }
+            self.members = members
+        }
         guard let source = text.baseAddress, text.count > 0, text.count <= FlatObject.maxBytes else { return false }
         if storageCapacity < 2 * text.count + 1 {
             storage?.deallocate()
@@ -124,6 +129,7 @@ public final class FlatObject {
         cursor.skipSpace()
         guard cursor.at == cursor.end, !FlatObject.hasRepeatedKey(members) else { return false }
         digest = ValueDigest.object(sum)
+        complete = true
         return true
     }
 
