@@ -82,12 +82,8 @@ public final class FlatObject {
         var unescaped = base + text.count
         cursor.skipSpace()
         guard cursor.at < cursor.end, cursor.base[cursor.at] == UInt8(ascii: "{") else { return false }
-        cursor.at += 1
-        cursor.skipSpace()
         var sum: UInt64 = 0
-        if cursor.at < cursor.end, cursor.base[cursor.at] == UInt8(ascii: "}") {
-            cursor.at += 1
-        } else {
+        if !cursor.opensEmpty(closing: UInt8(ascii: "}")) {
             while true {
                 guard members.count < FlatObject.maxMembers, cursor.at < cursor.end,
                       cursor.base[cursor.at] == UInt8(ascii: "\""), let (keyStart, keyCount) = cursor.string() else { return false }

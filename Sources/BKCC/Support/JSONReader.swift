@@ -246,12 +246,7 @@ enum JSONReader {
 
         private mutating func object(depth: Int) -> UnsafeMutablePointer<json_t>? {
             guard depth <= JSONReader.maxDepth, let object = json_object() else { return nil }
-            at += 1
-            skipSpace()
-            if at < end, base[at] == UInt8(ascii: "}") {
-                at += 1
-                return object
-            }
+            if opensEmpty(closing: UInt8(ascii: "}")) { return object }
             while true {
                 guard at < end, base[at] == UInt8(ascii: "\""), let (keyStart, keyCount) = string() else { break }
                 // An unescaped key points into the text; an escaped one into the scratch buffer, which the value may
@@ -281,6 +276,16 @@ enum JSONReader {
             return nil
         }
 
+        /// At an object's or an array's opening bracket: consumes it and the space after; true when the container
+        /// is empty (its `closing` bracket consumed too), false when a member or an element follows.
+        mutating func opensEmpty(closing: UInt8) -> Bool {
+            at += 1
+            skipSpace()
+            guard at < end, base[at] == closing else { return false }
+            at += 1
+            return true
+        }
+
         /// After a member or an element: true at a comma (another follows), false at `closing` (the container
         /// ends), nil for anything else. Both are consumed, with the space after a comma.
         mutating func afterMember(closing: UInt8) -> Bool? {
@@ -296,12 +301,7 @@ enum JSONReader {
 
         private mutating func array(depth: Int) -> UnsafeMutablePointer<json_t>? {
             guard depth <= JSONReader.maxDepth, let array = json_array() else { return nil }
-            at += 1
-            skipSpace()
-            if at < end, base[at] == UInt8(ascii: "]") {
-                at += 1
-                return array
-            }
+            if opensEmpty(closing: UInt8(ascii: "]")) { return array }
             while true {
                 guard let element = value(depth: depth), json_array_append_new(array, element) == 0 else { break }
                 guard let more = afterMember(closing: UInt8(ascii: "]")) else { break }

@@ -110,13 +110,8 @@ extension JSONReader.Cursor {
         guard at < end, depth <= JSONReader.maxDepth else { return nil }
         switch base[at] {
         case UInt8(ascii: "{"):
-            at += 1
-            skipSpace()
             var sum: UInt64 = 0
-            if at < end, base[at] == UInt8(ascii: "}") {
-                at += 1
-                return ValueDigest.object(sum)
-            }
+            if opensEmpty(closing: UInt8(ascii: "}")) { return ValueDigest.object(sum) }
             while true {
                 guard at < end, base[at] == UInt8(ascii: "\""), let (keyStart, keyCount) = string() else { return nil }
                 // The key is hashed now: the value may need the scratch buffer an escaped key is in.
@@ -135,13 +130,8 @@ extension JSONReader.Cursor {
                 if !more { return ValueDigest.object(sum) }
             }
         case UInt8(ascii: "["):
-            at += 1
-            skipSpace()
             var hash = ValueDigest.arrayStart
-            if at < end, base[at] == UInt8(ascii: "]") {
-                at += 1
-                return ValueDigest.mix(hash)
-            }
+            if opensEmpty(closing: UInt8(ascii: "]")) { return ValueDigest.mix(hash) }
             while true {
                 guard let element = digest(depth: depth + 1, member: field, found: &found) else { return nil }
                 hash = ValueDigest.word(element, hash)
