@@ -77,9 +77,9 @@ extension Client {
                 check.forEachUniqueKeyHash(flat) { slot, hash in repeated = repeated || !seen[slot].insert(hash).inserted }
             } else {
                 guard Validation.passesQuickly(flat, rules) else { return nil }
-                if case .string(let value)? = flat.value(of: unique), Validation.trimmedCount(value) > 0 {
-                    let key = JSON.cannotTrim(value) ? Array(value) : Array(String(decoding: value, as: UTF8.self).trimmingSpace().utf8)
-                    repeated = !seen[0].insert(key.withUnsafeBytes { FNV1a.of($0) }).inserted
+                if case .string(let value)? = flat.value(of: unique),
+                   let hash = withSpaceTrimmed(value, { $0.isEmpty ? nil : FNV1a.of($0) }) {
+                    repeated = !seen[0].insert(hash).inserted
                 }
             }
             guard !repeated else { return nil }

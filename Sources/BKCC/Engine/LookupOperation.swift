@@ -41,12 +41,8 @@ public struct LookupOperation: BatchOperation {
     /// A unique value as the server stores and compares it: a string trimmed, an integer as its digits; nil for
     /// anything else, or an empty string (no value to look up).
     public static func key(_ value: JSON) -> String? {
-        if let bytes = value.stringBytes, JSON.cannotTrim(bytes) {
-            return String(decoding: bytes, as: UTF8.self)  // nothing to trim (nearly always): no Substring step
-        }
-        if let text = value.string {
-            let trimmed = text.trimmingSpace()
-            return trimmed.isEmpty ? nil : String(trimmed)
+        if let bytes = value.stringBytes {
+            return withSpaceTrimmed(bytes) { $0.isEmpty ? nil : String(decoding: $0, as: UTF8.self) }
         }
         return value.integer.map { String($0) }
     }

@@ -212,12 +212,9 @@ public final class ModelCheck: @unchecked Sendable {
             for field in fields {
                 switch member(field) {
                 case .text(let bytes):
-                    if JSON.cannotTrim(bytes) {
-                        key.add(UInt8(ascii: "s"), Int64(bytes.count), UInt8(ascii: ":"))
-                        key.add(bytes)
-                    } else {
-                        let text = String(decoding: bytes, as: UTF8.self).trimmingSpace()
-                        key.add("s\(text.utf8.count):" + text)
+                    withSpaceTrimmed(bytes) { trimmed in
+                        key.add(UInt8(ascii: "s"), Int64(trimmed.count), UInt8(ascii: ":"))
+                        key.add(trimmed)
                     }
                 case .integer(let number): key.add(UInt8(ascii: "n"), number, UInt8(ascii: ";"))
                 case .real(let number): key.add("n\(number);")

@@ -134,9 +134,7 @@ public enum Validation {
     }
 
     /// The number of bytes `text` keeps when trimmed as the server trims it.
-    static func trimmedCount(_ text: UnsafeRawBufferPointer) -> Int {
-        JSON.cannotTrim(text) ? text.count : String(decoding: text, as: UTF8.self).trimmingSpace().utf8.count
-    }
+    static func trimmedCount(_ text: UnsafeRawBufferPointer) -> Int { withSpaceTrimmed(text) { $0.count } }
 
     /// Refuses details that cannot be serialized safely (`JSONShape`), naming the first by its index: checked again
     /// before any request is built, whatever validation the caller did.

@@ -211,11 +211,7 @@ public struct JSON: @unchecked Sendable {
     public func trimmedText(_ key: String) -> [UInt8]? {
         guard kind == .object, let member = key.withCString({ json_object_get(raw, $0) }),
               JSON.kind(of: member) == .string, let chars = json_string_value(member) else { return nil }
-        let count = json_string_length(member)
-        let bytes = UnsafeRawBufferPointer(start: chars, count: count)
-        guard count > 0 else { return [] }
-        if JSON.cannotTrim(bytes) { return Array(bytes) }
-        return Array(JSON(borrowing: member).string?.trimmingSpace().utf8 ?? "".utf8[...])
+        return withSpaceTrimmed(UnsafeRawBufferPointer(start: chars, count: json_string_length(member))) { Array($0) }
     }
 
     /// Whether valid UTF-8 `text` neither starts nor ends with white space (Unicode White_Space: what

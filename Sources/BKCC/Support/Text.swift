@@ -17,6 +17,15 @@ extension StringProtocol {
     }
 }
 
+/// `body` given valid UTF-8 `text` as `trimmingSpace` leaves it: the bytes themselves when there is nothing to
+/// trim (`JSON.cannotTrim`, nearly always: no String made), else the trimmed copy's. The one "trimmed bytes" for
+/// keys, lookups and checks that work on bytes.
+public func withSpaceTrimmed<R>(_ text: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+    if JSON.cannotTrim(text) { return body(text) }
+    var trimmed = String(String(decoding: text, as: UTF8.self).trimmingSpace())
+    return trimmed.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+}
+
 /// `text` cut to `limit` characters with control characters made spaces: safe inside a one-line message.
 public func printable(_ text: String, limit: Int) -> String {
     String(text.unicodeScalars.prefix(limit).map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) })

@@ -20,9 +20,7 @@ public final class RowDigest {
     /// The same key of a flat row (`LookupOperation.key`'s rule: a string trimmed, an integer in decimal).
     public static func key(_ row: FlatObject, field: String) -> String {
         switch row.value(of: field) {
-        case .string(let bytes):
-            if JSON.cannotTrim(bytes) { return String(decoding: bytes, as: UTF8.self) }
-            return String(String(decoding: bytes, as: UTF8.self).trimmingSpace())
+        case .string(let bytes): return withSpaceTrimmed(bytes) { String(decoding: $0, as: UTF8.self) }
         case .integer(let number): return String(number)
         default: return ""
         }

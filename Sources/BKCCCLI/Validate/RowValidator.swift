@@ -81,10 +81,9 @@ public struct RowValidator {
             if let first = seen[slot].firstLine(of: hash, insertingAt: line32) { repeats.append((slot, first)) }
         }
         for (slot, fields) in uniqueRules.enumerated() where slot >= model.model.unique.count {
-            guard fields.count == 1, case .string(let bytes)? = flat.value(of: fields[0]) else { continue }
-            let key = String(decoding: bytes, as: UTF8.self).trimmingSpace()
-            guard !key.isEmpty else { continue }
-            if let first = seen[slot].firstLine(of: fnv1a(String(key)), insertingAt: line32) { repeats.append((slot, first)) }
+            guard fields.count == 1, case .string(let bytes)? = flat.value(of: fields[0]),
+                  let hash = withSpaceTrimmed(bytes, { $0.isEmpty ? nil : FNV1a.of($0) }) else { continue }
+            if let first = seen[slot].firstLine(of: hash, insertingAt: line32) { repeats.append((slot, first)) }
         }
         guard !repeats.isEmpty else { return .some(nil) }
         let detail = parsed()
