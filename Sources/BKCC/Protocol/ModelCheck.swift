@@ -520,25 +520,7 @@ protocol UniqueKeyText {
 extension UniqueKeyText {
     /// `"\(tag)\(number)\(end)"` ("s12:", "n42;"), without making the String (a row's key is hashed, not kept).
     mutating func add(_ tag: UInt8, _ number: Int64, _ end: UInt8) {
-        var bytes: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for a tag, 20 digits with a sign, and the end
-        withUnsafeMutableBytes(of: &bytes) { out in
-            var digits = number.magnitude
-            var at = out.count
-            at -= 1
-            out[at] = end
-            repeat {
-                at -= 1
-                out[at] = UInt8(ascii: "0") + UInt8(digits % 10)
-                digits /= 10
-            } while digits > 0
-            if number < 0 {
-                at -= 1
-                out[at] = UInt8(ascii: "-")
-            }
-            at -= 1
-            out[at] = tag
-            add(UnsafeRawBufferPointer(rebasing: out[at...]))
-        }
+        withDecimal(number, prefix: tag, suffix: end) { add($0) }
     }
 }
 

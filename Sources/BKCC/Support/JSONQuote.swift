@@ -69,27 +69,41 @@ extension JSONQuote {
     }
 }
 
+/// `body` given `value`'s decimal digits (a minus first when negative), between `prefix` and `suffix` bytes when
+/// given, in a buffer on the stack: numbers written for every row (report lines, unique keys) make no String.
+public func withDecimal<R>(_ value: Int64, prefix: UInt8? = nil, suffix: UInt8? = nil, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+    var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: a prefix, a sign, 19 digits and a suffix fit
+    return withUnsafeMutableBytes(of: &buffer) { out in
+        var at = out.count
+        if let suffix {
+            at -= 1
+            out[at] = suffix
+        }
+        var rest = value.magnitude
+        repeat {
+            at -= 1
+            out[at] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+            rest /= 10
+        } while rest > 0
+        if value < 0 {
+            at -= 1
+            out[at] = UInt8(ascii: "-")
+        }
+        if let prefix {
+            at -= 1
+            out[at] = prefix
+        }
+        return body(UnsafeRawBufferPointer(rebasing: out[at...]))
+    }
+}
+
 extension Array where Element == UInt8 {
     /// Appends an integer's decimal digits (no String made). Not generic: unspecialized `BinaryInteger` code cost
     /// ~800 instructions a number (callgrind), three numbers a report line.
     public mutating func appendDecimal(_ value: Int) { appendDecimal(Int64(value)) }
 
     public mutating func appendDecimal(_ value: Int64) {
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: a sign and 20 digits fit
-        Swift.withUnsafeMutableBytes(of: &digits) { out in
-            var rest = value.magnitude
-            var at = out.count
-            repeat {
-                at -= 1
-                out[at] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
-                rest /= 10
-            } while rest > 0
-            if value < 0 {
-                at -= 1
-                out[at] = UInt8(ascii: "-")
-            }
-            append(contentsOf: UnsafeRawBufferPointer(rebasing: out[at...]))
-        }
+        withDecimal(value) { append(contentsOf: $0) }
     }
 
     /// Appends a literal's bytes (one copy, not a walk of a String's UTF-8 view).
