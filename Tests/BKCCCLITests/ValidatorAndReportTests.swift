@@ -318,10 +318,10 @@ func reportRow(_ index: Int, _ outcome: ReportLine.Outcome, id: Int64? = nil, ke
     @Test func testEveryValueIsFoundAgain_WithItsFirstLine_ThroughGrowth() {
         var table = RepeatTable()
         for value in 0..<50_000 {
-            #expect(table.firstLine(of: fnv1a("A\(value)"), insertingAt: UInt32(value + 2)) == nil)
+            #expect(table.firstLine(of: FNV1a.of("A\(value)"), insertingAt: UInt32(value + 2)) == nil)
         }
         var wrong = 0
-        for value in stride(from: 0, to: 50_000, by: 7) where table.firstLine(of: fnv1a("A\(value)"), insertingAt: 1) != UInt32(value + 2) {
+        for value in stride(from: 0, to: 50_000, by: 7) where table.firstLine(of: FNV1a.of("A\(value)"), insertingAt: 1) != UInt32(value + 2) {
             wrong += 1
         }
         #expect(wrong == 0)

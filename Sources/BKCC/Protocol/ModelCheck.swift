@@ -532,6 +532,8 @@ struct RuleTable {
     private let hashes: [UInt64]
     private let rules: [ModelCheck.Rule?]
     private let mask: Int
+    /// How many rules it holds.
+    let count: Int
 
     init(_ byHash: [UInt64: ModelCheck.Rule]) {
         var size = 16
@@ -546,8 +548,6 @@ struct RuleTable {
         }
         (self.hashes, self.rules, mask, count) = (hashes, rules, size - 1, byHash.count)
     }
-
-    let count: Int
 
     @inline(__always)
     private static func slot(_ hash: UInt64, _ mask: Int) -> Int {

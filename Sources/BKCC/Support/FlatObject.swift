@@ -143,12 +143,7 @@ public final class FlatObject {
     }
 
     /// The value of the member named `name`, if there is one.
-    public func value(of name: UnsafeRawBufferPointer) -> Value? {
-        for member in members where member.key.count == name.count && (name.isEmpty || memcmp(member.key.baseAddress!, name.baseAddress!, name.count) == 0) {
-            return member.value
-        }
-        return nil
-    }
+    public func value(of name: UnsafeRawBufferPointer) -> Value? { value(of: name, hash: FlatObject.keyHash(name)) }
 
     /// The same, knowing `keyHash(name)`: a comparison of hashes a member, the bytes only on a match.
     public func value(of name: UnsafeRawBufferPointer, hash: UInt64) -> Value? {

@@ -186,13 +186,7 @@ public struct JSON: @unchecked Sendable {
     public var isNull: Bool { kind == .null }
 
     /// The string value; nil when this is not a string.
-    public var string: String? {
-        guard kind == .string, let chars = json_string_value(raw) else { return nil }
-        let count = json_string_length(raw)
-        return chars.withMemoryRebound(to: UInt8.self, capacity: count) {
-            String(decoding: UnsafeBufferPointer(start: $0, count: count), as: UTF8.self)
-        }
-    }
+    public var string: String? { stringBytes.map { String(decoding: $0, as: UTF8.self) } }
 
     /// The string value's UTF-8 bytes in place (valid while this value lives); nil when this is not a string.
     public var stringBytes: UnsafeRawBufferPointer? {
@@ -328,16 +322,9 @@ public struct JSON: @unchecked Sendable {
         guard kind == .object else { return [] }
         var result: [(key: String, value: JSON)] = []
         result.reserveCapacity(json_object_size(raw))
-        var iterator = json_object_iter(raw)
-        while let current = iterator {
-            if let key = json_object_iter_key(current), let value = json_object_iter_value(current) {
-                let length = json_object_iter_key_len(current)
-                let name = key.withMemoryRebound(to: UInt8.self, capacity: length) {
-                    String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
-                }
-                result.append((name, JSON(borrowing: value)))
-            }
-            iterator = json_object_iter_next(raw, current)
+        forEachMember { key, value in
+            result.append((String(decoding: key, as: UTF8.self), JSON(borrowing: value)))
+            return true
         }
         return result
     }

@@ -14,30 +14,29 @@ import Glibc
 /// ~4,800); this scan is a few instructions a byte.
 public enum JSONArraySplit {
     public static func objectRanges(_ text: UnsafeRawBufferPointer) -> [Range<Int>]? {
+        guard let base = text.baseAddress else { return nil }
         let count = text.count
-        var at = 0
-        func skipSpace() {
-            while at < count, text[at] == 0x20 || text[at] == 0x0A || text[at] == 0x0D || text[at] == 0x09 { at += 1 }
-        }
-        skipSpace()
-        guard at < count, text[at] == UInt8(ascii: "[") else { return nil }
-        at += 1
+        // The cursor only skips JSON's white space here (its rule, not a copy of it); objectEnd scans the rest.
+        var cursor = JSONReader.Cursor(base: base.assumingMemoryBound(to: UInt8.self), end: count)
+        cursor.skipSpace()
+        guard cursor.at < count, text[cursor.at] == UInt8(ascii: "[") else { return nil }
+        cursor.at += 1
         var ranges: [Range<Int>] = []
         while true {
-            skipSpace()
-            guard at < count, text[at] == UInt8(ascii: "{"), let end = objectEnd(text, from: at),
+            cursor.skipSpace()
+            guard cursor.at < count, text[cursor.at] == UInt8(ascii: "{"), let end = objectEnd(text, from: cursor.at),
                   text[end - 1] == UInt8(ascii: "}") else { return nil }
-            ranges.append(at..<end)
-            at = end
-            skipSpace()
-            guard at < count else { return nil }
-            if text[at] == UInt8(ascii: "]") { break }
-            guard text[at] == UInt8(ascii: ",") else { return nil }
-            at += 1
+            ranges.append(cursor.at..<end)
+            cursor.at = end
+            cursor.skipSpace()
+            guard cursor.at < count else { return nil }
+            if text[cursor.at] == UInt8(ascii: "]") { break }
+            guard text[cursor.at] == UInt8(ascii: ",") else { return nil }
+            cursor.at += 1
         }
-        at += 1
-        skipSpace()
-        return at == count ? ranges : nil
+        cursor.at += 1
+        cursor.skipSpace()
+        return cursor.at == count ? ranges : nil
     }
 
     /// Where the object that starts at `start` ends (one past its closing brace): brackets counted outside

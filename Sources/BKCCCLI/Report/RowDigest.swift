@@ -8,7 +8,7 @@ public final class RowDigest {
     public init() {}
 
     public func digest(_ row: InputRow) -> UInt64 {
-        guard let detail = row.detail else { return fnv1a("problem: " + (row.problem ?? "")) }
+        guard let detail = row.detail else { return FNV1a.of("problem: " + (row.problem ?? "")) }
         return ValueDigest.of(detail.raw)
     }
 
@@ -35,7 +35,7 @@ public struct RowPrints: Sendable {
     public init() {}
 
     public static func print(key: String, digest: UInt64) -> UInt64 {
-        (fnv1a(key) & 0xFFFF_FFFF_0000_0000) | (digest & 0xFFFF_FFFF)
+        (FNV1a.of(key) & 0xFFFF_FFFF_0000_0000) | (digest & 0xFFFF_FFFF)
     }
 
     mutating func append(_ print: UInt64) { table.append(print) }
@@ -45,7 +45,7 @@ public struct RowPrints: Sendable {
 
     /// Whether `key` hashes as row `index`'s key did.
     public func keyMatches(_ index: Int, _ key: String) -> Bool {
-        table[index] >> 32 == fnv1a(key) >> 32
+        table[index] >> 32 == FNV1a.of(key) >> 32
     }
 
     public func digestMatches(_ index: Int, _ digest: UInt64) -> Bool {

@@ -62,7 +62,7 @@ public struct RowValidator {
             guard fields.count == 1, let value = detail[fields[0]]?.string else { continue }
             let key = String(value.trimmingSpace())
             guard !key.isEmpty else { continue }
-            if let first = seen[slot].firstLine(of: fnv1a(key), insertingAt: line) { repeated(slot, first, detail, &problems) }
+            if let first = seen[slot].firstLine(of: FNV1a.of(key), insertingAt: line) { repeated(slot, first, detail, &problems) }
         }
         return problems.isEmpty ? nil : problems.joined(separator: "; ")
     }
@@ -116,6 +116,3 @@ public struct RowValidator {
         }.joined(separator: " + ")
     }
 }
-
-/// 64-bit FNV-1a of the UTF-8 bytes (the core's `FNV1a`): stable across runs.
-func fnv1a(_ text: String) -> UInt64 { FNV1a.of(text) }
