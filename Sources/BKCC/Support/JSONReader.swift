@@ -224,20 +224,8 @@ enum JSONReader {
         }
 
         private mutating func hex4() -> UInt32? {
-            guard end - at >= 4 else { return nil }
-            var value: UInt32 = 0
-            for _ in 0..<4 {
-                let byte = base[at]
-                let digit: UInt8
-                switch byte {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-                default: return nil
-                }
-                value = value << 4 | UInt32(digit)
-                at += 1
-            }
+            guard end - at >= 4, let value = hexValue(UnsafeRawBufferPointer(start: base + at, count: 4)) else { return nil }
+            at += 4
             return value
         }
 

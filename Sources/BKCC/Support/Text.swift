@@ -26,6 +26,23 @@ public func withSpaceTrimmed<R>(_ text: UnsafeRawBufferPointer, _ body: (UnsafeR
     return trimmed.withUTF8 { body(UnsafeRawBufferPointer($0)) }
 }
 
+/// The value of hexadecimal digits (either case); nil when one is not a digit. (JSON's `\uXXXX`, a workbook's
+/// `_xHHHH_`.)
+public func hexValue(_ digits: UnsafeRawBufferPointer) -> UInt32? {
+    var value: UInt32 = 0
+    for digit in digits {
+        let nibble: UInt8
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = digit - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = digit - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+        value = value << 4 | UInt32(nibble)
+    }
+    return value
+}
+
 /// `text` cut to `limit` characters with control characters made spaces: safe inside a one-line message.
 public func printable(_ text: String, limit: Int) -> String {
     String(text.unicodeScalars.prefix(limit).map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) })

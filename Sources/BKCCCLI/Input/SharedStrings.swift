@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import BKCC
 
 /// A workbook's shared-strings table (`xl/sharedStrings.xml`), which the cells of `t="s"` index. Held compactly:
 /// the text of every string in one byte buffer and one 4-byte end offset per string, so it costs its UTF-8 text
@@ -191,18 +192,5 @@ enum OOXMLText {
         if changed { text.replaceSubrange(start..., with: out) }
     }
 
-    private static func hex(_ digits: ArraySlice<UInt8>) -> UInt32? {
-        var value: UInt32 = 0
-        for digit in digits {
-            let nibble: UInt8
-            switch digit {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = digit - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = digit - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = digit - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-            value = value << 4 | UInt32(nibble)
-        }
-        return value
-    }
+    private static func hex(_ digits: ArraySlice<UInt8>) -> UInt32? { digits.withUnsafeBytes { hexValue($0) } }
 }
