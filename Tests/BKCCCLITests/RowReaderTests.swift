@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import BKCC
 @testable import BKCCCLI
 import Testing
@@ -52,6 +55,29 @@ import Testing
         #expect(got[2].problem?.hasPrefix("column ") == true)
         #expect(got[2].problem?.contains("not valid JSON") == true)
         #expect(got[3].detail == json("[1]"))
+    }
+
+    /// The text of each line as given to the send pass: the bytes between line breaks, a CR before the LF
+    /// dropped, whether the line lies within one read or spans several.
+    @Test(arguments: [1, 3, 16, 65536])
+    func testLineText_IsTheLinesBytes(bufferSize: Int) throws {
+        let path = temporaryFile("{\"a\":\"交换机\"}\r\n\r\n{}\n{\"b\":2}\r")
+        defer { unlink(path) }
+        let reader = JSONLinesRowReader(source: try ByteSource(path: path, bufferSize: bufferSize))
+        reader.givesText = true
+        var texts: [String] = []
+        while let row = try reader.next() { texts.append(String(decoding: row.text ?? [], as: UTF8.self)) }
+        #expect(texts == [#"{"a":"交换机"}"#, "{}", #"{"b":2}"#])
+    }
+
+    /// A line over the limit is an input error naming its line, found within one read or across reads.
+    @Test(arguments: [4, 65536])
+    func testALineOverTheLimit_IsAnInputError(bufferSize: Int) throws {
+        let path = temporaryFile("{}\n{\"a\":\"" + String(repeating: "x", count: 40) + "\"}\n{}\n")
+        defer { unlink(path) }
+        let reader = JSONLinesRowReader(source: try ByteSource(path: path, bufferSize: bufferSize), maxLineBytes: 32)
+        #expect(try reader.next() != nil)
+        #expect { _ = try reader.next() } throws: { ($0 as? InputError)?.line == 2 && "\($0)".contains("line is over") }
     }
 
     @Test func testARepeatedKey_IsAProblem() throws {
