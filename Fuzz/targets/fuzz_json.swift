@@ -1,7 +1,8 @@
 // libFuzzer target: JSONReader and JSONWriter (the core's fast JSON paths) held to jansson over arbitrary bytes.
 // Invariants: never traps or leaks; whatever the fast reader accepts, jansson accepts as the same value (the same
 // compact bytes: types, member order, escapes); whatever jansson accepts, the fast writer writes as jansson does;
-// ValueDigest.scan (over text) gives ValueDigest.of (over the value jansson reads) and the member jansson has;
+// ValueDigest.scan (over text, UTF-8 checked or not) gives ValueDigest.of (over the value jansson reads) and the
+// lookup key of the member jansson has;
 // FlatObject reads only what jansson accepts, as a flat object of its members, with the same digest;
 // JSONArraySplit's ranges are objects' braces inside the text, one per element of the array jansson reads.
 
@@ -30,9 +31,13 @@ public func fuzzJSON(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         if let scanned = ValueDigest.scan(bytes, member: "k") {
             precondition(scanned.digest == ValueDigest.of(janssons.raw), "the text digest and the value digest differ")
             let member = janssons.isObject ? janssons["k"] : nil
-            let usable = member.flatMap { $0.kind == .string || $0.kind == .integer ? $0 : nil }
-            precondition(scanned.member?.janssonBytes() == usable?.janssonBytes(), "the scanned member differs")
+            let key = member.flatMap(LookupOperation.key).map { ValueDigest.Key(text: $0, isInteger: member?.integer != nil) }
+            precondition(scanned.key == key, "the scanned key differs")
+            let unchecked = ValueDigest.scan(bytes, member: "k", checkingUTF8: false)
+            precondition(unchecked?.digest == scanned.digest && unchecked?.key == key, "the unchecked scan differs")
         }
+        // Text that is not valid UTF-8 (or not JSON at all): the unchecked scan may read it, and must not trap.
+        _ = ValueDigest.scan(bytes, member: "k", checkingUTF8: false)
     }
     if flat.read(bytes) {
         guard let janssons, janssons.isObject else { preconditionFailure("FlatObject read what jansson refuses") }

@@ -18,8 +18,11 @@ import Testing
         }
         #expect(scanned.digest == ValueDigest.of(value.raw), "\(String(decoding: bytes, as: UTF8.self))", sourceLocation: sourceLocation)
         let wanted = value.isObject ? value[member] : nil
-        let usable = wanted.flatMap { $0.kind == .string || $0.kind == .integer ? $0 : nil }
-        #expect(scanned.member?.serialized() == usable?.serialized(), sourceLocation: sourceLocation)
+        let key = wanted.flatMap(LookupOperation.key).map { ValueDigest.Key(text: $0, isInteger: wanted?.integer != nil) }
+        #expect(scanned.key == key, "\(String(decoding: bytes, as: UTF8.self))", sourceLocation: sourceLocation)
+        // The second read's scan, which leaves UTF-8 unchecked, gives the same for the same (valid) text.
+        let trusting = bytes.withUnsafeBytes { ValueDigest.scan($0, member: member, checkingUTF8: false) }
+        #expect(trusting?.digest == scanned.digest && trusting?.key == scanned.key, sourceLocation: sourceLocation)
     }
 
     @Test func rowsAreDigestedAlikeFromTextAndFromValues() {
@@ -41,7 +44,47 @@ import Testing
         let one = Array(#"{"a":1,"b":"三"}"#.utf8), two = Array("{ \"b\" : \"\\u4e09\" , \"a\" : 1 }".utf8)
         let first = try #require(one.withUnsafeBytes { ValueDigest.scan($0, member: "a") })
         let second = try #require(two.withUnsafeBytes { ValueDigest.scan($0, member: "a") })
-        #expect(first.digest == second.digest && first.member?.integer == 1 && second.member?.integer == 1)
+        #expect(first.digest == second.digest && first.key == second.key)
+        #expect(first.key == ValueDigest.Key(text: "1", isInteger: true))
+    }
+
+    /// The key is the value as the server compares it: trimmed, never empty; an integer in decimal; nothing for
+    /// other kinds, or when the member is absent.
+    @Test func theKeyIsTheLookupKey() throws {
+        let cases: [(String, ValueDigest.Key?)] = [
+            (#"{"bk_asset_id": "  SW-1 ", "x": 1}"#, ValueDigest.Key(text: "SW-1", isInteger: false)),
+            (#"{"bk_asset_id": "\u4e09\t"}"#, ValueDigest.Key(text: "三", isInteger: false)),
+            (#"{"bk_asset_id": -7}"#, ValueDigest.Key(text: "-7", isInteger: true)),
+            (#"{"bk_asset_id": "   "}"#, nil), (#"{"bk_asset_id": true}"#, nil), (#"{"bk_asset_id": [1]}"#, nil),
+            (#"{"other": "x", "nested": {"bk_asset_id": "inner"}}"#, nil),
+        ]
+        for (text, key) in cases {
+            let scanned = try #require(Array(text.utf8).withUnsafeBytes { ValueDigest.scan($0, member: "bk_asset_id") })
+            #expect(scanned.key == key, "\(text)")
+            Self.check(Array(text.utf8), expectScan: true)
+        }
+    }
+
+    /// Every byte at every position of a long value among Chinese text: the checked scan reads it as jansson does;
+    /// the unchecked one stops where the checked one does (quote, backslash, control character), and agrees with
+    /// it on every text the checked one reads.
+    @Test func theUncheckedScanAgreesOnEveryByteAtEveryPosition() {
+        let background = Array("交换机-A00-北京亦庄".utf8)
+        for position in 0..<background.count {
+            for byte in 0...255 {
+                var value = background
+                value[position] = UInt8(byte)
+                let text = Array(#"{"bk_asset_id":""#.utf8) + value + Array(#"","n":1}"#.utf8)
+                Self.check(text)  // the checked scan against jansson
+                let checked = text.withUnsafeBytes { ValueDigest.scan($0, member: "bk_asset_id") }
+                let unchecked = text.withUnsafeBytes { ValueDigest.scan($0, member: "bk_asset_id", checkingUTF8: false) }
+                if let checked {
+                    #expect(unchecked?.digest == checked.digest && unchecked?.key == checked.key, "byte \(byte) at \(position)")
+                } else if byte == 0x22 || byte == 0x5C || byte < 0x20 {
+                    #expect(unchecked == nil, "byte \(byte) at \(position)")
+                }
+            }
+        }
     }
 
     @Test func randomValuesDigestAlike() throws {

@@ -82,19 +82,35 @@ public enum ValueDigest {
         }
     }
 
-    /// The digest of the value `text` holds, and the value of its top-level member `member` (a string or an
-    /// integer, as a JSON value; nil when absent or of another kind), without parsing the rest into values. Nil
-    /// when the scan is not sure of the value as jansson would read it — reals, long integers, `\u0000`, an error,
-    /// deep nesting: parse it then (`JSON.parse` and `of(_:)`). A key repeated in one object (which jansson refuses)
-    /// is not looked for: a text that reaches here was read and refused or accepted by the first pass, and a digest
-    /// that matches says the text is the same.
-    public static func scan(_ text: UnsafeRawBufferPointer, member name: String) -> (digest: UInt64, member: JSON?)? {
+    /// A row's lookup key as `LookupOperation.key` makes it: a string value trimmed (never empty), an integer in
+    /// decimal.
+    public struct Key: Equatable, Sendable {
+        public var text: String
+        public var isInteger: Bool
+
+        public init(text: String, isInteger: Bool) {
+            self.text = text
+            self.isInteger = isInteger
+        }
+    }
+
+    /// The digest of the value `text` holds, and the lookup key of its top-level member `member` (nil when absent,
+    /// of another kind or empty), without parsing the rest into values. Nil when the scan is not sure of the value
+    /// as jansson would read it — reals, long integers, `\u0000`, an error, deep nesting: parse it then
+    /// (`JSON.parse` and `of(_:)`). A key repeated in one object (which jansson refuses) is not looked for: a text
+    /// that reaches here was read and refused or accepted by the first pass, and a digest that matches says the
+    /// text is the same. With `checkingUTF8` false, strings are not checked for well-formed UTF-8 either: for a
+    /// text whose digest is compared with that of a text checked before (the import's second read), which a text
+    /// with other bytes does not match.
+    public static func scan(_ text: UnsafeRawBufferPointer, member name: String,
+                            checkingUTF8: Bool = true) -> (digest: UInt64, key: Key?)? {
         guard let base = text.baseAddress, text.count > 0 else { return nil }
         var cursor = JSONReader.Cursor(base: base.assumingMemoryBound(to: UInt8.self), end: text.count)
+        cursor.checksUTF8 = checkingUTF8
         defer { cursor.scratch?.deallocate() }
         var wanted = name
-        return wanted.withUTF8 { field -> (digest: UInt64, member: JSON?)? in
-            var found: JSON?
+        return wanted.withUTF8 { field -> (digest: UInt64, key: Key?)? in
+            var found: Key?
             cursor.skipSpace()
             guard let digest = cursor.digest(depth: 0, member: field, found: &found) else { return nil }
             cursor.skipSpace()
@@ -104,9 +120,9 @@ public enum ValueDigest {
 }
 
 extension JSONReader.Cursor {
-    /// The digest of the value here (`ValueDigest`'s rule), consumed; at depth 0 an object's member named
-    /// `member` is kept in `found`. Nil when not sure (as `ValueDigest.scan` says).
-    mutating func digest(depth: Int, member field: UnsafeBufferPointer<UInt8>, found: inout JSON?) -> UInt64? {
+    /// The digest of the value here (`ValueDigest`'s rule), consumed; at depth 0 the lookup key of an object's
+    /// member named `member` is kept in `found`. Nil when not sure (as `ValueDigest.scan` says).
+    mutating func digest(depth: Int, member field: UnsafeBufferPointer<UInt8>, found: inout ValueDigest.Key?) -> UInt64? {
         guard at < end, depth <= JSONReader.maxDepth else { return nil }
         switch base[at] {
         case UInt8(ascii: "{"):
@@ -122,9 +138,8 @@ extension JSONReader.Cursor {
                 guard at < end, base[at] == UInt8(ascii: ":") else { return nil }
                 at += 1
                 skipSpace()
-                let valueStart = at
-                guard let valueHash = digest(depth: depth + 1, member: field, found: &found) else { return nil }
-                if isWanted { found = keyValue(from: valueStart) }
+                guard let valueHash = isWanted ? wantedDigest(found: &found)
+                        : digest(depth: depth + 1, member: field, found: &found) else { return nil }
                 sum = sum &+ ValueDigest.member(key: keyHash, value: valueHash)
                 guard let more = afterMember(closing: UInt8(ascii: "}")) else { return nil }
                 if !more { return ValueDigest.object(sum) }
@@ -151,13 +166,24 @@ extension JSONReader.Cursor {
         }
     }
 
-    /// The wanted member's value, read again from where it starts (a string or an integer; else nil): one small
-    /// value a row, as `JSONReader` builds it.
-    private func keyValue(from start: Int) -> JSON? {
-        let first = base[start]
-        guard first == UInt8(ascii: "\"") || first == UInt8(ascii: "-") || (first &- UInt8(ascii: "0")) < 10 else { return nil }
-        var again = JSONReader.Cursor(base: base + start, end: at - start)
-        defer { again.scratch?.deallocate() }
-        return again.value(depth: 0).map { JSON(taking: $0) }
+    /// The digest of the wanted member's value, its lookup key kept when it is a string or an integer (read from
+    /// the bytes, as `LookupOperation.key` reads the parsed value; the last one when the key is repeated).
+    private mutating func wantedDigest(found: inout ValueDigest.Key?) -> UInt64? {
+        guard at < end else { return nil }
+        let first = base[at]
+        if first == UInt8(ascii: "\"") {
+            guard let (start, count) = string() else { return nil }
+            found = withSpaceTrimmed(UnsafeRawBufferPointer(start: start, count: count)) {
+                $0.isEmpty ? nil : ValueDigest.Key(text: String(decoding: $0, as: UTF8.self), isInteger: false)
+            }
+            return ValueDigest.string(start, count)
+        }
+        found = nil
+        if first == UInt8(ascii: "-") || first &- UInt8(ascii: "0") < 10 {
+            guard let number = integerValue() else { return nil }
+            found = ValueDigest.Key(text: String(number), isInteger: true)
+            return ValueDigest.integer(number)
+        }
+        return digest(depth: 1, member: UnsafeBufferPointer(start: nil, count: 0), found: &found)
     }
 }

@@ -21,6 +21,8 @@ final class SendPass {
     /// The check pass's verdicts on the invalid rows (every row read here is verified to be the row it checked).
     private let invalidRows: [Int: String]
     private let digester = RowDigest()
+    /// The field each row's lookup key is of (read once: `importer.options` is a struct with the model in it).
+    private let uniqueField: String
     private var reader: RowReader?
     /// What the report line of a row in flight needs (bounded by the requests in flight).
     private struct Pulled {
@@ -56,6 +58,7 @@ final class SendPass {
         self.prints = prints
         self.counts = counts
         self.invalidRows = invalidRows
+        uniqueField = importer.options.uniqueField
         progress = ProgressBar(console: importer.console, total: counts.rows, baseline: counts.tally.done, enabled: enabled,
                                clock: importer.clock)
     }
@@ -111,12 +114,14 @@ final class SendPass {
                 return nil
             }
             rowsRead += 1
-            let field = importer.options.uniqueField
-            var scanned: (digest: UInt64, member: JSON?)?
+            var scanned: (digest: UInt64, key: ValueDigest.Key?)?
             if let text = row.text {
                 // A row the check pass found invalid is parsed as it parsed it (the scan would read a repeated key,
-                // which jansson refuses); a valid one is scanned.
-                if invalidRows[row.index] == nil { scanned = text.withUnsafeBytes { ValueDigest.scan($0, member: field) } }
+                // which jansson refuses); a valid one is scanned. Its UTF-8 was checked by the check pass: a row
+                // with other bytes has another digest, and stops the pass below.
+                if invalidRows[row.index] == nil {
+                    scanned = text.withUnsafeBytes { ValueDigest.scan($0, member: uniqueField, checkingUTF8: false) }
+                }
                 if scanned == nil {
                     // What the scan is not sure of (a real, a row that is not JSON…) is parsed as the check pass
                     // parsed it; a row it could not read has the problem it found (its print is of that text).
@@ -128,8 +133,15 @@ final class SendPass {
                 }
             }
             // RowDigest.key and .digest, each from the scan when there was one.
-            let keyValue = scanned != nil ? scanned?.member : row.detail?[field]
-            let key = keyValue.flatMap(LookupOperation.key) ?? ""
+            let key: String, integerKey: Bool
+            if let scanned {
+                key = scanned.key?.text ?? ""
+                integerKey = scanned.key?.isInteger ?? false
+            } else {
+                let keyValue = row.detail?[uniqueField]
+                key = keyValue.flatMap(LookupOperation.key) ?? ""
+                integerKey = keyValue?.integer != nil
+            }
             let digest = scanned?.digest ?? digester.digest(row)
             guard row.index < prints.count, RowPrints.print(key: key, digest: digest) == prints[row.index] else {
                 let what = row.index < prints.count ? "line \(row.line) differs from what the check read" : "line \(row.line) was not there when it was checked"
@@ -154,8 +166,7 @@ final class SendPass {
             } else {
                 continue
             }
-            inFlight[row.index] = Pulled(line: row.line, key: key, digest: digest,
-                                         integerKey: keyValue?.integer != nil)
+            inFlight[row.index] = Pulled(line: row.line, key: key, digest: digest, integerKey: integerKey)
             counts.pulled += 1
             intent.append(row.index)
             // The engine pulls a request's rows, then sends it: the intent goes out with its last row.
@@ -221,8 +232,7 @@ final class SendPass {
         var byIndex: [Int: ReportLine] = [:]
         for entry in held { byIndex[entry.line.index] = entry.line }
         held.removeAll()
-        let field = importer.options.uniqueField
-        _ = try? client.lookUp(objectID: importer.options.objectID, field: field, transport: importer.transport, next: { () throws(BKCCError) -> SourceItem? in
+        _ = try? client.lookUp(objectID: importer.options.objectID, field: uniqueField, transport: importer.transport, next: { () throws(BKCCError) -> SourceItem? in
             guard let entry = queue.popFirst() else { return nil }
             let value: JSON = entry.integerKey ? try .integer(Int64(entry.line.key) ?? 0) : try .string(entry.line.key)
             return SourceItem(index: entry.line.index, detail: value)
