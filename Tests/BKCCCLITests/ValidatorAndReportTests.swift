@@ -67,6 +67,20 @@ func reportRow(_ index: Int, _ outcome: ReportLine.Outcome, id: Int64? = nil, ke
         }
     }
 
+    /// The longest line of each shape stays within the bound the writer reserves space for, and reads back.
+    @Test func testTheLongestLines_FitTheirBound() throws {
+        let worst = String(repeating: "\u{1}", count: 300)
+        for line in [
+            ReportLine(index: .max, line: .max, key: worst, digest: .max, outcome: .created, instanceID: .min, requestID: worst),
+            ReportLine(index: .max, line: .max, key: worst, digest: .max, outcome: .notCreated, message: worst, requestID: worst),
+            ReportLine(index: 0, line: 1, outcome: .skipped),
+        ] {
+            let quotedID = JSONQuote.quotedBytes(line.requestID)
+            #expect(line.text.utf8.count <= line.maxBytes(quotedRequestID: quotedID))
+            guard case .success = JSONText.parse(Array(line.text.utf8)) else { Issue.record("not JSON: \(line.text.prefix(80))"); continue }
+        }
+    }
+
     @Test(arguments: [
         #"{"index":100000000000,"line":2,"key":"","digest":"0000000000000000","outcome":"failed"}"#,
         #"{"index":9223372036854775807,"line":2,"key":"","digest":"0000000000000000","outcome":"failed"}"#,

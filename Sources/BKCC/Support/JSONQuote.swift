@@ -14,30 +14,9 @@ public enum JSONQuote {
         text.withUTF8 { append(utf8: UnsafeRawBufferPointer($0), to: &bytes) }
     }
 
-    /// The literal of UTF-8 bytes (which the caller knows to be UTF-8): runs that need no escape copied whole;
-    /// `"`, `\` and control characters escaped as jansson escapes them.
+    /// The literal of UTF-8 bytes (which the caller knows to be UTF-8), as `ByteOutput.putQuoted` writes it.
     public static func append(utf8 text: UnsafeRawBufferPointer, to bytes: inout [UInt8]) {
-        // Nearly always nothing to escape: the quoted text is put together on the stack and appended at once
-        // (three appends to an Array were ~300 instructions of a ~500-instruction CSV cell).
-        if text.count <= 254, !text.contains(where: needsEscape) {
-            withUnsafeTemporaryAllocation(byteCount: text.count + 2, alignment: 1) { quoted in
-                quoted[0] = 0x22
-                if let base = text.baseAddress { quoted.baseAddress!.advanced(by: 1).copyMemory(from: base, byteCount: text.count) }
-                quoted[text.count + 1] = 0x22
-                bytes.append(contentsOf: UnsafeRawBufferPointer(quoted))
-            }
-            return
-        }
-        bytes.append(0x22)
-        var runStart = 0
-        for (offset, byte) in text.enumerated() where needsEscape(byte) {
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[runStart..<offset]))
-            runStart = offset + 1
-            let sequence = escape(byte)
-            withUnsafeBytes(of: sequence.bytes) { bytes.append(contentsOf: $0.prefix(sequence.count)) }
-        }
-        bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[runStart...]))
-        bytes.append(0x22)
+        bytes.append(atMost: 6 * text.count + 2) { $0.putQuoted(utf8: text) }
     }
 }
 
@@ -112,12 +91,5 @@ extension Array where Element == UInt8 {
     }
 
     /// Appends 16 lowercase hex digits.
-    public mutating func appendHex16(_ value: UInt64) {
-        let digits: StaticString = "0123456789abcdef"
-        var text: (UInt64, UInt64) = (0, 0)
-        Swift.withUnsafeMutableBytes(of: &text) { out in
-            for position in 0..<16 { out[position] = digits.utf8Start[Int((value >> UInt64(60 - 4 * position)) & 0xF)] }
-            append(contentsOf: out)
-        }
-    }
+    public mutating func appendHex16(_ value: UInt64) { append(atMost: 16) { $0.putHex16(value) } }
 }

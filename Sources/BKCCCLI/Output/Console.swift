@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import BKCC
 
 /// The exit codes of bkcc, as documented in `bkcc --help`.
 public enum ExitStatus: Int32, Sendable {
@@ -25,7 +26,9 @@ public enum ExitStatus: Int32, Sendable {
 public final class FileWriter {
     public let fd: Int32
     private let ownsDescriptor: Bool
-    private var buffer: [UInt8] = []
+    /// `capacity` bytes, the first `buffered` of them waiting to be written.
+    private let buffer: UnsafeMutablePointer<UInt8>
+    private var buffered = 0
     private let capacity: Int
     /// The first write error, if any (later writes are dropped).
     public private(set) var failure: String?
@@ -34,11 +37,12 @@ public final class FileWriter {
         self.fd = fd
         self.ownsDescriptor = owns
         self.capacity = capacity
-        buffer.reserveCapacity(capacity)
+        buffer = .allocate(capacity: max(capacity, 1))
     }
 
     deinit {
         flush()
+        buffer.deallocate()
         if ownsDescriptor { close(fd) }
     }
 
@@ -52,18 +56,33 @@ public final class FileWriter {
     }
 
     public func write(bytes: UnsafeRawBufferPointer) {
-        if buffer.count + bytes.count > capacity { flush() }
+        if buffered + bytes.count > capacity { flush() }
         if bytes.count >= capacity {
             writeAll(bytes)
-        } else {
-            buffer.append(contentsOf: bytes)
+        } else if let base = bytes.baseAddress {
+            (buffer + buffered).update(from: base.assumingMemoryBound(to: UInt8.self), count: bytes.count)
+            buffered += bytes.count
         }
     }
 
+    /// Writes what `body` writes, at most `maxCount` bytes, straight into the buffer (a report line a row: no
+    /// line built first and copied).
+    public func write(atMost maxCount: Int, _ body: (inout ByteOutput) -> Void) {
+        if buffered + maxCount > capacity { flush() }
+        guard maxCount <= capacity else {
+            var bytes: [UInt8] = []
+            bytes.append(atMost: maxCount, body)
+            return write(bytes: bytes)
+        }
+        var output = ByteOutput(buffer + buffered)
+        body(&output)
+        buffered += output.count(from: buffer + buffered)
+    }
+
     public func flush() {
-        guard !buffer.isEmpty else { return }
-        buffer.withUnsafeBytes { writeAll($0) }
-        buffer.removeAll(keepingCapacity: true)
+        guard buffered > 0 else { return }
+        writeAll(UnsafeRawBufferPointer(start: buffer, count: buffered))
+        buffered = 0
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer) {

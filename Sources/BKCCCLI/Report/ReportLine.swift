@@ -71,35 +71,43 @@ public struct ReportLine: Equatable, Sendable {
 
     /// The JSON line (without the newline).
     public var text: String {
+        let quotedID = JSONQuote.quotedBytes(requestID)
         var bytes: [UInt8] = []
-        append(to: &bytes, quotedRequestID: JSONQuote.quotedBytes(requestID))
+        bytes.append(atMost: maxBytes(quotedRequestID: quotedID)) { write(to: &$0, quotedRequestID: quotedID) }
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Appends the line to `bytes`; the request id comes quoted (once per request, not per row). Bytes, not a
-    /// String: a report line a row, and building them by string interpolation was ~9,000 instructions a line.
-    public func append(to bytes: inout [UInt8], quotedRequestID: [UInt8]) {
-        bytes.append(literal: #"{"index":"#)
-        bytes.appendDecimal(index)
-        bytes.append(literal: #","line":"#)
-        bytes.appendDecimal(line)
-        bytes.append(literal: #","key":"#)
-        JSONQuote.append(key, to: &bytes)
-        bytes.append(literal: #","digest":""#)
-        bytes.appendHex16(digest)
-        bytes.append(literal: #"","outcome":""#)
+    /// At least the most bytes `write` writes: the names and punctuation with three numbers of 20 bytes, the
+    /// digest and the longest outcome name come to 167; the quoted texts take 6 bytes a byte at most.
+    func maxBytes(quotedRequestID: [UInt8]) -> Int {
+        200 + 6 * (key.utf8.count + message.utf8.count) + quotedRequestID.count
+    }
+
+    /// Writes the line (at most `maxBytes` bytes); the request id comes quoted (once per request, not per row).
+    /// Bytes, not a String: a report line a row, and building them by string interpolation was ~9,000
+    /// instructions a line.
+    func write(to output: inout ByteOutput, quotedRequestID: [UInt8]) {
+        output.put(literal: #"{"index":"#)
+        output.putDecimal(Int64(index))
+        output.put(literal: #","line":"#)
+        output.putDecimal(Int64(line))
+        output.put(literal: #","key":"#)
+        output.putQuoted(key)
+        output.put(literal: #","digest":""#)
+        output.putHex16(digest)
+        output.put(literal: #"","outcome":""#)
         var outcomeName = outcome.rawValue
-        outcomeName.withUTF8 { bytes.append(contentsOf: $0) }
+        outcomeName.withUTF8 { output.put(UnsafeRawBufferPointer($0)) }
         if outcome == .created, let instanceID {
-            bytes.append(literal: #"","bk_inst_id":"#)
-            bytes.appendDecimal(instanceID)
+            output.put(literal: #"","bk_inst_id":"#)
+            output.putDecimal(instanceID)
         } else {
-            bytes.append(literal: #"","message":"#)
-            JSONQuote.append(message, to: &bytes)
+            output.put(literal: #"","message":"#)
+            output.putQuoted(message)
         }
-        bytes.append(literal: #","request_id":"#)
-        bytes.append(contentsOf: quotedRequestID)
-        bytes.append(UInt8(ascii: "}"))
+        output.put(literal: #","request_id":"#)
+        quotedRequestID.withUnsafeBytes { output.put($0) }
+        output.put(UInt8(ascii: "}"))
     }
 }
 

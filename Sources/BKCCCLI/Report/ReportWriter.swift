@@ -106,10 +106,10 @@ public final class ReportWriter {
 
     /// Appends a row line whose request id the caller quoted once for all the rows of its request.
     public func append(_ line: ReportLine, quotedRequestID: [UInt8]) {
-        scratch.removeAll(keepingCapacity: true)
-        line.append(to: &scratch, quotedRequestID: quotedRequestID)
-        scratch.append(0x0A)
-        writer.write(bytes: scratch)
+        writer.write(atMost: line.maxBytes(quotedRequestID: quotedRequestID) + 1) {
+            line.write(to: &$0, quotedRequestID: quotedRequestID)
+            $0.put(0x0A)
+        }
     }
 
     private var scratch: [UInt8] = []
