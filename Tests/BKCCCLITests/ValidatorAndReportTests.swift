@@ -67,6 +67,22 @@ func reportRow(_ index: Int, _ outcome: ReportLine.Outcome, id: Int64? = nil, ke
         }
     }
 
+    /// A flat row's key hash (the check pass's, from bytes) is the hash of the key the parsed row gives (the
+    /// send pass's and a resume's): else every row would read as changed.
+    @Test func testTheFlatKeyHash_IsTheParsedKeysHash() throws {
+        let flat = FlatObject()
+        for text in [#"{"bk_asset_id":"SW-1"}"#, #"{"bk_asset_id":"  交换机 \t"}"#, #"{"bk_asset_id":-42,"x":1}"#,
+                     #"{"bk_asset_id":"a\"b"}"#, #"{"bk_asset_id":""}"#, #"{"bk_asset_id":"   "}"#, #"{"bk_asset_id":true}"#,
+                     #"{"other":"x"}"#, #"{"bk_asset_id":null}"#] {
+            let bytes = Array(text.utf8)
+            let read = bytes.withUnsafeBytes { flat.read($0) }
+            #expect(read, "\(text)")
+            let row = InputRow(index: 0, line: 1, detail: json(text))
+            let hash = RowDigest.keyHash(flat, field: "bk_asset_id", fieldHash: FlatObject.keyHash("bk_asset_id"))
+            #expect(hash == FNV1a.of(RowDigest.key(row, field: "bk_asset_id")), "\(text)")
+        }
+    }
+
     /// The longest line of each shape stays within the bound the writer reserves space for, and reads back.
     @Test func testTheLongestLines_FitTheirBound() throws {
         let worst = String(repeating: "\u{1}", count: 300)

@@ -56,6 +56,7 @@ public struct CheckPass {
         let textReader = model == nil ? nil : reader as? TextRowReader
         textReader?.givesText = true
         let flat = FlatObject()
+        let keyFieldHash = keyField.map { FlatObject.keyHash($0) } ?? 0
         while var row = try reader.next() {
             pass.rows += 1
             if let text = row.text, let textReader {
@@ -63,7 +64,10 @@ public struct CheckPass {
                     guard flat.read(bytes),
                           let verdict = validator.checkQuickly(flat, line: row.line, parsed: { textReader.parsed(row).detail })
                     else { return false }
-                    if let keyField { pass.prints.append(RowPrints.print(key: RowDigest.key(flat, field: keyField), digest: flat.digest)) }
+                    if let keyField {
+                        let keyHash = RowDigest.keyHash(flat, field: keyField, fieldHash: keyFieldHash)
+                        pass.prints.append(RowPrints.print(keyHash: keyHash, digest: flat.digest))
+                    }
                     if let problem = verdict { pass.found(problem, in: row, keeping: keyField != nil, maxProblems, onProblem) }
                     return true
                 }
