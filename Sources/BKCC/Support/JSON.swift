@@ -52,7 +52,9 @@ public struct JSON: @unchecked Sendable {
     public static func integer(_ value: Int64) throws(BKCCError) -> JSON { try make(json_integer(value)) }
     public static func real(_ value: Double) throws(BKCCError) -> JSON { try make(json_real(value)) }
     public static func bool(_ value: Bool) -> JSON { JSON(taking: value ? json_true() : json_false()) }
-    public static var null: JSON { JSON(taking: json_null()) }
+    /// One value for every use: jansson's null is a constant, and a JSON a row (a text row's unused detail) was
+    /// an allocation made and freed a row.
+    public static let null = JSON(taking: json_null())
 
     /// An object built from pairs, in order.
     public static func object(_ pairs: KeyValuePairs<String, JSON>) throws(BKCCError) -> JSON {

@@ -112,23 +112,23 @@ public final class ReportWriter {
         }
     }
 
-    private var scratch: [UInt8] = []
-
     /// The intent line of a request about to be sent, flushed before it is: a kill after this leaves its rows
     /// of unknown fate, and says until when the request may have been in flight.
     public func sending(_ indices: [Int]) -> String? {
         guard !indices.isEmpty else { return nil }
-        // Bytes, not a String of interpolated numbers: 200 indices a request were ~1,000 instructions a row.
-        scratch.removeAll(keepingCapacity: true)
-        scratch.append(literal: #"{"sending":["#)
-        for (position, index) in indices.enumerated() {
-            if position > 0 { scratch.append(UInt8(ascii: ",")) }
-            scratch.appendDecimal(index)
+        // Bytes in place, not a String of interpolated numbers: 200 indices a request were ~1,000 instructions a
+        // row, and ~400 appended to an Array.
+        let now = unixMilliseconds()
+        writer.write(atMost: 21 * indices.count + 40) { output in
+            output.put(literal: #"{"sending":["#)
+            for (position, index) in indices.enumerated() {
+                if position > 0 { output.put(UInt8(ascii: ",")) }
+                output.putDecimal(Int64(index))
+            }
+            output.put(literal: #"],"at":"#)
+            output.putDecimal(now)
+            output.put(literal: "}\n")
         }
-        scratch.append(literal: #"],"at":"#)
-        scratch.appendDecimal(unixMilliseconds())
-        scratch.append(literal: "}\n")
-        writer.write(bytes: scratch)
         return flush()
     }
 
