@@ -50,6 +50,40 @@ import Testing
         #expect(failure.message.contains(message), "\(failure.message)")
     }
 
+    /// The answers a CMDB sends are read by the plain reader (else it would be dead weight); what is odd about an
+    /// answer sends it to the general one (`parseAnswer` holds the two together on every answer of this suite).
+    @Test func plainAnswersAreReadPlainly() {
+        let plain = [
+            #"{"result":true,"code":0,"message":"success","permission":null,"request_id":"r1","data":{"success_created":{"0":1001,"1":1002},"error_msg":{}}}"#,
+            #" { "result" : true , "data" : { "error_msg" : { "2" : "重复 \"x\" \u4e09" } , "success_created" : { "1" : 7 } } } "#,
+            #"{"result":true,"code":0,"message":"","request_id":null,"data":{"success_created":null,"error_msg":null}}"#,
+            #"{"data":{"success_created":{"\u0030":5}},"result":true}"#,
+        ]
+        for body in plain {
+            let read = Array(body.utf8).withUnsafeBytes { PlainCreateAnswer.read(httpStatus: 200, body: $0, detailCount: 3) }
+            #expect(read != nil, "\(body)")
+            _ = parseAnswer(200, body, count: 3)
+        }
+        let odd = [
+            #"{"result":true,"code":"0","data":{}}"#, #"{"result":true,"code":1,"data":{}}"#, #"{"result":false,"data":{}}"#,
+            #"{"result":true,"bk_error_code":0,"data":{}}"#, #"{"result":true,"data":{"success_created":{"0":1.0}}}"#,
+            #"{"result":true,"data":{"success_created":{"0":1,"0":2}}}"#, #"{"result":true,"result":true,"data":{}}"#,
+            #"{"result":true,"data":{"success_created":{"0":1,"1":1}}}"#, #"{"result":true,"data":{"success_created":{"00":1}}}"#,
+            #"{"result":true,"data":{"success_created":{"0":1},"error_msg":{"0":"x"}}}"#, #"{"result":true,"data":{},"x":1}"#,
+            #"{"result":true,"data":{"other":1}}"#, #"{"result":true,"message":null,"data":{}}"#, #"{"result":true,"data":{}} x"#,
+            #"{"result":true,"permission":{"a":1},"data":{}}"#, #"{"result":true,"data":{"error_msg":{"0":"\u0000"}}}"#,
+            #"{"result":true}"#, #"{"result":true,"data":{"success_created":{"3":1}}}"#, "\u{FEFF}{\"result\":true,\"data\":{}}",
+        ]
+        for body in odd {
+            let read = Array(body.utf8).withUnsafeBytes { PlainCreateAnswer.read(httpStatus: 200, body: $0, detailCount: 3) }
+            #expect(read == nil, "\(body)")
+            _ = parseAnswer(200, body, count: 3)
+        }
+        let plainBody = Array(plain[0].utf8)
+        for status in [201, 299] { #expect(plainBody.withUnsafeBytes { PlainCreateAnswer.read(httpStatus: status, body: $0, detailCount: 3) } != nil) }
+        for status in [199, 300, 429, 500] { #expect(plainBody.withUnsafeBytes { PlainCreateAnswer.read(httpStatus: status, body: $0, detailCount: 3) } == nil) }
+    }
+
     @Test func codeAsStringAndMissingMaps() throws {
         let answer = try parseAnswer(200, #"{"result": true, "code": "0", "data": {}}"#, count: 2).get()
         #expect(answer.created.isEmpty && answer.failed.isEmpty)

@@ -49,7 +49,7 @@ enum AnswerRule {
         case .success(let value):
             envelope = value
         }
-        if envelope.requestID.isEmpty { envelope.requestID = headerRequestID }
+        envelope = withRequestID(envelope, of: response)
         guard var failure = envelope.failure else {
             if response.status == 429 {
                 return .rateLimited(BKCCError(.api, "HTTP 429", httpStatus: 429, requestID: envelope.requestID),
@@ -67,6 +67,14 @@ enum AnswerRule {
             return .mayHaveActed(failure, envelope)
         }
         return .refused(failure, envelope, stopsAll: stopsAll || stopsAllCodes.contains(envelope.code))
+    }
+
+    /// The envelope with the gateway's request id (a header) when its body names none.
+    static func withRequestID(_ envelope: Envelope, of response: HTTPResponse) -> Envelope {
+        guard envelope.requestID.isEmpty else { return envelope }
+        var envelope = envelope
+        envelope.requestID = response.headerRequestID
+        return envelope
     }
 
     /// `Retry-After` in seconds, when the server sent a number.

@@ -179,6 +179,10 @@ final class BatchEngine {
                 retry(pending, after: nil)
                 return
             }
+            if let (envelope, outcomes) = operation.readPlainAnswer(response, items: pending.items) {
+                accepted(redact(AnswerRule.withRequestID(envelope, of: response)), outcomes, response: response, for: pending)
+                return
+            }
             handle(redacted(AnswerRule.verdict(for: response)), response: response, for: pending)
         }
     }
@@ -200,14 +204,19 @@ final class BatchEngine {
             case .failure(let error):
                 unreadable(pending, error: client.redactor(error), httpStatus: response.status,
                            stopsAll: AnswerRule.stopsAllStatuses.contains(response.status))
-            case .success(let read):
-                let outcomes = read.map(client.redactor.callAsFunction)
-                deliver(RequestRecord(clientRequestID: pending.requestID, serverRequestID: envelope.requestID,
-                                      httpStatus: response.status, code: envelope.code, message: envelope.message,
-                                      elapsedMs: elapsed(pending), attempts: pending.attempts, status: .ok,
-                                      permission: envelope.permission, error: nil, items: outcomes))
+            case .success(let outcomes):
+                accepted(envelope, outcomes, response: response, for: pending)
             }
         }
+    }
+
+    /// An accepted answer's outcomes (the envelope redacted already), delivered.
+    private func accepted(_ envelope: Envelope, _ read: [ItemOutcome], response: HTTPResponse, for pending: Pending) {
+        let outcomes = read.map(client.redactor.callAsFunction)
+        deliver(RequestRecord(clientRequestID: pending.requestID, serverRequestID: envelope.requestID,
+                              httpStatus: response.status, code: envelope.code, message: envelope.message,
+                              elapsedMs: elapsed(pending), attempts: pending.attempts, status: .ok,
+                              permission: envelope.permission, error: nil, items: outcomes))
     }
 
     /// The verdict with every text the server sent cleared of this client's secrets.

@@ -18,6 +18,10 @@ public protocol BatchOperation: Sendable {
     /// Reads a `result:true` answer into one outcome per item, in `items`' order; `.protocolError` when the
     /// answer cannot be trusted (then every item of the request is `unknown`).
     func read(_ envelope: Envelope, items: [SourceItem]) -> Result<[ItemOutcome], BKCCError>
+    /// A plain accepted answer (HTTP 2xx, `result:true`, code 0, nothing odd) read straight from its bytes into
+    /// its envelope (without `data`) and one outcome per item; nil for any other answer, which `AnswerRule` and
+    /// `read` then decide. What it reads, they would read the same.
+    func readPlainAnswer(_ response: HTTPResponse, items: [SourceItem]) -> (Envelope, [ItemOutcome])?
     /// What success is called for its items: `.created`, `.updated`, `.deleted`.
     var successKind: ItemOutcome.Kind { get }
     /// At most this many requests in flight (nil: the client's concurrency). 1 for a paged read, whose next
@@ -29,4 +33,5 @@ extension BatchOperation {
     public func splice(items: [SourceItem]) throws(BKCCError) -> HTTPRequest.Splice? { nil }
     public var successKind: ItemOutcome.Kind { .created }
     public var maxInFlight: Int? { nil }
+    public func readPlainAnswer(_ response: HTTPResponse, items: [SourceItem]) -> (Envelope, [ItemOutcome])? { nil }
 }

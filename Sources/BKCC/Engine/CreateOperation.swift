@@ -30,16 +30,23 @@ public struct CreateOperation: BatchOperation {
     }
 
     public func read(_ envelope: Envelope, items: [SourceItem]) -> Result<[ItemOutcome], BKCCError> {
-        let answer: BatchAnswer
-        switch ResponseParser.batchCreate(envelope, detailCount: items.count) {
-        case .success(let value): answer = value
-        case .failure(let error): return .failure(error)
+        ResponseParser.batchCreate(envelope, detailCount: items.count).map { CreateOperation.outcomes($0, items) }
+    }
+
+    public func readPlainAnswer(_ response: HTTPResponse, items: [SourceItem]) -> (Envelope, [ItemOutcome])? {
+        let plain = response.body.withUnsafeBytes {
+            PlainCreateAnswer.read(httpStatus: response.status, body: $0, detailCount: items.count)
         }
-        return .success(items.enumerated().map { position, item in
+        guard let answer = plain else { return nil }
+        return (answer.envelope, CreateOperation.outcomes(answer, items))
+    }
+
+    private static func outcomes(_ answer: BatchAnswer, _ items: [SourceItem]) -> [ItemOutcome] {
+        items.enumerated().map { position, item in
             if let id = answer.created[position] { return ItemOutcome(index: item.index, kind: .created, instanceID: id) }
             if let message = answer.failed[position] { return ItemOutcome(index: item.index, kind: .failed, message: message) }
             return ItemOutcome(index: item.index, kind: .unknown,
                                message: "the answer does not mention this item; look it up before sending it again")
-        })
+        }
     }
 }
