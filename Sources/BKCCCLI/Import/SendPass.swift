@@ -24,16 +24,19 @@ final class SendPass {
     /// The field each row's lookup key is of (read once: `importer.options` is a struct with the model in it).
     private let uniqueField: String
     private var reader: RowReader?
-    /// What the report line of a row in flight needs (bounded by the requests in flight).
+    /// What the report line of a row in flight needs.
     private struct Pulled {
+        var index: Int
         var line: Int
         var key: String
         var digest: UInt64
         var integerKey: Bool
     }
-    private var inFlight: [Int: Pulled] = [:]
-    /// The rows of the request being pulled, written as its intent line before it is sent.
-    private var intent: [Int] = []
+    /// The rows of the request being pulled, in order: written as its intent line before it is sent.
+    private var pulling: [Pulled] = []
+    /// The rows of each request in flight, by its first row's index: the engine pulls a request's rows one after
+    /// another and reports them in that order (a table a row, by index, was ~600 instructions a row).
+    private var inFlight: [Int: [Pulled]] = [:]
     private var rowsRead = 0
     private(set) var readError: InputError?
     /// The input changed between the passes (a row differs, or there are more or fewer rows).
@@ -119,7 +122,7 @@ final class SendPass {
                 // A row the check pass found invalid is parsed as it parsed it (the scan would read a repeated key,
                 // which jansson refuses); a valid one is scanned. Its UTF-8 was checked by the check pass: a row
                 // with other bytes has another digest, and stops the pass below.
-                if invalidRows[row.index] == nil {
+                if invalidRows.isEmpty || invalidRows[row.index] == nil {
                     scanned = text.withUnsafeBytes { ValueDigest.scan($0, member: uniqueField, checkingUTF8: false) }
                 }
                 if scanned == nil {
@@ -149,7 +152,7 @@ final class SendPass {
                 sendIntent()
                 throw BKCCError(.invalidArgument, "the input changed")
             }
-            let problem = invalidRows[row.index]
+            let problem = invalidRows.isEmpty ? nil : invalidRows[row.index]
             if resume?.createdID(row.index) != nil { continue }  // created before: already in the report
             if let problem {
                 // Counted in the tally from the start (Importer.seed): only reported here.
@@ -166,11 +169,10 @@ final class SendPass {
             } else {
                 continue
             }
-            inFlight[row.index] = Pulled(line: row.line, key: key, digest: digest, integerKey: integerKey)
+            pulling.append(Pulled(index: row.index, line: row.line, key: key, digest: digest, integerKey: integerKey))
             counts.pulled += 1
-            intent.append(row.index)
             // The engine pulls a request's rows, then sends it: the intent goes out with its last row.
-            if intent.count >= CreateOperation().itemsPerRequest { sendIntent() }
+            if pulling.count >= CreateOperation().itemsPerRequest { sendIntent() }
             return item
         }
     }
@@ -181,9 +183,10 @@ final class SendPass {
     }
 
     private func sendIntent() {
-        guard !intent.isEmpty else { return }
-        defer { intent.removeAll(keepingCapacity: true) }
-        if let failure = writer?.sending(intent), writeError == nil {
+        guard let first = pulling.first else { return }
+        inFlight[first.index] = pulling
+        defer { pulling.removeAll(keepingCapacity: true) }
+        if let failure = writer?.sending(pulling.map(\.index)), writeError == nil {
             writeError = failure
             importer.console.note("bkcc: error: cannot write the report \(writer?.path ?? ""): \(failure); stopping")
         }
@@ -196,8 +199,11 @@ final class SendPass {
             counts.sent += record.items.count { $0.kind != .skipped }
         }
         let quotedID = JSONQuote.quotedBytes(record.requestID)
-        for item in record.items {
-            let pulled = inFlight.removeValue(forKey: item.index)
+        let rows = record.items.first.flatMap { inFlight.removeValue(forKey: $0.index) } ?? []
+        for (position, item) in record.items.enumerated() {
+            // The request's rows in the order pulled; searched for if ever not (no row is given another's line).
+            let pulled = position < rows.count && rows[position].index == item.index ? rows[position]
+                : rows.first { $0.index == item.index }
             let line = ReportLine(index: item.index, line: pulled?.line ?? 0, key: pulled?.key ?? "", digest: pulled?.digest ?? 0,
                                   outcome: item.kind, instanceID: item.instanceID, message: item.message, requestID: record.requestID)
             if item.kind == .failed, let pulled, !pulled.key.isEmpty, resume?.wasUnknown(item.index) == true,
