@@ -14,7 +14,7 @@ public func fuzzResponse(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let count = Int(data[1])
     let body = UnsafeRawBufferPointer(start: data + 2, count: size - 2)
     let general = ResponseParser.batchCreate(httpStatus: status, body: body, detailCount: count)
-    if let plain = PlainCreateAnswer.read(httpStatus: status, body: body, detailCount: count) {
+    if let plain = PlainCreateAnswer.read(httpStatus: status, body: body, detailCount: count)?.batchAnswer {
         guard case .success(let answer) = general else { preconditionFailure("the plain reader read what the general one refuses") }
         let (a, b) = (plain.envelope, answer.envelope)
         precondition(plain.created == answer.created && plain.failed == answer.failed, "the plain reader's maps differ")

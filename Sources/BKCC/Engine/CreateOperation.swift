@@ -38,15 +38,23 @@ public struct CreateOperation: BatchOperation {
             PlainCreateAnswer.read(httpStatus: response.status, body: $0, detailCount: items.count)
         }
         guard let answer = plain else { return nil }
-        return (answer.envelope, CreateOperation.outcomes(answer, items))
+        return (answer.envelope, items.enumerated().map { position, item in
+            let id = answer.created[position]
+            if id > 0 { return ItemOutcome(index: item.index, kind: .created, instanceID: id) }
+            if let message = answer.failed[position] { return ItemOutcome(index: item.index, kind: .failed, message: message) }
+            return CreateOperation.notMentioned(item)
+        })
+    }
+
+    private static func notMentioned(_ item: SourceItem) -> ItemOutcome {
+        ItemOutcome(index: item.index, kind: .unknown, message: "the answer does not mention this item; look it up before sending it again")
     }
 
     private static func outcomes(_ answer: BatchAnswer, _ items: [SourceItem]) -> [ItemOutcome] {
         items.enumerated().map { position, item in
             if let id = answer.created[position] { return ItemOutcome(index: item.index, kind: .created, instanceID: id) }
             if let message = answer.failed[position] { return ItemOutcome(index: item.index, kind: .failed, message: message) }
-            return ItemOutcome(index: item.index, kind: .unknown,
-                               message: "the answer does not mention this item; look it up before sending it again")
+            return notMentioned(item)
         }
     }
 }

@@ -6,9 +6,24 @@
 /// Why: parsing an answer into jansson values (an object of 200 members for `success_created`) and reading them
 /// into the maps was ~1,600 instructions an item (callgrind, 5,000 created items: 4.0 of 17.9M the answer's
 /// handling; the parse alone 5.6M).
-public enum PlainCreateAnswer {
+public struct PlainCreateAnswer {
+    /// Without `data` (its maps are below).
+    public var envelope: Envelope
+    /// Per detail of the request, its new `bk_inst_id`; 0 when the answer does not give one.
+    public var created: [Int64]
+    /// Per detail, the server's message when it was not created.
+    public var failed: [String?]
+
+    /// The same as `ResponseParser.batchCreate` gives it.
+    public var batchAnswer: BatchAnswer {
+        var answer = BatchAnswer(envelope: envelope, created: [:], failed: [:])
+        for (index, id) in created.enumerated() where id > 0 { answer.created[index] = id }
+        for (index, message) in failed.enumerated() { if let message { answer.failed[index] = message } }
+        return answer
+    }
+
     /// The answer, or nil when it is not surely a plain one.
-    public static func read(httpStatus: Int, body: UnsafeRawBufferPointer, detailCount: Int) -> BatchAnswer? {
+    public static func read(httpStatus: Int, body: UnsafeRawBufferPointer, detailCount: Int) -> PlainCreateAnswer? {
         guard (200..<300).contains(httpStatus), let base = body.baseAddress, body.count > 0 else { return nil }
         var cursor = JSONReader.Cursor(base: base.assumingMemoryBound(to: UInt8.self), end: body.count)
         defer { cursor.scratch?.deallocate() }
@@ -47,7 +62,7 @@ public enum PlainCreateAnswer {
         guard read, cursor.at == cursor.end, result == true, let maps else { return nil }
         let envelope = Envelope(result: true, code: 0, message: message ?? "", requestID: requestID ?? "",
                                 permission: nil, data: nil, httpStatus: httpStatus)
-        return BatchAnswer(envelope: envelope, created: maps.created, failed: maps.failed)
+        return PlainCreateAnswer(envelope: envelope, created: maps.created, failed: maps.failed)
     }
 
     /// The member names read, by their bytes.
@@ -69,23 +84,21 @@ public enum PlainCreateAnswer {
     /// `data`'s two maps, checked as `ResponseParser.batchCreate` checks them: indices below the detail count,
     /// positive ids given once, no index in both. Nil for anything else (another member in `data` included).
     struct Maps {
-        var created: [Int: Int64] = [:]
-        var failed: [Int: String] = [:]
+        var created: [Int64]
+        var failed: [String?]
 
         static func read(_ cursor: inout JSONReader.Cursor, detailCount: Int) -> Maps? {
-            var maps = Maps()
+            // Arrays by index, not tables: a hash or two a created item was ~300 instructions of it.
+            var maps = Maps(created: Array(repeating: 0, count: detailCount), failed: Array(repeating: nil, count: detailCount))
             var seenCreated = false, seenFailed = false
-            var owners = Set<Int64>()
             let read = cursor.members { cursor, key in
                 switch Key(key) {
                 case .successCreated where !seenCreated:
                     seenCreated = true
                     if cursor.literal("null") { return true }
-                    maps.created.reserveCapacity(detailCount)
-                    owners.reserveCapacity(detailCount)
                     return cursor.members { cursor, key in
-                        guard let index = ResponseParser.parseIndex(key, below: detailCount), maps.created[index] == nil,
-                              let id = cursor.plainInteger(), id > 0, owners.insert(id).inserted else { return false }
+                        guard let index = ResponseParser.parseIndex(key, below: detailCount), maps.created[index] == 0,
+                              let id = cursor.plainInteger(), id > 0 else { return false }
                         maps.created[index] = id
                         return true
                     }
@@ -102,7 +115,10 @@ public enum PlainCreateAnswer {
                     return false
                 }
             }
-            guard read, maps.failed.keys.allSatisfy({ maps.created[$0] == nil }) else { return nil }
+            guard read, !zip(maps.created, maps.failed).contains(where: { $0 > 0 && $1 != nil }) else { return nil }
+            // Each new instance belongs to one item.
+            let ids = maps.created.filter { $0 > 0 }.sorted()
+            guard zip(ids, ids.dropFirst()).allSatisfy({ $0 != $1 }) else { return nil }
             return maps
         }
     }
