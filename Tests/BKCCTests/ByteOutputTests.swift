@@ -1,0 +1,53 @@
+import BKCC
+import Testing
+
+/// `ByteOutput` writes what the general writers write: decimal as `String(_:)`, hex as `String(_:radix:)`, quoted
+/// text as jansson quotes it.
+@Suite struct ByteOutputTests {
+    static func written(_ maxCount: Int, _ body: (inout ByteOutput) -> Void) -> String {
+        var bytes: [UInt8] = []
+        bytes.append(atMost: maxCount, body)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// jansson's literal of a string.
+    static func janssons(_ text: String) -> String {
+        String(decoding: (try? JSON.string(text).janssonBytes()) ?? [], as: UTF8.self)
+    }
+
+    @Test func decimalsAreTheirDigits() {
+        var values: [Int64] = [0, 1, 9, 10, 99, 100, -1, -10, .max, .min, .max - 1, .min + 1]
+        var power: Int64 = 1
+        for _ in 0..<18 {
+            power *= 10
+            values += [power - 1, power, power + 1, -power]
+        }
+        for value in values { #expect(Self.written(20) { $0.putDecimal(value) } == String(value)) }
+    }
+
+    @Test func hexIsSixteenLowercaseDigits() {
+        for value: UInt64 in [0, 1, 0xabc, 0xfb04_70c8_bdd1_21fc, .max, 0x0123_4567_89ab_cdef] {
+            let expected = String(repeating: "0", count: 16 - String(value, radix: 16).count) + String(value, radix: 16)
+            #expect(Self.written(16) { $0.putHex16(value) } == expected)
+        }
+    }
+
+    /// Every byte that needs an escape, at every position of a text longer than a word, and plain text around it.
+    @Test func quotingIsJanssons() {
+        let specials: [UInt8] = Array(0..<0x20) + [0x22, 0x5C]
+        for length in [0, 1, 7, 8, 9, 17] {
+            for position in 0..<max(length, 1) {
+                for special in specials where length > 0 {
+                    var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    bytes[position] = special
+                    let text = String(decoding: bytes, as: UTF8.self)
+                    let quoted = bytes.withUnsafeBytes { text in Self.written(6 * text.count + 2) { $0.putQuoted(utf8: text) } }
+                    #expect(quoted == Self.janssons(text), "\(bytes)")
+                }
+            }
+        }
+        for text in ["", "plain", "交换机-北京", "a\"b\\c\nd\te\u{1}", String(repeating: "\"", count: 20), "tail\u{7F}é"] {
+            #expect(Self.written(6 * text.utf8.count + 2) { $0.putQuoted(text) } == Self.janssons(text))
+        }
+    }
+}
