@@ -31,13 +31,17 @@ public func fuzzJSON(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         if let scanned = ValueDigest.scan(bytes, member: "k") {
             precondition(scanned.digest == ValueDigest.of(janssons.raw), "the text digest and the value digest differ")
             let member = janssons.isObject ? janssons["k"] : nil
-            let key = member.flatMap(LookupOperation.key).map { ValueDigest.Key(text: $0, isInteger: member?.integer != nil) }
+            let key = member.flatMap(LookupOperation.key).map { ValueDigest.KeyText(text: $0, isInteger: member?.integer != nil) }
             precondition(scanned.key == key, "the scanned key differs")
             let unchecked = ValueDigest.scan(bytes, member: "k", checkingUTF8: false)
             precondition(unchecked?.digest == scanned.digest && unchecked?.key == key, "the unchecked scan differs")
         }
-        // Text that is not valid UTF-8 (or not JSON at all): the unchecked scan may read it, and must not trap.
-        _ = ValueDigest.scan(bytes, member: "k", checkingUTF8: false)
+    }
+    // Any text, valid UTF-8 or JSON or not: the unchecked scan may read it, and must not trap; a scan that gives up
+    // leaves the caller's key buffer as it was.
+    var keys: [UInt8] = [1, 2, 3]
+    if ValueDigest.scan(bytes, member: "k", checkingUTF8: false, keys: &keys) == nil {
+        precondition(keys == [1, 2, 3], "a failed scan left key bytes")
     }
     if flat.read(bytes) {
         guard let janssons, janssons.isObject else { preconditionFailure("FlatObject read what jansson refuses") }

@@ -92,7 +92,7 @@ func reportRow(_ index: Int, _ outcome: ReportLine.Outcome, id: Int64? = nil, ke
             ReportLine(index: 0, line: 1, outcome: .skipped),
         ] {
             let quotedID = JSONQuote.quotedBytes(line.requestID)
-            #expect(line.text.utf8.count <= line.maxBytes(quotedRequestID: quotedID))
+            #expect(line.text.utf8.count <= line.maxBytes(keyCount: line.key.utf8.count, quotedRequestID: quotedID))
             guard case .success = JSONText.parse(Array(line.text.utf8)) else { Issue.record("not JSON: \(line.text.prefix(80))"); continue }
         }
     }

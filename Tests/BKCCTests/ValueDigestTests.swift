@@ -18,7 +18,7 @@ import Testing
         }
         #expect(scanned.digest == ValueDigest.of(value.raw), "\(String(decoding: bytes, as: UTF8.self))", sourceLocation: sourceLocation)
         let wanted = value.isObject ? value[member] : nil
-        let key = wanted.flatMap(LookupOperation.key).map { ValueDigest.Key(text: $0, isInteger: wanted?.integer != nil) }
+        let key = wanted.flatMap(LookupOperation.key).map { ValueDigest.KeyText(text: $0, isInteger: wanted?.integer != nil) }
         #expect(scanned.key == key, "\(String(decoding: bytes, as: UTF8.self))", sourceLocation: sourceLocation)
         // The second read's scan, which leaves UTF-8 unchecked, gives the same for the same (valid) text.
         let trusting = bytes.withUnsafeBytes { ValueDigest.scan($0, member: member, checkingUTF8: false) }
@@ -45,16 +45,16 @@ import Testing
         let first = try #require(one.withUnsafeBytes { ValueDigest.scan($0, member: "a") })
         let second = try #require(two.withUnsafeBytes { ValueDigest.scan($0, member: "a") })
         #expect(first.digest == second.digest && first.key == second.key)
-        #expect(first.key == ValueDigest.Key(text: "1", isInteger: true))
+        #expect(first.key == ValueDigest.KeyText(text: "1", isInteger: true))
     }
 
     /// The key is the value as the server compares it: trimmed, never empty; an integer in decimal; nothing for
     /// other kinds, or when the member is absent.
     @Test func theKeyIsTheLookupKey() throws {
-        let cases: [(String, ValueDigest.Key?)] = [
-            (#"{"bk_asset_id": "  SW-1 ", "x": 1}"#, ValueDigest.Key(text: "SW-1", isInteger: false)),
-            (#"{"bk_asset_id": "\u4e09\t"}"#, ValueDigest.Key(text: "三", isInteger: false)),
-            (#"{"bk_asset_id": -7}"#, ValueDigest.Key(text: "-7", isInteger: true)),
+        let cases: [(String, ValueDigest.KeyText?)] = [
+            (#"{"bk_asset_id": "  SW-1 ", "x": 1}"#, ValueDigest.KeyText(text: "SW-1", isInteger: false)),
+            (#"{"bk_asset_id": "\u4e09\t"}"#, ValueDigest.KeyText(text: "三", isInteger: false)),
+            (#"{"bk_asset_id": -7}"#, ValueDigest.KeyText(text: "-7", isInteger: true)),
             (#"{"bk_asset_id": "   "}"#, nil), (#"{"bk_asset_id": true}"#, nil), (#"{"bk_asset_id": [1]}"#, nil),
             (#"{"other": "x", "nested": {"bk_asset_id": "inner"}}"#, nil),
         ]

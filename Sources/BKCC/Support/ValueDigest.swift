@@ -82,9 +82,50 @@ public enum ValueDigest {
         }
     }
 
-    /// A row's lookup key as `LookupOperation.key` makes it: a string value trimmed (never empty), an integer in
-    /// decimal.
+    /// Where a row's lookup key is, as `LookupOperation.key` makes it (a string value trimmed, never empty; an
+    /// integer in decimal): its bytes in the caller's buffer (`scan`'s `keys`).
     public struct Key: Equatable, Sendable {
+        public var range: Range<Int>
+        public var isInteger: Bool
+
+        public init(range: Range<Int>, isInteger: Bool) {
+            self.range = range
+            self.isInteger = isInteger
+        }
+    }
+
+    /// The digest of the value `text` holds, and the lookup key of its top-level member `member` (nil when absent,
+    /// of another kind or empty), appended to `keys`, without parsing the rest into values. Nil when the scan is
+    /// not sure of the value as jansson would read it — reals, long integers, `\u0000`, an error, deep nesting:
+    /// parse it then (`JSON.parse` and `of(_:)`); `keys` is then as it was. A key repeated in one object (which
+    /// jansson refuses) is not looked for: a text that reaches here was read and refused or accepted by the first
+    /// pass, and a digest that matches says the text is the same. With `checkingUTF8` false, strings are not
+    /// checked for well-formed UTF-8 either: for a text whose digest is compared with that of a text checked
+    /// before (the import's second read), which a text with other bytes does not match.
+    ///
+    /// The key goes into the caller's bytes, not a String: the import's second read keeps a request's keys in one
+    /// buffer (a String a row, and its hash, were ~500 instructions a row).
+    public static func scan(_ text: UnsafeRawBufferPointer, member name: String, checkingUTF8: Bool = true,
+                            keys: inout [UInt8]) -> (digest: UInt64, key: Key?)? {
+        guard let base = text.baseAddress, text.count > 0 else { return nil }
+        var cursor = JSONReader.Cursor(base: base.assumingMemoryBound(to: UInt8.self), end: text.count)
+        cursor.checksUTF8 = checkingUTF8
+        defer { cursor.scratch?.deallocate() }
+        let mark = keys.count
+        var wanted = name
+        let scanned = wanted.withUTF8 { field -> (digest: UInt64, key: Key?)? in
+            var found: Key?
+            cursor.skipSpace()
+            guard let digest = cursor.digest(depth: 0, member: field, found: &found, keys: &keys) else { return nil }
+            cursor.skipSpace()
+            return cursor.at == cursor.end ? (digest, found) : nil
+        }
+        if scanned == nil { keys.removeSubrange(mark...) }
+        return scanned
+    }
+
+    /// A lookup key as text.
+    public struct KeyText: Equatable, Sendable {
         public var text: String
         public var isInteger: Bool
 
@@ -94,35 +135,20 @@ public enum ValueDigest {
         }
     }
 
-    /// The digest of the value `text` holds, and the lookup key of its top-level member `member` (nil when absent,
-    /// of another kind or empty), without parsing the rest into values. Nil when the scan is not sure of the value
-    /// as jansson would read it — reals, long integers, `\u0000`, an error, deep nesting: parse it then
-    /// (`JSON.parse` and `of(_:)`). A key repeated in one object (which jansson refuses) is not looked for: a text
-    /// that reaches here was read and refused or accepted by the first pass, and a digest that matches says the
-    /// text is the same. With `checkingUTF8` false, strings are not checked for well-formed UTF-8 either: for a
-    /// text whose digest is compared with that of a text checked before (the import's second read), which a text
-    /// with other bytes does not match.
+    /// The same, the key as a String (tests and tools; the import keeps the bytes).
     public static func scan(_ text: UnsafeRawBufferPointer, member name: String,
-                            checkingUTF8: Bool = true) -> (digest: UInt64, key: Key?)? {
-        guard let base = text.baseAddress, text.count > 0 else { return nil }
-        var cursor = JSONReader.Cursor(base: base.assumingMemoryBound(to: UInt8.self), end: text.count)
-        cursor.checksUTF8 = checkingUTF8
-        defer { cursor.scratch?.deallocate() }
-        var wanted = name
-        return wanted.withUTF8 { field -> (digest: UInt64, key: Key?)? in
-            var found: Key?
-            cursor.skipSpace()
-            guard let digest = cursor.digest(depth: 0, member: field, found: &found) else { return nil }
-            cursor.skipSpace()
-            return cursor.at == cursor.end ? (digest, found) : nil
-        }
+                            checkingUTF8: Bool = true) -> (digest: UInt64, key: KeyText?)? {
+        var keys: [UInt8] = []
+        guard let scanned = scan(text, member: name, checkingUTF8: checkingUTF8, keys: &keys) else { return nil }
+        return (scanned.digest, scanned.key.map { KeyText(text: String(decoding: keys[$0.range], as: UTF8.self), isInteger: $0.isInteger) })
     }
 }
 
 extension JSONReader.Cursor {
     /// The digest of the value here (`ValueDigest`'s rule), consumed; at depth 0 the lookup key of an object's
     /// member named `member` is kept in `found`. Nil when not sure (as `ValueDigest.scan` says).
-    mutating func digest(depth: Int, member field: UnsafeBufferPointer<UInt8>, found: inout ValueDigest.Key?) -> UInt64? {
+    mutating func digest(depth: Int, member field: UnsafeBufferPointer<UInt8>, found: inout ValueDigest.Key?,
+                         keys: inout [UInt8]) -> UInt64? {
         guard at < end, depth <= JSONReader.maxDepth else { return nil }
         switch base[at] {
         case UInt8(ascii: "{"):
@@ -138,8 +164,8 @@ extension JSONReader.Cursor {
                 guard at < end, base[at] == UInt8(ascii: ":") else { return nil }
                 at += 1
                 skipSpace()
-                guard let valueHash = isWanted ? wantedDigest(found: &found)
-                        : digest(depth: depth + 1, member: field, found: &found) else { return nil }
+                guard let valueHash = isWanted ? wantedDigest(found: &found, keys: &keys)
+                        : digest(depth: depth + 1, member: field, found: &found, keys: &keys) else { return nil }
                 sum = sum &+ ValueDigest.member(key: keyHash, value: valueHash)
                 guard let more = afterMember(closing: UInt8(ascii: "}")) else { return nil }
                 if !more { return ValueDigest.object(sum) }
@@ -148,7 +174,7 @@ extension JSONReader.Cursor {
             var hash = ValueDigest.arrayStart
             if opensEmpty(closing: UInt8(ascii: "]")) { return ValueDigest.mix(hash) }
             while true {
-                guard let element = digest(depth: depth + 1, member: field, found: &found) else { return nil }
+                guard let element = digest(depth: depth + 1, member: field, found: &found, keys: &keys) else { return nil }
                 hash = ValueDigest.word(element, hash)
                 guard let more = afterMember(closing: UInt8(ascii: "]")) else { return nil }
                 if !more { return ValueDigest.mix(hash) }
@@ -168,22 +194,28 @@ extension JSONReader.Cursor {
 
     /// The digest of the wanted member's value, its lookup key kept when it is a string or an integer (read from
     /// the bytes, as `LookupOperation.key` reads the parsed value; the last one when the key is repeated).
-    private mutating func wantedDigest(found: inout ValueDigest.Key?) -> UInt64? {
+    private mutating func wantedDigest(found: inout ValueDigest.Key?, keys: inout [UInt8]) -> UInt64? {
         guard at < end else { return nil }
         let first = base[at]
+        found = nil
         if first == UInt8(ascii: "\"") {
             guard let (start, count) = string() else { return nil }
-            found = withSpaceTrimmed(UnsafeRawBufferPointer(start: start, count: count)) {
-                $0.isEmpty ? nil : ValueDigest.Key(text: String(decoding: $0, as: UTF8.self), isInteger: false)
-            }
+            withSpaceTrimmed(UnsafeRawBufferPointer(start: start, count: count)) { found = Self.append($0, false, to: &keys) }
             return ValueDigest.string(start, count)
         }
-        found = nil
         if first == UInt8(ascii: "-") || first &- UInt8(ascii: "0") < 10 {
             guard let number = integerValue() else { return nil }
-            found = ValueDigest.Key(text: String(number), isInteger: true)
+            withDecimal(number) { found = Self.append($0, true, to: &keys) }
             return ValueDigest.integer(number)
         }
-        return digest(depth: 1, member: UnsafeBufferPointer(start: nil, count: 0), found: &found)
+        return digest(depth: 1, member: UnsafeBufferPointer(start: nil, count: 0), found: &found, keys: &keys)
+    }
+
+    /// A key's bytes appended (none for an empty one: no key).
+    private static func append(_ bytes: UnsafeRawBufferPointer, _ isInteger: Bool, to keys: inout [UInt8]) -> ValueDigest.Key? {
+        guard !bytes.isEmpty else { return nil }
+        let start = keys.count
+        keys.append(contentsOf: bytes)
+        return ValueDigest.Key(range: start..<keys.count, isInteger: isInteger)
     }
 }

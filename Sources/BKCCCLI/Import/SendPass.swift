@@ -28,15 +28,23 @@ final class SendPass {
     private struct Pulled {
         var index: Int
         var line: Int
-        var key: String
+        /// Its lookup key's bytes in its request's `keys` (empty: none).
+        var key: Range<Int>
         var digest: UInt64
         var integerKey: Bool
     }
-    /// The rows of the request being pulled, in order: written as its intent line before it is sent.
-    private var pulling: [Pulled] = []
-    /// The rows of each request in flight, by its first row's index: the engine pulls a request's rows one after
-    /// another and reports them in that order (a table a row, by index, was ~600 instructions a row).
-    private var inFlight: [Int: [Pulled]] = [:]
+    /// A request's rows, in the order pulled, and their keys' bytes (one buffer a request, not a String a row).
+    private struct Request {
+        var rows: [Pulled] = []
+        var keys: [UInt8] = []
+
+        func key(_ row: Pulled) -> String { String(decoding: keys[row.key], as: UTF8.self) }
+    }
+    /// The rows of the request being pulled: written as its intent line before it is sent.
+    private var pulling = Request()
+    /// Each request in flight, by its first row's index: the engine pulls a request's rows one after another and
+    /// reports them in that order (a table a row, by index, was ~600 instructions a row).
+    private var inFlight: [Int: Request] = [:]
     private var rowsRead = 0
     private(set) var readError: InputError?
     /// The input changed between the passes (a row differs, or there are more or fewer rows).
@@ -117,13 +125,16 @@ final class SendPass {
                 return nil
             }
             rowsRead += 1
+            let keyStart = pulling.keys.count
             var scanned: (digest: UInt64, key: ValueDigest.Key?)?
             if let text = row.text {
                 // A row the check pass found invalid is parsed as it parsed it (the scan would read a repeated key,
                 // which jansson refuses); a valid one is scanned. Its UTF-8 was checked by the check pass: a row
                 // with other bytes has another digest, and stops the pass below.
                 if invalidRows.isEmpty || invalidRows[row.index] == nil {
-                    scanned = text.withUnsafeBytes { ValueDigest.scan($0, member: uniqueField, checkingUTF8: false) }
+                    scanned = text.withUnsafeBytes {
+                        ValueDigest.scan($0, member: uniqueField, checkingUTF8: false, keys: &pulling.keys)
+                    }
                 }
                 if scanned == nil {
                     // What the scan is not sure of (a real, a row that is not JSON…) is parsed as the check pass
@@ -135,28 +146,35 @@ final class SendPass {
                     row.text = nil
                 }
             }
-            // RowDigest.key and .digest, each from the scan when there was one.
-            let key: String, integerKey: Bool
+            // RowDigest.key and .digest, each from the scan when there was one; the key's bytes in `pulling.keys`.
+            let key: Range<Int>, integerKey: Bool
             if let scanned {
-                key = scanned.key?.text ?? ""
+                key = scanned.key?.range ?? keyStart..<keyStart
                 integerKey = scanned.key?.isInteger ?? false
             } else {
                 let keyValue = row.detail?[uniqueField]
-                key = keyValue.flatMap(LookupOperation.key) ?? ""
+                pulling.keys.append(contentsOf: (keyValue.flatMap(LookupOperation.key) ?? "").utf8)
+                key = keyStart..<pulling.keys.count
                 integerKey = keyValue?.integer != nil
             }
             let digest = scanned?.digest ?? digester.digest(row)
-            guard row.index < prints.count, RowPrints.print(key: key, digest: digest) == prints[row.index] else {
+            let keyHash = pulling.keys.withUnsafeBytes { FNV1a.of(UnsafeRawBufferPointer(rebasing: $0[key])) }
+            guard row.index < prints.count, RowPrints.print(keyHash: keyHash, digest: digest) == prints[row.index] else {
                 let what = row.index < prints.count ? "line \(row.line) differs from what the check read" : "line \(row.line) was not there when it was checked"
                 changed(InputError(path: input.displayName, "changed while it was imported: \(what); it and the rows after it were not sent"))
                 sendIntent()
                 throw BKCCError(.invalidArgument, "the input changed")
             }
             let problem = invalidRows.isEmpty ? nil : invalidRows[row.index]
-            if resume?.createdID(row.index) != nil { continue }  // created before: already in the report
+            if resume?.createdID(row.index) != nil {  // created before: already in the report
+                pulling.keys.removeSubrange(keyStart...)
+                continue
+            }
             if let problem {
                 // Counted in the tally from the start (Importer.seed): only reported here.
-                write(ReportLine(index: row.index, line: row.line, key: key, digest: digest, outcome: .failed,
+                let keyText = String(decoding: pulling.keys[key], as: UTF8.self)
+                pulling.keys.removeSubrange(keyStart...)
+                write(ReportLine(index: row.index, line: row.line, key: keyText, digest: digest, outcome: .failed,
                                  message: "invalid: \(problem)"), error: nil)
                 writer?.flush()
                 continue
@@ -167,12 +185,13 @@ final class SendPass {
             } else if let detail = row.detail {
                 item = SourceItem(index: row.index, detail: detail, checked: true)  // the check pass ran Validation on it
             } else {
+                pulling.keys.removeSubrange(keyStart...)
                 continue
             }
-            pulling.append(Pulled(index: row.index, line: row.line, key: key, digest: digest, integerKey: integerKey))
+            pulling.rows.append(Pulled(index: row.index, line: row.line, key: key, digest: digest, integerKey: integerKey))
             counts.pulled += 1
             // The engine pulls a request's rows, then sends it: the intent goes out with its last row.
-            if pulling.count >= CreateOperation().itemsPerRequest { sendIntent() }
+            if pulling.rows.count >= CreateOperation().itemsPerRequest { sendIntent() }
             return item
         }
     }
@@ -183,10 +202,10 @@ final class SendPass {
     }
 
     private func sendIntent() {
-        guard let first = pulling.first else { return }
+        guard let first = pulling.rows.first else { return }
         inFlight[first.index] = pulling
-        defer { pulling.removeAll(keepingCapacity: true) }
-        if let failure = writer?.sending(pulling.map(\.index)), writeError == nil {
+        defer { pulling = Request() }
+        if let failure = writer?.sending(pulling.rows.map(\.index)), writeError == nil {
             writeError = failure
             importer.console.note("bkcc: error: cannot write the report \(writer?.path ?? ""): \(failure); stopping")
         }
@@ -199,19 +218,24 @@ final class SendPass {
             counts.sent += record.items.count { $0.kind != .skipped }
         }
         let quotedID = JSONQuote.quotedBytes(record.requestID)
-        let rows = record.items.first.flatMap { inFlight.removeValue(forKey: $0.index) } ?? []
+        let request = record.items.first.flatMap { inFlight.removeValue(forKey: $0.index) } ?? Request()
+        let rows = request.rows
         for (position, item) in record.items.enumerated() {
             // The request's rows in the order pulled; searched for if ever not (no row is given another's line).
             let pulled = position < rows.count && rows[position].index == item.index ? rows[position]
                 : rows.first { $0.index == item.index }
-            let line = ReportLine(index: item.index, line: pulled?.line ?? 0, key: pulled?.key ?? "", digest: pulled?.digest ?? 0,
-                                  outcome: item.kind, instanceID: item.instanceID, message: item.message, requestID: record.requestID)
+            var line = ReportLine(index: item.index, line: pulled?.line ?? 0, digest: pulled?.digest ?? 0, outcome: item.kind,
+                                  instanceID: item.instanceID, message: item.message, requestID: record.requestID)
             if item.kind == .failed, let pulled, !pulled.key.isEmpty, resume?.wasUnknown(item.index) == true,
                SendPass.isDuplicate(item.message) {
+                line.key = request.key(pulled)
                 held.append((line, pulled.integerKey))
                 continue
             }
-            write(line, error: record.error, quotedRequestID: quotedID)
+            request.keys.withUnsafeBytes { keys in
+                let key = pulled.map { UnsafeRawBufferPointer(rebasing: keys[$0.key]) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
+                write(line, key: key, error: record.error, quotedRequestID: quotedID)
+            }
         }
         if interrupted == 0 { progress.update(done: tally.done, failed: tally.done - tally.created) }
         if let failure = writer?.flush(), writeError == nil {
@@ -301,9 +325,10 @@ final class SendPass {
         return result
     }
 
-    private func write(_ line: ReportLine, error: BKCCError?, quotedRequestID: [UInt8]? = nil) {
+    /// `key`: the line's key bytes when not its own `key` (a row in flight's, in its request's buffer).
+    private func write(_ line: ReportLine, key: UnsafeRawBufferPointer? = nil, error: BKCCError?, quotedRequestID: [UInt8]? = nil) {
         if line.outcome != .created { sample(line, error: error) }
         guard let writer else { return }
-        if let quotedRequestID { writer.append(line, quotedRequestID: quotedRequestID) } else { writer.append(line) }
+        writer.append(line, key: key, quotedRequestID: quotedRequestID ?? JSONQuote.quotedBytes(line.requestID))
     }
 }

@@ -72,27 +72,33 @@ public struct ReportLine: Equatable, Sendable {
     /// The JSON line (without the newline).
     public var text: String {
         let quotedID = JSONQuote.quotedBytes(requestID)
+        var key = key
         var bytes: [UInt8] = []
-        bytes.append(atMost: maxBytes(quotedRequestID: quotedID)) { write(to: &$0, quotedRequestID: quotedID) }
+        key.withUTF8 { key in
+            bytes.append(atMost: maxBytes(keyCount: key.count, quotedRequestID: quotedID)) {
+                write(to: &$0, key: UnsafeRawBufferPointer(key), quotedRequestID: quotedID)
+            }
+        }
         return String(decoding: bytes, as: UTF8.self)
     }
 
     /// At least the most bytes `write` writes: the names and punctuation with three numbers of 20 bytes, the
     /// digest and the longest outcome name come to 167; the quoted texts take 6 bytes a byte at most.
-    func maxBytes(quotedRequestID: [UInt8]) -> Int {
-        200 + 6 * (key.utf8.count + message.utf8.count) + quotedRequestID.count
+    func maxBytes(keyCount: Int, quotedRequestID: [UInt8]) -> Int {
+        200 + 6 * (keyCount + message.utf8.count) + quotedRequestID.count
     }
 
-    /// Writes the line (at most `maxBytes` bytes); the request id comes quoted (once per request, not per row).
-    /// Bytes, not a String: a report line a row, and building them by string interpolation was ~9,000
-    /// instructions a line.
-    func write(to output: inout ByteOutput, quotedRequestID: [UInt8]) {
+    /// Writes the line (at most `maxBytes` bytes) with `key` as its key (its own `key`'s bytes, or the same text
+    /// kept elsewhere: the send pass keeps a request's keys in one buffer); the request id comes quoted (once per
+    /// request, not per row). Bytes, not a String: a report line a row, and building them by string
+    /// interpolation was ~9,000 instructions a line.
+    func write(to output: inout ByteOutput, key: UnsafeRawBufferPointer, quotedRequestID: [UInt8]) {
         output.put(literal: #"{"index":"#)
         output.putDecimal(Int64(index))
         output.put(literal: #","line":"#)
         output.putDecimal(Int64(line))
         output.put(literal: #","key":"#)
-        output.putQuoted(key)
+        output.putQuoted(utf8: key)
         output.put(literal: #","digest":""#)
         output.putHex16(digest)
         output.put(literal: #"","outcome":""#)

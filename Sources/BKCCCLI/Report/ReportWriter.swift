@@ -104,10 +104,15 @@ public final class ReportWriter {
 
     public func append(_ line: ReportLine) { append(line, quotedRequestID: JSONQuote.quotedBytes(line.requestID)) }
 
-    /// Appends a row line whose request id the caller quoted once for all the rows of its request.
-    public func append(_ line: ReportLine, quotedRequestID: [UInt8]) {
-        writer.write(atMost: line.maxBytes(quotedRequestID: quotedRequestID) + 1) {
-            line.write(to: &$0, quotedRequestID: quotedRequestID)
+    /// Appends a row line whose request id the caller quoted once for all the rows of its request, with `key` as
+    /// its key's bytes when given (else the line's own `key`).
+    public func append(_ line: ReportLine, key: UnsafeRawBufferPointer? = nil, quotedRequestID: [UInt8]) {
+        guard let key else {
+            var own = line.key
+            return own.withUTF8 { append(line, key: UnsafeRawBufferPointer($0), quotedRequestID: quotedRequestID) }
+        }
+        writer.write(atMost: line.maxBytes(keyCount: key.count, quotedRequestID: quotedRequestID) + 1) {
+            line.write(to: &$0, key: key, quotedRequestID: quotedRequestID)
             $0.put(0x0A)
         }
     }
