@@ -79,6 +79,30 @@ import Glibc
         #expect(row.problem?.hasPrefix("column 2 (b): not valid UTF-8") == true)
     }
 
+    /// Random texts of the bytes that matter (commas, quotes, CR, LF, UTF-8, space) read alike whole and a byte at
+    /// a time: whole, plain lines take the memchr path; a byte at a time, (nearly) everything goes through the
+    /// state machine, the reference.
+    @Test func testRandomTexts_ReadAlikeWholeAndByteByByte() throws {
+        let alphabet: [[UInt8]] = [[0x61], [0x62], [0x2C], [0x2C], [0x22], [0x0D], [0x0A], [0x0A], [0x0D, 0x0A], Array("é".utf8), [0x20]]
+        var generator = SplitMix(seed: 0x6373_7672)
+        for _ in 0..<400 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int(generator.next() % 40) { bytes += alphabet[Int(generator.next() % UInt64(alphabet.count))] }
+            let path = temporaryFile(String(decoding: bytes, as: UTF8.self))
+            defer { unlink(path) }
+            func read(_ size: Int) -> [String] {
+                do throws(InputError) {
+                    return try CSVReaderTests.records(path, bufferSize: size).map { "\($0.line):" + CSVReaderTests.render($0) }
+                } catch {
+                    return ["error \(error.line ?? 0): \(error.reason)"]
+                }
+            }
+            let reference = read(1)
+            #expect(read(65536) == reference, "\(bytes)")
+            #expect(read(7) == reference, "\(bytes)")
+        }
+    }
+
     @Test func testRecordLines_CountEveryKindOfLineBreak() throws {
         let path = temporaryFile("a,b\r\n1,\"x\ny\"\r2,3\n\n4,5")
         defer { unlink(path) }

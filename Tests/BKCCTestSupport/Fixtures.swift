@@ -38,3 +38,16 @@ public func temporaryFile(_ bytes: [UInt8], suffix: String = "") -> String {
 }
 
 public func temporaryFile(_ text: String, suffix: String = "") -> String { temporaryFile(Array(text.utf8), suffix: suffix) }
+
+/// A small seeded generator (splitmix64), so that randomized tests are the same on every run.
+public struct SplitMix {
+    var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import BKCC
 
 /// One CSV record: its fields as raw bytes (one flat buffer and the end offset of each field) and the line it
@@ -102,8 +105,41 @@ public final class CSVReader: RecordSource {
                 chunk = next
                 offset = 0
             }
+            if let record = plainLine() { return record }
             try consume()
         }
+    }
+
+    /// The next record when it is one plain line wholly inside the chunk — no quote, no CR but one before its LF,
+    /// within the size limit — read with memchr and one copy a field; nil leaves it to the state machine (which
+    /// reads such a line the same, a byte at a time: callgrind, ~6,300 instructions a 7-field record, ~40 a byte,
+    /// most of them exclusivity checks on this class's state).
+    private func plainLine() -> CSVRecord? {
+        guard state == .startRecord, !pendingCR, !lineHasBytes, let base = chunk.baseAddress else { return nil }
+        let start = base + offset
+        let remaining = chunk.count - offset
+        guard let newline = memchr(start, Int32(CSVReader.lf), remaining) else { return nil }
+        let length = UnsafeRawPointer(newline) - start
+        let content = length > 0 && start.load(fromByteOffset: length - 1, as: UInt8.self) == CSVReader.cr ? length - 1 : length
+        guard content <= maxRecordBytes, memchr(start, Int32(CSVReader.quote), content) == nil,
+              memchr(start, Int32(CSVReader.cr), content) == nil else { return nil }
+        var ends: [Int] = []
+        var bytes: [UInt8] = []
+        if content > 0 {
+            bytes.reserveCapacity(content)
+            var fieldStart = start
+            let end = start + content
+            while true {
+                let comma = memchr(fieldStart, Int32(CSVReader.comma), end - fieldStart).map { UnsafeRawPointer($0) } ?? end
+                bytes.append(contentsOf: UnsafeRawBufferPointer(start: fieldStart, count: comma - fieldStart))
+                ends.append(bytes.count)
+                guard comma < end else { break }
+                fieldStart = comma + 1
+            }
+        }
+        offset += length + 1
+        defer { line += 1 }
+        return CSVRecord(line: line, bytes: bytes, ends: ends)
     }
 
     // MARK: Scanning
