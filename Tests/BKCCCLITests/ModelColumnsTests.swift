@@ -30,6 +30,31 @@ import Glibc
         return (result, reader)
     }
 
+    /// A row's text written at once (plain rows) is the text written cell by cell, for every kind of cell; rows
+    /// that are not plain are written cell by cell either way.
+    @Test func plainRowsAreWrittenAsCellByCell() throws {
+        let text = "bk_inst_name,rack_u,rack_room,extra,n:int,rack_status\n"
+            + "R-1,42,A1,x,7,idle\nR-2,,\"q\"\"uote\\back\",,-3,\nR-3,0,交换机 机房,,0,在用\n"
+            + "R-4,-0,a,,007,\nR-5, 5,a,,5.0,\nR-6,123456789012345678,\t,,1234567890123456789,\nR-7,-12,\u{1},b,+1,\n"
+            + "R-8,1e3,a,\"\",x,\n\"R-9\",60,\"a,b\"\n"
+        let path = temporaryFile(text)
+        defer { unlink(path) }
+        func rows(atOnce: Bool) throws(InputError) -> [String] {
+            let reader = CSVRowReader(source: try ByteSource(path: path), model: Self.rack)
+            reader.givesText = true
+            reader.writesPlainRowsAtOnce = atOnce
+            var result: [String] = []
+            while let row = try reader.next() {
+                result.append("\(row.line) \(row.text.map { String(decoding: $0, as: UTF8.self) } ?? "-") \(row.problem ?? "")")
+            }
+            return result
+        }
+        let cellByCell = try rows(atOnce: false)
+        #expect(try rows(atOnce: true) == cellByCell)
+        #expect(cellByCell.count == 9)
+        #expect(cellByCell[0] == #"2 {"bk_inst_name":"R-1","rack_u":42,"rack_room":"A1","extra":"x","n":7,"rack_status":"idle"} "#)
+    }
+
     @Test func cellsAreConvertedByTheModelWithoutSuffixes() throws {
         let got = try read("bk_inst_name,rack_u,rack_room,rack_status,rack_live,rack_tags\nR-1,42,A1,idle,是,\"甲, b\"\nR-2,42.0,,在用,false,\n").rows
         #expect(got[0].detail == json(#"{"bk_inst_name":"R-1","rack_u":42,"rack_room":"A1","rack_status":"idle","rack_live":true,"rack_tags":["a","b"]}"#))

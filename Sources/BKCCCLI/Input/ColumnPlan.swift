@@ -23,6 +23,9 @@ public struct ColumnPlan: Sendable {
     public var columns: [Column]
     /// For each column, whether its cells are taken as the text they hold (`takesTextAsIs`).
     public private(set) var textAsIs: [Bool] = []
+    /// For each column, whether its cells are integers (an `int` attribute, or an `:int` column): a cell in
+    /// canonical decimal then is its own JSON (`convert` reads it as that integer, and jansson writes it so).
+    public private(set) var integerColumn: [Bool] = []
     /// Each column's attribute id as UTF-8 (the member name its cells are set under), and as the JSON text that
     /// opens its member (`"id":`): worked out once, not once a cell.
     public private(set) var memberNames: [MemberName] = []
@@ -107,6 +110,11 @@ public struct ColumnPlan: Sendable {
         self.columns = columns
         self.warnings = warnings
         textAsIs = columns.map { !$0.name.isEmpty && ColumnPlan.takesTextAsIs($0) }
+        integerColumn = columns.map { column in
+            guard !column.name.isEmpty else { return false }
+            if let attribute = column.attribute, column.type != .json { return attribute.type == "int" }
+            return column.type == .int
+        }
         memberNames = columns.map { MemberName(utf8: Array($0.name.utf8), prefix: JSONQuote.quotedBytes($0.name) + [UInt8(ascii: ":")]) }
     }
 
@@ -219,6 +227,14 @@ public struct ColumnPlan: Sendable {
     }
 
     /// An integer, also as a spreadsheet writes a whole number ("42", "42.0", " 42 ").
+    /// `-?[1-9][0-9]*` of at most 18 digits, or `0`: what `integer` reads as the number jansson writes back the
+    /// same (no sign or leading zero, no space, nothing `-0`- or `1e3`-like).
+    static func isCanonicalInteger(_ cell: UnsafeRawBufferPointer) -> Bool {
+        let digits = cell.first == UInt8(ascii: "-") ? UnsafeRawBufferPointer(rebasing: cell.dropFirst()) : cell
+        guard let first = digits.first, digits.count <= 18, digits.allSatisfy({ $0 &- UInt8(ascii: "0") < 10 }) else { return false }
+        return first != UInt8(ascii: "0") || (digits.count == 1 && digits.count == cell.count)
+    }
+
     static func integer(_ text: String) -> Int64? {
         let trimmed = String(text.trimmingSpace())
         if let value = Int64(trimmed) { return value }
