@@ -55,3 +55,35 @@ import Testing
         #expect(try JSON.string("a\u{0}b").string == "a\u{0}b")
     }
 }
+
+/// `isValidUTF8` (the one validator: CSV cells, JSON shapes) agrees with Swift's own UTF-8 validation: every byte
+/// at every position of ASCII and of Chinese text (the eight-byte ASCII skip and the tail), and random sequences.
+@Suite struct UTF8ValidationTests {
+    static func agree(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) {
+        let swift = String(validating: bytes, as: UTF8.self) != nil
+        #expect(bytes.withUnsafeBytes { isValidUTF8($0) } == swift, "\(bytes)", sourceLocation: sourceLocation)
+    }
+
+    @Test func everyByteAtEveryPosition() {
+        for background in [Array(repeating: UInt8(ascii: "a"), count: 20), Array("交换机-北京亦庄".utf8)] {
+            for position in 0..<background.count {
+                for byte in 0...255 {
+                    var bytes = background
+                    bytes[position] = UInt8(byte)
+                    Self.agree(bytes)
+                }
+            }
+        }
+    }
+
+    @Test func randomSequences() {
+        let pieces: [[UInt8]] = [[0x61], [0x7F], [0x80], [0xBF], [0xC2], [0xDF], [0xE0], [0xED], [0xEF], [0xF0], [0xF4], [0xF5], [0xFF],
+                                 Array("é".utf8), Array("三".utf8), Array("😀".utf8), [0xED, 0xA0, 0x80], [0xE0, 0x80, 0x80]]
+        var generator = SplitMix(seed: 0x7574_6638)
+        for _ in 0..<3000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int(generator.next() % 24) { bytes += pieces[Int(generator.next() % UInt64(pieces.count))] }
+            Self.agree(bytes)
+        }
+    }
+}

@@ -54,6 +54,11 @@ public func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
     guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return true }
     var at = 0
     while at < bytes.count {
+        // Eight ASCII bytes at a time (a byte at a time was ~140 instructions a CSV cell).
+        if bytes.count - at >= 8, UnsafeRawPointer(base + at).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+            at &+= 8
+            continue
+        }
         if base[at] < 0x80 {
             at &+= 1
             continue
