@@ -118,6 +118,27 @@ import Glibc
         #expect(validator.warnings == ["extra (in 2 rows, first on line 2): not an attribute of rack: the CMDB drops it"])
     }
 
+    /// Unknown attributes are counted on both paths (parsed rows and flat rows on their bytes), many of them too,
+    /// and named in the order first seen.
+    @Test func manyUnknownAttributesAreCountedInOrder() throws {
+        var validator = RowValidator(objectID: "rack", uniqueField: "bk_inst_name", model: ModelCheck(ModelColumnsTests.rack))
+        let flat = FlatObject()
+        for row in 0..<30 {
+            // Row r has the unknown attributes u0…u(r mod 12), in an order that turns with r.
+            let names = (0...(row % 12)).map { "u\(($0 + row) % ((row % 12) + 1))" }
+            let text = "{\"bk_inst_name\":\"R-\(row)\"," + names.map { "\"\($0)\":1" }.joined(separator: ",") + "}"
+            if row % 2 == 0 {
+                #expect(Array(text.utf8).withUnsafeBytes { flat.read($0) })
+                #expect(validator.checkQuickly(flat, line: row + 2, parsed: { json(text) }) == .some(nil))
+            } else {
+                #expect(validator.check(InputRow(index: row, line: row + 2, detail: json(text))) == nil)
+            }
+        }
+        let counts = (0..<12).map { n in (0..<30).filter { $0 % 12 >= n }.count }
+        let firstLines = (0..<12).map { n in 2 + (0..<30).first { $0 % 12 >= n }! }
+        #expect(validator.warnings == (0..<12).map { "u\($0) (in \(counts[$0]) row\(counts[$0] == 1 ? "" : "s"), first on line \(firstLines[$0])): not an attribute of rack: the CMDB drops it" })
+    }
+
     @Test func offlineACustomModelNeedsNoAssetID() throws {
         let rows = try read("bk_inst_name,rack_u\nR-1,3\nR-1,4\n", model: nil).rows
         var validator = RowValidator(objectID: "rack", uniqueField: Validation.uniqueField("rack"))
