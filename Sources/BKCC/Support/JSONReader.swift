@@ -116,6 +116,7 @@ enum JSONReader {
         /// A string's bytes, the quotes consumed: the text itself when it has no escape, else the scratch buffer
         /// (valid until the next string). Nil for what jansson refuses (control characters, bad UTF-8, bad escapes)
         /// and for `\u0000`.
+        @inline(__always)
         mutating func string() -> (UnsafePointer<UInt8>, Int)? {
             at += 1
             let start = at
@@ -289,6 +290,7 @@ enum JSONReader {
 
         /// After a member or an element: true at a comma (another follows), false at `closing` (the container
         /// ends), nil for anything else. Both are consumed, with the space after a comma.
+        @inline(__always)
         mutating func afterMember(closing: UInt8) -> Bool? {
             skipSpace()
             guard at < end else { return nil }
