@@ -46,6 +46,10 @@ import Testing
                 }
             }
         }
+        // Long text too (sized exactly, not for the worst case), through JSONQuote's Array path.
+        for text in [String(repeating: "a\u{1}\"交", count: 400), String(repeating: "\n", count: 2000), String(repeating: "x", count: 5000)] {
+            #expect(String(decoding: JSONQuote.quotedBytes(text), as: UTF8.self) == Self.janssons(text))
+        }
         for text in ["", "plain", "交换机-北京", "a\"b\\c\nd\te\u{1}", String(repeating: "\"", count: 20), "tail\u{7F}é"] {
             #expect(Self.written(6 * text.utf8.count + 2) { $0.putQuoted(text) } == Self.janssons(text))
         }

@@ -16,7 +16,10 @@ public enum JSONQuote {
 
     /// The literal of UTF-8 bytes (which the caller knows to be UTF-8), as `ByteOutput.putQuoted` writes it.
     public static func append(utf8 text: UnsafeRawBufferPointer, to bytes: inout [UInt8]) {
-        bytes.append(atMost: 6 * text.count + 2) { $0.putQuoted(utf8: text) }
+        // Short text (a cell, a key) gets room for the worst case; long text its exact size, counted first, so
+        // that a megabyte cell does not take six.
+        let size = text.count <= 1024 ? 6 * text.count + 2 : text.reduce(2) { $0 + (needsEscape($1) ? escape($1).count : 1) }
+        bytes.append(atMost: size) { $0.putQuoted(utf8: text) }
     }
 }
 
