@@ -40,12 +40,15 @@ final class SendPass {
 
         func key(_ row: Pulled) -> String { String(decoding: keys[row.key], as: UTF8.self) }
     }
+    // The rows being pulled and in flight are not checked for exclusivity at run time (@exclusivity(unchecked)):
+    // only `nextItem`, `sendIntent` and `finished` touch them, which the engine calls one at a time, none from
+    // inside another.
     /// The rows of the request being pulled: written as its intent line before it is sent.
-    private var pulling = Request()
+    @exclusivity(unchecked) private var pulling = Request()
     /// Each request in flight, by its first row's index: the engine pulls a request's rows one after another and
     /// reports them in that order (a table a row, by index, was ~600 instructions a row).
-    private var inFlight: [Int: Request] = [:]
-    private var rowsRead = 0
+    @exclusivity(unchecked) private var inFlight: [Int: Request] = [:]
+    @exclusivity(unchecked) private var rowsRead = 0
     private(set) var readError: InputError?
     /// The input changed between the passes (a row differs, or there are more or fewer rows).
     private(set) var inputChanged = false

@@ -64,20 +64,23 @@ public final class CSVReader: RecordSource {
 
     private let source: ByteSource
     private let maxRecordBytes: Int
-    private var chunk: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
-    private var offset = 0
-    private var finished = false
+    // The scanning state is not checked for exclusivity at run time (@exclusivity(unchecked)): only this reader's
+    // methods touch it, calling out to nothing but `source.read()`; the state machine's checks were ~2,500
+    // instructions a record.
+    @exclusivity(unchecked) private var chunk: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
+    @exclusivity(unchecked) private var offset = 0
+    @exclusivity(unchecked) private var finished = false
 
-    private var state = State.startRecord
-    private var bytes: [UInt8] = []
-    private var ends: [Int] = []
+    @exclusivity(unchecked) private var state = State.startRecord
+    @exclusivity(unchecked) private var bytes: [UInt8] = []
+    @exclusivity(unchecked) private var ends: [Int] = []
     /// The current line (1-based) and the line the current record started on.
-    private var line = 1
-    private var recordLine = 1
+    @exclusivity(unchecked) private var line = 1
+    @exclusivity(unchecked) private var recordLine = 1
     /// A CR was the last byte: if LF follows, the two end one line.
-    private var pendingCR = false
-    private var lineHasBytes = false
-    private var completed: CSVRecord?
+    @exclusivity(unchecked) private var pendingCR = false
+    @exclusivity(unchecked) private var lineHasBytes = false
+    @exclusivity(unchecked) private var completed: CSVRecord?
 
     public init(source: ByteSource, maxRecordBytes: Int = CSVReader.defaultMaxRecordBytes) {
         self.source = source
