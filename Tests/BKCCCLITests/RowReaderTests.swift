@@ -70,6 +70,20 @@ import Testing
         #expect(texts == [#"{"a":"交换机"}"#, "{}", #"{"b":2}"#])
     }
 
+    /// With one buffer used again for every line (the check pass), a row that is kept anyway still holds its own
+    /// text: copy-on-write gives the next line a buffer of its own.
+    @Test(arguments: [3, 65536])
+    func testReusedText_LeavesAKeptRowIntact(bufferSize: Int) throws {
+        let path = temporaryFile("{\"a\":1}\n{\"b\":22}\r\n{\"c\":333}\n")
+        defer { unlink(path) }
+        let reader = JSONLinesRowReader(source: try ByteSource(path: path, bufferSize: bufferSize))
+        reader.givesText = true
+        reader.reusesText = true
+        var kept: [[UInt8]] = []
+        while let row = try reader.next() { kept.append(row.text ?? []) }
+        #expect(kept.map { String(decoding: $0, as: UTF8.self) } == [#"{"a":1}"#, #"{"b":22}"#, #"{"c":333}"#])
+    }
+
     /// A line over the limit is an input error naming its line, found within one read or across reads.
     @Test(arguments: [4, 65536])
     func testALineOverTheLimit_IsAnInputError(bufferSize: Int) throws {

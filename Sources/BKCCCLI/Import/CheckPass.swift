@@ -55,6 +55,7 @@ public struct CheckPass {
         // are parsed as before.
         let textReader = model == nil ? nil : reader as? TextRowReader
         textReader?.givesText = true
+        textReader?.reusesText = true  // each row is let go before the next is read
         let flat = FlatObject()
         let keyFieldHash = keyField.map { FlatObject.keyHash($0) } ?? 0
         while var row = try reader.next() {

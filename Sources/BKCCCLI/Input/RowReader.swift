@@ -31,8 +31,20 @@ public protocol RowReader: AnyObject {
 /// the import's second pass, which scans and splices rows the first pass parsed and checked.
 public protocol TextRowReader: RowReader {
     var givesText: Bool { get set }
+    /// Set by a caller that lets go of each row before it asks for the next (the check pass): the reader may then
+    /// give every row's text in one buffer used again and again, not a new one a row. (A row kept anyway stays
+    /// intact: copy-on-write gives the next row a buffer of its own.)
+    var reusesText: Bool { get set }
     /// A row read as text, as this reader gives it when not asked for text: parsed, or with its problem.
     func parsed(_ row: InputRow) -> InputRow
+}
+
+extension TextRowReader {
+    /// A reader that makes every row's text anew ignores it.
+    public var reusesText: Bool {
+        get { false }
+        set {}
+    }
 }
 
 /// The input formats.
