@@ -30,7 +30,9 @@ public struct CreateOperation: BatchOperation {
     }
 
     public func read(_ envelope: Envelope, items: [SourceItem]) -> Result<[ItemOutcome], BKCCError> {
-        ResponseParser.batchCreate(envelope, detailCount: items.count).map { CreateOperation.outcomes($0, items) }
+        ResponseParser.batchCreate(envelope, detailCount: items.count).map { answer in
+            CreateOperation.outcomes(items, created: { answer.created[$0] }, failed: { answer.failed[$0] })
+        }
     }
 
     public func readPlainAnswer(_ response: HTTPResponse, items: [SourceItem]) -> (Envelope, [ItemOutcome])? {
@@ -38,23 +40,18 @@ public struct CreateOperation: BatchOperation {
             PlainCreateAnswer.read(httpStatus: response.status, body: $0, detailCount: items.count)
         }
         guard let answer = plain else { return nil }
-        return (answer.envelope, items.enumerated().map { position, item in
-            let id = answer.created[position]
-            if id > 0 { return ItemOutcome(index: item.index, kind: .created, instanceID: id) }
-            if let message = answer.failed[position] { return ItemOutcome(index: item.index, kind: .failed, message: message) }
-            return CreateOperation.notMentioned(item)
-        })
+        return (answer.envelope, CreateOperation.outcomes(items, created: { answer.created[$0] > 0 ? answer.created[$0] : nil },
+                                                           failed: { answer.failed[$0] }))
     }
 
-    private static func notMentioned(_ item: SourceItem) -> ItemOutcome {
-        ItemOutcome(index: item.index, kind: .unknown, message: "the answer does not mention this item; look it up before sending it again")
-    }
-
-    private static func outcomes(_ answer: BatchAnswer, _ items: [SourceItem]) -> [ItemOutcome] {
+    /// One outcome per item, by its position in the request: created with its id, failed with the server's
+    /// message, else unknown (the answer does not mention it).
+    private static func outcomes(_ items: [SourceItem], created: (Int) -> Int64?, failed: (Int) -> String?) -> [ItemOutcome] {
         items.enumerated().map { position, item in
-            if let id = answer.created[position] { return ItemOutcome(index: item.index, kind: .created, instanceID: id) }
-            if let message = answer.failed[position] { return ItemOutcome(index: item.index, kind: .failed, message: message) }
-            return notMentioned(item)
+            if let id = created(position) { return ItemOutcome(index: item.index, kind: .created, instanceID: id) }
+            if let message = failed(position) { return ItemOutcome(index: item.index, kind: .failed, message: message) }
+            return ItemOutcome(index: item.index, kind: .unknown,
+                               message: "the answer does not mention this item; look it up before sending it again")
         }
     }
 }
