@@ -226,7 +226,6 @@ public struct ColumnPlan: Sendable {
         }
     }
 
-    /// An integer, also as a spreadsheet writes a whole number ("42", "42.0", " 42 ").
     /// `-?[1-9][0-9]*` of at most 18 digits, or `0`: what `integer` reads as the number jansson writes back the
     /// same (no sign or leading zero, no space, nothing `-0`- or `1e3`-like).
     static func isCanonicalInteger(_ cell: UnsafeRawBufferPointer) -> Bool {
@@ -235,6 +234,7 @@ public struct ColumnPlan: Sendable {
         return first != UInt8(ascii: "0") || (digits.count == 1 && digits.count == cell.count)
     }
 
+    /// An integer, also as a spreadsheet writes a whole number ("42", "42.0", " 42 ").
     static func integer(_ text: String) -> Int64? {
         let trimmed = String(text.trimmingSpace())
         if let value = Int64(trimmed) { return value }

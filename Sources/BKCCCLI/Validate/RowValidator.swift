@@ -16,9 +16,10 @@ public struct RowValidator {
     private var seen: [RepeatTable]
     public let objectID: String
     public let model: ModelCheck?
-    /// Attributes the model does not know, by the hash of their name (`FlatObject.keyHash`): the name, how many
-    /// rows had each, and the first line. The CMDB drops them. (By hash: a flat row's member is counted without
-    /// making a String; two names of one 64-bit hash would be counted as the first.)
+    /// Attributes the model does not know, in the order first seen, each with the hash of its name
+    /// (`FlatObject.keyHash`), the name, how many rows had it, and the first line. The CMDB drops them. (By hash: a
+    /// flat row's member is counted without making a String; two names of one 64-bit hash would be counted as the
+    /// first.)
     private var unknownAttributes: [(hash: UInt64, name: String, rows: Int, firstLine: Int)] = []
     /// Where each is in `unknownAttributes`, once there are more than a few (a row's few unknown attributes are
     /// found by a look along the array: a table lookup was ~370 instructions a row).
