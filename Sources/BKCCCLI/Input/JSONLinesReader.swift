@@ -16,8 +16,9 @@ struct Line {
 final class LineSplitter {
     private let source: ByteSource
     private let maxLineBytes: Int
-    // Not checked for exclusivity at run time (@exclusivity(unchecked)): only `next` and its helpers touch this
-    // state, calling nothing that comes back to it; the checks were ~130 instructions a line.
+    // Not checked for exclusivity at run time (@exclusivity(unchecked)): only `next` and its helpers change this
+    // state (`reusesLine` is set once, before the first line), calling nothing that comes back to it; the checks
+    // were ~130 instructions a line.
     @exclusivity(unchecked) private var chunk = UnsafeRawBufferPointer(start: nil, count: 0)
     @exclusivity(unchecked) private var offset = 0
     @exclusivity(unchecked) private var carry: [UInt8] = []
