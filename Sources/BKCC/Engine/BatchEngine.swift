@@ -106,7 +106,10 @@ final class BatchEngine {
             request.itemCount = pending.items.count
             pending.attempts += 1
             if pending.firstStart == nil { pending.firstStart = now }
-            lastStart = now
+            // The rate limit spaces the transfers' starts: taken now, after the request was pulled and built (the
+            // time at the top of the loop made two starts closer than the interval when one request took longer
+            // to build than the next).
+            lastStart = clock.now
             let tag = nextTag
             nextTag += 1
             inFlight[tag] = pending
