@@ -38,12 +38,10 @@ public struct LookupOperation: BatchOperation {
         })
     }
 
-    /// A unique value as the server stores and compares it: a string trimmed, an integer as its digits; nil for
-    /// anything else, or an empty string (no value to look up).
+    /// A unique value as the server stores and compares it (`ValueDigest.withLookupKey`'s rule): a string trimmed,
+    /// an integer as its digits; nil for anything else, or an empty string (no value to look up).
     public static func key(_ value: JSON) -> String? {
-        if let bytes = value.stringBytes {
-            return withSpaceTrimmed(bytes) { $0.isEmpty ? nil : String(decoding: $0, as: UTF8.self) }
-        }
-        return value.integer.map { String($0) }
+        let flat: FlatObject.Value? = value.stringBytes.map { .string($0) } ?? value.integer.map { .integer($0) }
+        return ValueDigest.withLookupKey(flat) { $0.map { String(decoding: $0, as: UTF8.self) } }
     }
 }

@@ -82,6 +82,17 @@ public enum ValueDigest {
         }
     }
 
+    /// `body` given a value's lookup key — a unique value as the server stores and compares it: a string trimmed,
+    /// an integer as its digits — or nil for anything else, or an empty string (no value to look up). The one
+    /// rule behind `LookupOperation.key`, the scan's key and a flat row's key hash.
+    public static func withLookupKey<R>(_ value: FlatObject.Value?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
+        switch value {
+        case .string(let bytes): return withSpaceTrimmed(bytes) { body($0.isEmpty ? nil : $0) }
+        case .integer(let number): return withDecimal(number) { body($0) }
+        default: return body(nil)
+        }
+    }
+
     /// Where a row's lookup key is, as `LookupOperation.key` makes it (a string value trimmed, never empty; an
     /// integer in decimal): its bytes in the caller's buffer (`scan`'s `keys`).
     public struct Key: Equatable, Sendable {
@@ -200,20 +211,20 @@ extension JSONReader.Cursor {
         found = nil
         if first == UInt8(ascii: "\"") {
             guard let (start, count) = string() else { return nil }
-            withSpaceTrimmed(UnsafeRawBufferPointer(start: start, count: count)) { found = Self.append($0, false, to: &keys) }
+            found = ValueDigest.withLookupKey(.string(UnsafeRawBufferPointer(start: start, count: count))) { Self.append($0, false, to: &keys) }
             return ValueDigest.string(start, count)
         }
         if first == UInt8(ascii: "-") || first &- UInt8(ascii: "0") < 10 {
             guard let number = integerValue() else { return nil }
-            withDecimal(number) { found = Self.append($0, true, to: &keys) }
+            found = ValueDigest.withLookupKey(.integer(number)) { Self.append($0, true, to: &keys) }
             return ValueDigest.integer(number)
         }
         return digest(depth: 1, member: UnsafeBufferPointer(start: nil, count: 0), found: &found, keys: &keys)
     }
 
-    /// A key's bytes appended (none for an empty one: no key).
-    private static func append(_ bytes: UnsafeRawBufferPointer, _ isInteger: Bool, to keys: inout [UInt8]) -> ValueDigest.Key? {
-        guard !bytes.isEmpty else { return nil }
+    /// A key's bytes appended (none when there is no key).
+    private static func append(_ bytes: UnsafeRawBufferPointer?, _ isInteger: Bool, to keys: inout [UInt8]) -> ValueDigest.Key? {
+        guard let bytes else { return nil }
         let start = keys.count
         keys.append(contentsOf: bytes)
         return ValueDigest.Key(range: start..<keys.count, isInteger: isInteger)

@@ -23,11 +23,7 @@ public final class RowDigest {
     public static func keyHash(_ row: FlatObject, field: String, fieldHash: UInt64) -> UInt64 {
         var field = field
         let value = field.withUTF8 { row.value(of: UnsafeRawBufferPointer($0), hash: fieldHash) }
-        switch value {
-        case .string(let bytes): return withSpaceTrimmed(bytes) { FNV1a.of($0) }
-        case .integer(let number): return withDecimal(number) { FNV1a.of($0) }
-        default: return FNV1a.of("")
-        }
+        return ValueDigest.withLookupKey(value) { FNV1a.of($0 ?? UnsafeRawBufferPointer(start: nil, count: 0)) }
     }
 }
 
