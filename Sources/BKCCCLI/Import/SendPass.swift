@@ -38,7 +38,8 @@ final class SendPass {
         var rows: [Pulled] = []
         var keys: [UInt8] = []
 
-        func key(_ row: Pulled) -> String { String(decoding: keys[row.key], as: UTF8.self) }
+        /// The key in `range` of `keys`, as a String (the rare lines that need one).
+        func key(_ range: Range<Int>) -> String { String(decoding: keys[range], as: UTF8.self) }
     }
     // The rows being pulled and in flight are not checked for exclusivity at run time (@exclusivity(unchecked)):
     // only `nextItem`, `sendIntent` and `finished` touch them, which the engine calls one at a time, none from
@@ -175,7 +176,7 @@ final class SendPass {
             }
             if let problem {
                 // Counted in the tally from the start (Importer.seed): only reported here.
-                let keyText = String(decoding: pulling.keys[key], as: UTF8.self)
+                let keyText = pulling.key(key)
                 pulling.keys.removeSubrange(keyStart...)
                 write(ReportLine(index: row.index, line: row.line, key: keyText, digest: digest, outcome: .failed,
                                  message: "invalid: \(problem)"), error: nil)
@@ -231,7 +232,7 @@ final class SendPass {
                                   instanceID: item.instanceID, message: item.message, requestID: record.requestID)
             if item.kind == .failed, let pulled, !pulled.key.isEmpty, resume?.wasUnknown(item.index) == true,
                SendPass.isDuplicate(item.message) {
-                line.key = request.key(pulled)
+                line.key = request.key(pulled.key)
                 held.append((line, pulled.integerKey))
                 continue
             }
