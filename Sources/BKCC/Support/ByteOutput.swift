@@ -29,24 +29,8 @@ public struct ByteOutput {
         put(UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 
-    /// At most 20 bytes: written backwards from the last digit, once their count is known.
-    public mutating func putDecimal(_ value: Int64) {
-        if value < 0 { put(UInt8(ascii: "-")) }
-        var rest = value.magnitude  // at most 9,223,372,036,854,775,808: 19 digits, below 10^19
-        var digits = 1
-        var bound: UInt64 = 10
-        while digits < 19, rest >= bound {
-            digits += 1
-            bound &*= 10
-        }
-        var at = position + digits
-        repeat {
-            at -= 1
-            at.pointee = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
-            rest /= 10
-        } while rest > 0
-        position += digits
-    }
+    /// At most 20 bytes (`withDecimal`'s digits).
+    public mutating func putDecimal(_ value: Int64) { withDecimal(value) { put($0) } }
 
     /// 16 lowercase hex digits, two a byte from a table (one at a time was ~270 instructions a digest).
     public mutating func putHex16(_ value: UInt64) {
