@@ -78,21 +78,3 @@ public func withDecimal<R>(_ value: Int64, prefix: UInt8? = nil, suffix: UInt8? 
         return body(UnsafeRawBufferPointer(rebasing: out[at...]))
     }
 }
-
-extension Array where Element == UInt8 {
-    /// Appends an integer's decimal digits (no String made). Not generic: unspecialized `BinaryInteger` code cost
-    /// ~800 instructions a number (callgrind), three numbers a report line.
-    public mutating func appendDecimal(_ value: Int) { appendDecimal(Int64(value)) }
-
-    public mutating func appendDecimal(_ value: Int64) {
-        withDecimal(value) { append(contentsOf: $0) }
-    }
-
-    /// Appends a literal's bytes (one copy, not a walk of a String's UTF-8 view).
-    public mutating func append(literal: StaticString) {
-        append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
-    }
-
-    /// Appends 16 lowercase hex digits.
-    public mutating func appendHex16(_ value: UInt64) { append(atMost: 16) { $0.putHex16(value) } }
-}
