@@ -55,6 +55,62 @@ import Glibc
         #expect(cellByCell[0] == #"2 {"bk_inst_name":"R-1","rack_u":42,"rack_room":"A1","extra":"x","n":7,"rack_status":"idle"} "#)
     }
 
+    /// A plain row filled straight from its cells (`filling`) has the members and digest its text reads to; with
+    /// no text asked for (the check pass), a filled row parses to the object its text holds, and the other rows
+    /// come as the cell-by-cell path gives them.
+    @Test func filledRowsAreWhatTheirTextReads() throws {
+        let text = "bk_inst_name,rack_u,rack_room,extra,n:int,rack_status\n"
+            + "R-1,42,A1,x,7,idle\nR-2,,\"q\"\"uote\\back\",,-3,\nR-3,0,交换机 机房,,0,在用\n"
+            + "R-4,-0,a,,007,\nR-5, 5,a,,5.0,\nR-6,123456789012345678,\t,,-123456789012345678,\nR-7,-12,\u{1},b,+1,\n"
+            + "R-8,1e3,a,\"\",x,\n\"R-9\",60,\"a,b\"\nR-10,\u{7F},\"\u{2028}\",,,\n"
+            + "R-11,1,\"交换机\u{2028}机房\",中,-1,\n"
+        let path = temporaryFile(text)
+        defer { unlink(path) }
+        func describe(_ flat: FlatObject) -> String {
+            flat.members.map { member in
+                let value: String
+                switch member.value {
+                case .string(let bytes): value = "s:" + String(decoding: bytes, as: UTF8.self)
+                case .integer(let number): value = "i:\(number)"
+                case .bool(let flag): value = "b:\(flag)"
+                case .null: value = "null"
+                }
+                return "\(String(decoding: member.key, as: UTF8.self))=\(value) \(member.keyHash == FlatObject.keyHash(member.key))"
+            }.joined(separator: ",") + " \(flat.digest)"
+        }
+        let filled = FlatObject(), read = FlatObject()
+        let sending = CSVRowReader(source: try ByteSource(path: path), model: Self.rack)
+        sending.givesText = true
+        sending.filling = filled
+        var texts: [Int: [UInt8]] = [:]
+        var filledLines: [Int] = []
+        while let row = try sending.next() {
+            guard row.filled else { continue }
+            let rowText = try #require(row.text)
+            filledLines.append(row.line)
+            texts[row.index] = rowText
+            #expect(rowText.withUnsafeBytes { read.read($0) })
+            #expect(describe(filled) == describe(read), "line \(row.line)")
+        }
+        #expect(filledLines == [3, 7, 10, 12])  // R-2, R-6, R-9, R-11: no enum, no integer to convert
+
+        let checking = CSVRowReader(source: try ByteSource(path: path), model: Self.rack)
+        checking.filling = filled
+        let cellByCell = CSVRowReader(source: try ByteSource(path: path), model: Self.rack)
+        while let row = try checking.next() {
+            let expected = try #require(try cellByCell.next())
+            #expect(row.text == nil)
+            if row.filled {
+                let rowText = try #require(texts[row.index])
+                #expect(checking.parsed(row).detail == (try? JSONText.parse(rowText).get()), "line \(row.line)")
+                #expect(checking.parsed(row).detail == expected.detail, "line \(row.line)")
+            } else {
+                #expect(row.detail == expected.detail && row.problem == expected.problem, "line \(row.line)")
+            }
+        }
+        #expect(try cellByCell.next() == nil)
+    }
+
     @Test func cellsAreConvertedByTheModelWithoutSuffixes() throws {
         let got = try read("bk_inst_name,rack_u,rack_room,rack_status,rack_live,rack_tags\nR-1,42,A1,idle,是,\"甲, b\"\nR-2,42.0,,在用,false,\n").rows
         #expect(got[0].detail == json(#"{"bk_inst_name":"R-1","rack_u":42,"rack_room":"A1","rack_status":"idle","rack_live":true,"rack_tags":["a","b"]}"#))

@@ -51,33 +51,28 @@ public struct CheckPass {
         let reader = format.reader(source, model: model)
         var validator = RowValidator(objectID: objectID, uniqueField: uniqueField, model: model.map(ModelCheck.init))
         let digester = RowDigest()
-        // With the model known, JSON rows are checked on their text when they are flat (`FlatObject`); the rest
-        // are parsed as before.
+        // With the model known, rows are checked as flat objects (`FlatObject`) where they are: JSON rows read from
+        // their text, CSV rows filled from their cells (which then need no text). The rest are parsed as before.
         let textReader = model == nil ? nil : reader as? TextRowReader
-        textReader?.givesText = true
-        textReader?.reusesText = true  // each row is let go before the next is read
         let flat = FlatObject()
+        textReader?.filling = flat
+        textReader?.givesText = textReader?.filling == nil  // a reader that fills gives its other rows parsed
+        textReader?.reusesText = true  // each row is let go before the next is read
         let keyFieldHash = keyField.map { FlatObject.keyHash($0) } ?? 0
         while var row = try reader.next() {
             pass.rows += 1
-            if let text = row.text, let textReader {
-                let checked = text.withUnsafeBytes { bytes -> Bool in
-                    guard flat.read(bytes),
-                          let verdict = validator.checkQuickly(flat, line: row.line, parsed: { textReader.parsed(row).detail })
-                    else { return false }
+            if let textReader, row.filled || row.text?.withUnsafeBytes({ flat.read($0) }) == true {
+                if let verdict = validator.checkQuickly(flat, line: row.line, parsed: { textReader.parsed(row).detail }) {
                     if let keyField {
                         let keyHash = RowDigest.keyHash(flat, field: keyField, fieldHash: keyFieldHash)
                         pass.prints.append(RowPrints.print(keyHash: keyHash, digest: flat.digest))
                     }
                     if let problem = verdict { pass.found(problem, in: row, keeping: keyField != nil, maxProblems, onProblem) }
-                    return true
-                }
-                if checked {
                     if let onRow, !onRow(pass.rows) { throw InputError(path: input.displayName, "interrupted") }
                     continue
                 }
-                row = textReader.parsed(row)
             }
+            if let textReader, row.text != nil || row.filled { row = textReader.parsed(row) }
             if let keyField {
                 pass.prints.append(RowPrints.print(key: RowDigest.key(row, field: keyField), digest: digester.digest(row)))
             }

@@ -21,6 +21,9 @@ final class SendPass {
     /// The check pass's verdicts on the invalid rows (every row read here is verified to be the row it checked).
     private let invalidRows: [Int: String]
     private let digester = RowDigest()
+    /// A filled row's members (`InputRow.filled`), and the unique field's key hash to find its key there.
+    private let filled = FlatObject()
+    private let uniqueFieldHash: UInt64
     /// The field each row's lookup key is of (read once: `importer.options` is a struct with the model in it).
     private let uniqueField: String
     private var reader: RowReader?
@@ -74,6 +77,7 @@ final class SendPass {
         self.counts = counts
         self.invalidRows = invalidRows
         uniqueField = importer.options.uniqueField
+        uniqueFieldHash = FlatObject.keyHash(uniqueField)
         progress = ProgressBar(console: importer.console, total: counts.rows, baseline: counts.tally.done, enabled: enabled,
                                clock: importer.clock)
     }
@@ -82,8 +86,10 @@ final class SendPass {
     func run(client: Client) {
         do throws(InputError) {
             reader = format.reader(try input.open(), model: importer.options.model)
-            // JSON rows are not parsed again: each row's text is digested as it is scanned and sent as it is.
+            // JSON rows are not parsed again: each row's text is digested as it is scanned and sent as it is. A
+            // CSV row's digest and key come from its cells (`filled`), with its text written for the body.
             (reader as? TextRowReader)?.givesText = true
+            (reader as? TextRowReader)?.filling = filled
         } catch {
             readError = error
             accountForUnread()
@@ -131,7 +137,9 @@ final class SendPass {
             rowsRead += 1
             let keyStart = pulling.keys.count
             var scanned: (digest: UInt64, key: ValueDigest.Key?)?
-            if let text = row.text {
+            if row.filled {
+                scanned = (filled.digest, filledKey())
+            } else if let text = row.text {
                 // A row the check pass found invalid is parsed as it parsed it (the scan would read a repeated key,
                 // which jansson refuses); a valid one is scanned. Its UTF-8 was checked by the check pass: a row
                 // with other bytes has another digest, and stops the pass below.
@@ -197,6 +205,19 @@ final class SendPass {
             // The engine pulls a request's rows, then sends it: the intent goes out with its last row.
             if pulling.rows.count >= CreateOperation().itemsPerRequest { sendIntent() }
             return item
+        }
+    }
+
+    /// A filled row's lookup key (`ValueDigest.withLookupKey`), appended to the request's keys.
+    private func filledKey() -> ValueDigest.Key? {
+        var field = uniqueField
+        let value = field.withUTF8 { filled.value(of: UnsafeRawBufferPointer($0), hash: uniqueFieldHash) }
+        return ValueDigest.withLookupKey(value) { bytes -> ValueDigest.Key? in
+            guard let bytes else { return nil }
+            let start = pulling.keys.count
+            pulling.keys.append(contentsOf: bytes)
+            guard case .integer? = value else { return ValueDigest.Key(range: start..<pulling.keys.count, isInteger: false) }
+            return ValueDigest.Key(range: start..<pulling.keys.count, isInteger: true)
         }
     }
 

@@ -15,10 +15,16 @@ public final class CSVRowReader: TextRowReader {
     public typealias ColumnType = ColumnPlan.ColumnType
     public typealias Column = ColumnPlan.Column
 
+    /// Plain rows' members go straight into this object when set (`TextRowReader.filling`).
+    public var filling: FlatObject?
     private let records: RecordSource
     private let name: String
     private let model: Model?
-    public private(set) var plan: ColumnPlan?
+    public private(set) var plan: ColumnPlan? {
+        didSet { plainColumns = plan.map(PlainColumns.init) }
+    }
+    /// What a plain row needs of the plan (`plainRow`).
+    private var plainColumns: PlainColumns?
     public var columns: [Column]? { plan?.columns }
     /// The header's warnings (columns the model does not know), once the header is read.
     public var warnings: [String] { plan?.warnings ?? [] }
@@ -64,15 +70,26 @@ public final class CSVRowReader: TextRowReader {
             }
             if record.isBlank { continue }
             if templateLayout, index == 0, ColumnPlan.isTemplateLabelRow(try texts(record)) { continue }  // the table rows
-            guard let plan else { continue }
+            guard let columns = plainColumns else { continue }
             defer { index += 1 }
-            return row(record, plan)
+            if let row = plainRow(record, columns) { return row }
+            return row(record, plan!)
         }
         return nil
     }
 
-    /// A text row holds JSON this reader wrote from the cells: it parses to the object it would have built.
+    /// A text row holds JSON this reader wrote from the cells, a filled row the cells: either becomes the object
+    /// this reader would have built.
     public func parsed(_ row: InputRow) -> InputRow {
+        if row.filled, row.text == nil, let filling {
+            var parsed = InputRow(index: row.index, line: row.line, detail: nil)
+            do throws(BKCCError) {
+                parsed.detail = try filling.object()
+            } catch {
+                parsed.problem = error.message
+            }
+            return parsed
+        }
         guard let text = row.text else { return row }
         guard case .success(let value) = JSONText.parse(text) else {
             return InputRow(index: row.index, line: row.line, detail: nil, problem: "unreadable row")
@@ -151,14 +168,61 @@ public final class CSVRowReader: TextRowReader {
         }
     }
 
-    /// The row's JSON text in one pass when every cell is plain — UTF-8 text in a text column, a canonical
-    /// integer in an integer column — the same bytes the cell-by-cell path writes; nil for anything else, which
-    /// that path decides and words. (Cell by cell, a seven-cell record was ~8,100 instructions, read twice.)
-    private func plainText(_ record: CSVRecord, _ plan: ColumnPlan) -> [UInt8]? {
-        guard givesText, writesPlainRowsAtOnce, record.kinds.isEmpty, record.count <= plan.columns.count else { return nil }
+    /// The row when every cell is plain — UTF-8 text in a text column, a canonical integer in an integer column —
+    /// put into `filling` (when set) and written as JSON text (when `givesText`): the same members, and the same
+    /// bytes, as the cell-by-cell path; nil for anything else, which that path decides and words. (Cell by cell,
+    /// a seven-cell record was ~8,100 instructions, read twice.)
+    private func plainRow(_ record: CSVRecord, _ columns: PlainColumns) -> InputRow? {
+        // This reader's properties read once, not a cell (each read of a class's property is an exclusivity check,
+        // ~20 a row here: ~2,500 instructions).
+        let filling = self.filling, givesText = self.givesText, skipsFirst = templateLayout
+        guard givesText || filling != nil, writesPlainRowsAtOnce, record.kinds.isEmpty, record.count <= columns.list.count else {
+            return nil
+        }
+        let plain = record.bytes.withUnsafeBytes { all -> Bool in
+            // The record's bytes validated at once, and no text cell starting with a continuation byte: each cell is
+            // then whole UTF-8 sequences (a sequence split between two cells would start the second with one; the
+            // integer cells are ASCII). A call a cell was ~120 instructions.
+            guard isValidUTF8(all) else { return false }
+            var start = 0
+            for field in 0..<record.count {
+                let end = record.ends[field]
+                defer { start = end }
+                guard end > start, !(skipsFirst && field == 0) else { continue }
+                switch columns.list[field].kind {
+                case .text: if all[start] & 0xC0 == 0x80 { return false }
+                case .integer: if !ColumnPlan.isCanonicalInteger(UnsafeRawBufferPointer(rebasing: all[start..<end])) { return false }
+                case .other: return false
+                }
+            }
+            guard let filling else { return true }
+            guard columns.distinctKeys else { return false }
+            filling.startFilling(copying: all)
+            start = 0
+            for field in 0..<record.count {
+                let end = record.ends[field]
+                defer { start = end }
+                guard end > start, !(skipsFirst && field == 0) else { continue }
+                let column = columns.list[field]
+                if column.kind == .text {
+                    filling.add(key: column.key, keyHash: column.keyHash, string: start..<end)
+                } else {
+                    filling.add(key: column.key, keyHash: column.keyHash,
+                                integer: ColumnPlan.canonicalInteger(UnsafeRawBufferPointer(rebasing: all[start..<end])))
+                }
+            }
+            filling.finishFilling()
+            return true
+        }
+        guard plain else { return nil }
+        return InputRow(index: index, line: record.line, text: givesText ? plainText(record, columns, skipsFirst) : nil,
+                        filled: filling != nil)
+    }
+
+    /// A plain record's JSON text (`plainRow`: every cell checked).
+    private func plainText(_ record: CSVRecord, _ columns: PlainColumns, _ skipsFirst: Bool) -> [UInt8] {
         var bound = 2 + 6 * record.bytes.count
-        for field in 0..<record.count { bound += plan.memberNames[field].prefix.count + 3 }
-        var plain = true
+        for field in 0..<record.count { bound += columns.list[field].prefix.count + 3 }
         var text: [UInt8] = []
         record.bytes.withUnsafeBytes { all in
             text.append(atMost: bound) { output in
@@ -167,30 +231,21 @@ public final class CSVRowReader: TextRowReader {
                 for field in 0..<record.count {
                     let end = record.ends[field]
                     defer { start = end }
-                    guard end > start, !(templateLayout && field == 0) else { continue }
+                    guard end > start, !(skipsFirst && field == 0) else { continue }
                     let cell = UnsafeRawBufferPointer(rebasing: all[start..<end])
-                    let isText = plan.textAsIs[field]
-                    guard isText ? isValidUTF8(cell) : plan.integerColumn[field] && ColumnPlan.isCanonicalInteger(cell) else {
-                        plain = false
-                        return
-                    }
+                    let column = columns.list[field]
                     if !first { output.put(UInt8(ascii: ",")) }
                     first = false
-                    plan.memberNames[field].prefix.withUnsafeBytes { output.put($0) }
-                    if isText { output.putQuoted(utf8: cell) } else { output.put(cell) }
+                    output.put(column.prefix)
+                    if column.kind == .text { output.putQuoted(utf8: cell) } else { output.put(cell) }
                 }
                 output.put(UInt8(ascii: "}"))
             }
         }
-        return plain ? text : nil
+        return text
     }
 
     private func row(_ record: CSVRecord, _ plan: ColumnPlan) -> InputRow {
-        if let text = plainText(record, plan) {
-            var row = InputRow(index: index, line: record.line, detail: nil)
-            row.text = text
-            return row
-        }
         let columns = plan.columns
         var problems: [String] = []
         var builder: RowBuilder
@@ -262,4 +317,49 @@ public final class CSVRowReader: TextRowReader {
             return try .real(value)
         }
     }
+}
+
+/// What a plain row needs of the column plan, in one object of this reader's own: each column's kind, its member
+/// name (the key a filled object points to: a pointer into a Swift array is valid only inside its
+/// `withUnsafeBytes`) with its key hash, and the JSON text that opens its member. (Reading these from the plan,
+/// a struct of five arrays, retained and released each array a row: ~650 instructions.)
+private final class PlainColumns {
+    enum Kind { case text, integer, other }
+    struct Column {
+        var kind: Kind
+        var key: UnsafeRawBufferPointer
+        var keyHash: UInt64
+        var prefix: UnsafeRawBufferPointer
+    }
+
+    let list: [Column]
+    /// No two named columns share a key hash (so a filled object needs no check for a repeated key; the header
+    /// refuses a repeated name, and two names of one hash are left to the cell-by-cell path).
+    let distinctKeys: Bool
+    private let storage: UnsafeMutableRawBufferPointer
+
+    init(_ plan: ColumnPlan) {
+        let names = plan.memberNames
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, names.reduce(0) { $0 + $1.utf8.count + $1.prefix.count }),
+                                                             alignment: 1)
+        self.storage = storage
+        var at = 0
+        func keep(_ bytes: [UInt8]) -> UnsafeRawBufferPointer {
+            let kept = UnsafeMutableRawBufferPointer(rebasing: storage[at..<at + bytes.count])
+            kept.copyBytes(from: bytes)
+            at += bytes.count
+            return UnsafeRawBufferPointer(kept)
+        }
+        var list: [Column] = []
+        for (field, name) in names.enumerated() {
+            let key = keep(name.utf8)
+            let kind: Kind = plan.textAsIs[field] ? .text : plan.integerColumn[field] ? .integer : .other
+            list.append(Column(kind: kind, key: key, keyHash: FlatObject.keyHash(key), prefix: keep(name.prefix)))
+        }
+        self.list = list
+        let hashes = list.filter { $0.kind != .other }.map(\.keyHash)
+        distinctKeys = Set(hashes).count == hashes.count
+    }
+
+    deinit { storage.deallocate() }
 }

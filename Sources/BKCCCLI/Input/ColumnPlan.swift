@@ -234,6 +234,16 @@ public struct ColumnPlan: Sendable {
         return first != UInt8(ascii: "0") || (digits.count == 1 && digits.count == cell.count)
     }
 
+    /// The number a canonical integer (`isCanonicalInteger`) is: at most 18 digits, which no Int64 overflows.
+    static func canonicalInteger(_ cell: UnsafeRawBufferPointer) -> Int64 {
+        let negative = cell.first == UInt8(ascii: "-")
+        var value: Int64 = 0
+        for digit in negative ? UnsafeRawBufferPointer(rebasing: cell.dropFirst()) : cell {
+            value = value &* 10 &+ Int64(digit &- UInt8(ascii: "0"))
+        }
+        return negative ? -value : value
+    }
+
     /// An integer, also as a spreadsheet writes a whole number ("42", "42.0", " 42 ").
     static func integer(_ text: String) -> Int64? {
         let trimmed = String(text.trimmingSpace())

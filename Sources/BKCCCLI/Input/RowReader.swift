@@ -13,12 +13,24 @@ public struct InputRow {
     public var text: [UInt8]?
     /// The column on `line` where the text starts (a JSON array's element): where a parse error's column counts from.
     public var column = 1
+    /// The row's members are in the reader's `filling` object (`TextRowReader.filling`), as `FlatObject.read`
+    /// would read them from its text; `detail` is nil, and so is `text` unless the reader was asked for text.
+    public var filled = false
 
     public init(index: Int, line: Int, detail: JSON?, problem: String? = nil) {
         self.index = index
         self.line = line
         self.detail = detail
         self.problem = problem
+    }
+
+    /// A row given as text, filled, or both (made in one go: setting a member of a returned row copied it, ~250
+    /// instructions a row).
+    public init(index: Int, line: Int, text: [UInt8]?, filled: Bool) {
+        self.index = index
+        self.line = line
+        self.text = text
+        self.filled = filled
     }
 }
 
@@ -35,7 +47,11 @@ public protocol TextRowReader: RowReader {
     /// give every row's text in one buffer used again and again, not a new one a row. (A row kept anyway stays
     /// intact: copy-on-write gives the next row a buffer of its own.)
     var reusesText: Bool { get set }
-    /// A row read as text, as this reader gives it when not asked for text: parsed, or with its problem.
+    /// Set by a caller that reads rows as flat objects: the reader may put a row's members straight into this
+    /// object (`InputRow.filled`), with no text written to be read back, and gives that row's text too only when
+    /// `givesText`. A reader that cannot fill keeps it nil.
+    var filling: FlatObject? { get set }
+    /// A row read as text (or filled), as this reader gives it when not asked for text: parsed, or with its problem.
     func parsed(_ row: InputRow) -> InputRow
 }
 
@@ -43,6 +59,12 @@ extension TextRowReader {
     /// A reader that makes every row's text anew ignores it.
     public var reusesText: Bool {
         get { false }
+        set {}
+    }
+
+    /// A reader of JSON text fills nothing: its rows' text is what a `FlatObject` reads.
+    public var filling: FlatObject? {
+        get { nil }
         set {}
     }
 }
