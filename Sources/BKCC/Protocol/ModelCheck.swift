@@ -99,13 +99,12 @@ public final class ModelCheck: @unchecked Sendable {
         var required = 0
         var unknownMembers: UInt64 = 0  // a bit a member (FlatObject.maxMembers is 64)
         for (position, member) in row.members.enumerated() {
-            guard let rule = rule(named: member.key, hash: member.keyHash) else {
-                unknownMembers |= 1 << UInt64(position)
-                continue
+            switch quickVerdict(member) {
+            case .unknown: unknownMembers |= 1 << UInt64(position)
+            case .fails: return false
+            case .passes: break
+            case .required: required += 1
             }
-            if case .null = member.value { continue }  // as absent: a required one is not counted
-            guard rule.passesQuickly(member.value) else { return false }
-            if rule.attribute.required { required += 1 }
         }
         // A row has each key once (FlatObject refuses repeats): as many required members as required attributes.
         guard required == requiredAttributes.count else { return false }
@@ -229,6 +228,29 @@ public final class ModelCheck: @unchecked Sendable {
     }
 
     /// The rule of the attribute whose id is `key`'s bytes, if any.
+    private enum QuickVerdict { case unknown, fails, passes, required }
+
+    /// A flat member against its attribute's rule (`Rule.passesQuickly`): the rule lent by the table, not
+    /// retained and released (~60 instructions a member); a null is as absent (a required one is not counted).
+    @inline(__always)
+    private func quickVerdict(_ member: FlatObject.Member) -> QuickVerdict {
+        let verdict = rulesByHash.withRule(member.keyHash) { rule -> QuickVerdict? in
+            guard let rule, rule.isNamed(member.key) else { return nil }
+            return ModelCheck.quickVerdict(rule, member.value)
+        }
+        if let verdict { return verdict }
+        // Ids whose hashes collide are only in `rules`.
+        guard rulesByHash.count != rules.count, let rule = rules[String(decoding: member.key, as: UTF8.self)] else { return .unknown }
+        return ModelCheck.quickVerdict(rule, member.value)
+    }
+
+    @inline(__always)
+    private static func quickVerdict(_ rule: Rule, _ value: FlatObject.Value) -> QuickVerdict {
+        if case .null = value { return .passes }
+        guard rule.passesQuickly(value) else { return .fails }
+        return rule.attribute.required ? .required : .passes
+    }
+
     private func rule(named key: UnsafeRawBufferPointer) -> Rule? {
         rule(named: key, hash: FlatObject.keyHash(key))
     }
@@ -530,7 +552,8 @@ extension FNV1a: UniqueKeyText {}
 /// instructions (a `Dictionary<UInt64, Rule>` lookup was ~140 instructions, and a row looks up each member).
 struct RuleTable {
     private let hashes: [UInt64]
-    private let rules: [ModelCheck.Rule?]
+    /// Not owned: the table's owner (`ModelCheck.rules`) keeps every rule alive as long as the table.
+    private let rules: [Unmanaged<ModelCheck.Rule>?]
     private let mask: Int
     /// How many rules it holds.
     let count: Int
@@ -539,12 +562,12 @@ struct RuleTable {
         var size = 16
         while size < byHash.count * 2 { size *= 2 }
         var hashes = [UInt64](repeating: 0, count: size)
-        var rules = [ModelCheck.Rule?](repeating: nil, count: size)
+        var rules = [Unmanaged<ModelCheck.Rule>?](repeating: nil, count: size)
         for (hash, rule) in byHash {
             var slot = RuleTable.slot(hash, size - 1)
             while rules[slot] != nil { slot = (slot + 1) & (size - 1) }
             hashes[slot] = hash
-            rules[slot] = rule
+            rules[slot] = Unmanaged.passUnretained(rule)
         }
         (self.hashes, self.rules, mask, count) = (hashes, rules, size - 1, byHash.count)
     }
@@ -555,12 +578,18 @@ struct RuleTable {
     }
 
     func rule(_ hash: UInt64) -> ModelCheck.Rule? {
+        withRule(hash) { $0 }
+    }
+
+    /// The rule of `hash` (nil if none) lent to `body`: not retained and released around it.
+    @inline(__always)
+    func withRule<R>(_ hash: UInt64, _ body: (ModelCheck.Rule?) -> R) -> R {
         var slot = RuleTable.slot(hash, mask)
         while let rule = rules[slot] {
-            if hashes[slot] == hash { return rule }
+            if hashes[slot] == hash { return rule._withUnsafeGuaranteedRef { body($0) } }
             slot = (slot + 1) & mask
         }
-        return nil
+        return body(nil)
     }
 }
 
