@@ -48,6 +48,26 @@ def test_a_row_changed_in_place_stops_the_send_pass_before_it(bkcc, emulator, tm
     assert len(stored) == 4000 and not [i for i in stored if "XX" in i["bk_inst_name"]]
 
 
+def test_a_row_changed_to_bytes_that_are_not_utf8_is_not_sent(bkcc, emulator, tmp_path):
+    """The send pass does not check again the UTF-8 of a row the check pass found valid (its digest stands for its
+    bytes): a row made invalid meanwhile differs, and stops the pass like any change."""
+    rows = switches(ROWS)
+    path = write_csv(tmp_path / "s.csv", rows)
+    report = tmp_path / "r.jsonl"
+    proc = start_paced_import(bkcc, emulator, path, report)
+    with open(path, "rb") as f:
+        data = f.read()
+    start = data.index(("\n%s," % rows[4000][0]).encode()) + 1
+    with open(path, "r+b") as f:  # same inode, same length: row 4000's first two bytes made 0xFF 0xFE
+        f.seek(start)
+        f.write(b"\xff\xfe")
+    code, summary, err = finish(proc)
+    assert code == 1, (summary, err)
+    assert summary["message"] == "%s: changed while it was imported: line 4002 differs from what the check read; it and the rows after it were not sent" % path, summary
+    assert summary["total"] == ROWS and summary["created"] == 4000 and summary["skipped"] == 1000, summary
+    assert len(emulator.instances("bk_switch")) == 4000
+
+
 def test_a_file_that_grew_sends_no_row_the_check_never_saw(bkcc, emulator, tmp_path):
     path = write_csv(tmp_path / "s.csv", switches(ROWS))
     report = tmp_path / "r.jsonl"

@@ -90,6 +90,8 @@ final class SendPass {
             // CSV row's digest and key come from its cells (`filled`), with its text written for the body.
             (reader as? TextRowReader)?.givesText = true
             (reader as? TextRowReader)?.filling = filled
+            let invalidRows = invalidRows
+            (reader as? CSVRowReader)?.foundValid = { invalidRows.isEmpty || invalidRows[$0] == nil }
         } catch {
             readError = error
             accountForUnread()

@@ -17,6 +17,9 @@ public final class CSVRowReader: TextRowReader {
 
     /// Plain rows' members go straight into this object when set (`TextRowReader.filling`).
     public var filling: FlatObject?
+    /// Set by the import's send pass: true for a row (by index) the check pass found valid. Such a row's UTF-8 is
+    /// not checked again: its digest, checked against the check pass's, stands for its bytes.
+    public var foundValid: ((Int) -> Bool)?
     private let records: RecordSource
     private let name: String
     private let model: Model?
@@ -176,6 +179,7 @@ public final class CSVRowReader: TextRowReader {
         // This reader's properties read once, not a cell (each read of a class's property is an exclusivity check,
         // ~20 a row here: ~2,500 instructions).
         let filling = self.filling, givesText = self.givesText, skipsFirst = templateLayout
+        let checksUTF8 = !(foundValid?(index) ?? false)
         guard givesText || filling != nil, writesPlainRowsAtOnce, record.kinds.isEmpty, record.count <= columns.list.count else {
             return nil
         }
@@ -183,7 +187,7 @@ public final class CSVRowReader: TextRowReader {
             // The record's bytes validated at once, and no text cell starting with a continuation byte: each cell is
             // then whole UTF-8 sequences (a sequence split between two cells would start the second with one; the
             // integer cells are ASCII). A call a cell was ~120 instructions.
-            guard isValidUTF8(all) else { return false }
+            guard !checksUTF8 || isValidUTF8(all) else { return false }
             var start = 0
             for field in 0..<record.count {
                 let end = record.ends[field]
