@@ -39,10 +39,16 @@ public final class FlatObject {
     /// A longer text too (64 members of 2,000-byte long text fit): the copy this reader keeps stays small.
     public static let maxBytes = 256 * 1024
 
-    // This reader's state is not checked for exclusivity at run time (@exclusivity(unchecked)): only `read`
-    // changes it, calling out to nothing while it does; a check is ~60 instructions, and a row's checks read
-    // `members` several times (callgrind: ~300 instructions a row).
-    @exclusivity(unchecked) public private(set) var members: [Member] = []
+    /// The members, in the order read; valid until the next `read` or `startFilling`.
+    public var members: UnsafeBufferPointer<Member> { UnsafeBufferPointer(start: memberStorage, count: memberCount) }
+    // This reader's state is not checked for exclusivity at run time (@exclusivity(unchecked)): only `read` and
+    // the filling change it, calling out to nothing while they do; a check is ~60 instructions, and a row's checks
+    // read the members several times (callgrind: ~300 instructions a row).
+    /// The members in memory of this reader's own (a member holds no reference), not an Array: appending to a
+    /// class's array and emptying it again cost ~600 instructions a row (uniqueness checks, `removeAll`).
+    @exclusivity(unchecked) private var memberStorage: UnsafeMutablePointer<Member>
+    @exclusivity(unchecked) private var memberCount = 0
+    @exclusivity(unchecked) private var memberCapacity = FlatObject.maxMembers
     /// The object's `ValueDigest`.
     @exclusivity(unchecked) public private(set) var digest: UInt64 = 0
     /// The text read, then room for its unescaped strings (a cursor's scratch buffer is reused by its next
@@ -53,23 +59,33 @@ public final class FlatObject {
     @exclusivity(unchecked) private var filledSum: UInt64 = 0
 
     public init() {
-        members.reserveCapacity(16)
+        memberStorage = .allocate(capacity: memberCapacity)
     }
 
-    deinit { storage?.deallocate() }
+    deinit {
+        storage?.deallocate()
+        memberStorage.deallocate()
+    }
+
+    /// Appends a member (`read` stays within `maxMembers`, the capacity it starts with; filling may grow it).
+    @inline(__always)
+    private func append(_ member: Member) {
+        if memberCount == memberCapacity {
+            let grown = UnsafeMutablePointer<Member>.allocate(capacity: 2 * memberCapacity)
+            grown.moveInitialize(from: memberStorage, count: memberCount)
+            memberStorage.deallocate()
+            memberStorage = grown
+            memberCapacity *= 2
+        }
+        (memberStorage + memberCount).initialize(to: member)
+        memberCount += 1
+    }
 
     /// Reads `text` as a flat object; false when it is not one, or not surely one (the type's comment).
     public func read(_ text: UnsafeRawBufferPointer) -> Bool {
-        // The members are built in a local array (taken, then given back): a class's stored array appended to in a
-        // loop pays an exclusivity check each time.
-        var members = self.members
-        self.members = []
-        members.removeAll(keepingCapacity: true)
+        memberCount = 0  // a member is trivial: nothing to deinitialize
         var complete = false
-        defer {
-            if !complete { members.removeAll(keepingCapacity: true) }
-            self.members = members
-        }
+        defer { if !complete { memberCount = 0 } }
         guard let source = text.baseAddress, text.count > 0, text.count <= FlatObject.maxBytes else { return false }
         if storageCapacity < 2 * text.count + 1 {
             storage?.deallocate()
@@ -90,7 +106,7 @@ public final class FlatObject {
         var sum: UInt64 = 0
         if !cursor.opensEmpty(closing: UInt8(ascii: "}")) {
             while true {
-                guard members.count < FlatObject.maxMembers, cursor.at < cursor.end,
+                guard memberCount < FlatObject.maxMembers, cursor.at < cursor.end,
                       cursor.base[cursor.at] == UInt8(ascii: "\""), let (keyStart, keyCount) = cursor.string() else { return false }
                 let key = keep(keyStart, keyCount, cursor.scratch, &unescaped)
                 cursor.skipSpace()
@@ -121,7 +137,7 @@ public final class FlatObject {
                     return false  // nested, or not JSON
                 }
                 let keyHash = FlatObject.keyHash(key)
-                members.append(Member(key: key, keyHash: keyHash, value: value))
+                append(Member(key: key, keyHash: keyHash, value: value))
                 sum = sum &+ ValueDigest.member(key: keyHash, value: valueHash)
                 guard let more = cursor.afterMember(closing: UInt8(ascii: "}")) else { return false }
                 if !more { break }
@@ -141,7 +157,7 @@ public final class FlatObject {
     /// of a 7-cell row's ~30,000). `values` is copied: the strings `add` is given are ranges of it. Keys are kept
     /// as given: they must stay valid while the members are used.
     public func startFilling(copying values: UnsafeRawBufferPointer) {
-        members.removeAll(keepingCapacity: true)
+        memberCount = 0
         filledSum = 0
         if storageCapacity < values.count + 1 {
             storage?.deallocate()
@@ -157,14 +173,13 @@ public final class FlatObject {
     /// A string member: `range` of the values copied by `startFilling`, as the string's bytes (not JSON-escaped).
     public func add(key: UnsafeRawBufferPointer, keyHash: UInt64, string range: Range<Int>) {
         let start = UnsafePointer(storage!) + range.lowerBound
-        members.append(Member(key: key, keyHash: keyHash,
-                              value: .string(UnsafeRawBufferPointer(start: start, count: range.count))))
+        append(Member(key: key, keyHash: keyHash, value: .string(UnsafeRawBufferPointer(start: start, count: range.count))))
         filledSum = filledSum &+ ValueDigest.member(key: keyHash, value: ValueDigest.string(start, range.count))
     }
 
     /// An integer member.
     public func add(key: UnsafeRawBufferPointer, keyHash: UInt64, integer: Int64) {
-        members.append(Member(key: key, keyHash: keyHash, value: .integer(integer)))
+        append(Member(key: key, keyHash: keyHash, value: .integer(integer)))
         filledSum = filledSum &+ ValueDigest.member(key: keyHash, value: ValueDigest.integer(integer))
     }
 
@@ -226,7 +241,7 @@ public final class FlatObject {
 
     /// Two members with one key hash: a repeated key (which jansson refuses), or — unlikely — two keys of one
     /// hash; either way the general path decides.
-    private static func hasRepeatedKey(_ members: [Member]) -> Bool {
+    private static func hasRepeatedKey(_ members: UnsafeBufferPointer<Member>) -> Bool {
         guard members.count > 1 else { return false }
         for later in 1..<members.count {
             for earlier in 0..<later where members[earlier].keyHash == members[later].keyHash { return true }
