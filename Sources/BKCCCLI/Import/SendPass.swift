@@ -15,7 +15,9 @@ final class SendPass {
     let resume: ResumeState?
     let writer: ReportWriter?
     let prints: RowPrints
-    var counts: ImportCounts
+    /// Not checked for exclusivity at run time (@exclusivity(unchecked)), as the rows in flight below: changed by
+    /// `nextItem` and `finished` only, one at a time (a check a row was ~100 instructions).
+    @exclusivity(unchecked) var counts: ImportCounts
     let progress: ProgressBar
 
     /// The check pass's verdicts on the invalid rows (every row read here is verified to be the row it checked).
@@ -26,7 +28,7 @@ final class SendPass {
     private let uniqueFieldHash: UInt64
     /// The field each row's lookup key is of (read once: `importer.options` is a struct with the model in it).
     private let uniqueField: String
-    private var reader: RowReader?
+    @exclusivity(unchecked) private var reader: RowReader?  // set once, before the first row; read a row
     /// What the report line of a row in flight needs.
     private struct Pulled {
         var index: Int

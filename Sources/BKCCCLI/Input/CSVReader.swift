@@ -133,27 +133,31 @@ public final class CSVReader: RecordSource {
         bytes.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
         if content > 0 {
-            // The line copied once, its fields moved down over the commas in place (cut to length after), their
-            // ends appended (an append a field, and growth, were ~1,700 instructions a record before the buffers
-            // were kept; making an array by count, not from bytes, runs unspecialized code).
+            // The fields' ends first (memchr from comma to comma), as they are without the commas; then the line
+            // copied without them: its first `content - commas` bytes at once (the first field is in place), each
+            // later field over them from the chunk. (Copying the line, moving the fields down and cutting the tail
+            // was ~1,700 instructions a record with a field appended at a time, ~400 with the cut.)
             if ends.capacity < 16 { ends.reserveCapacity(16) }
-            bytes.append(contentsOf: UnsafeRawBufferPointer(start: start, count: content))
-            var written = 0
-            bytes.withUnsafeMutableBytes { out in
-                let base = out.baseAddress!
-                var fieldStart = 0
-                while true {
-                    let comma = memchr(base + fieldStart, Int32(CSVReader.comma), content - fieldStart)
-                        .map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? content
-                    let count = comma - fieldStart
-                    if count > 0, written != fieldStart { (base + written).copyMemory(from: base + fieldStart, byteCount: count) }
-                    written += count
-                    ends.append(written)
-                    guard comma < content else { break }
-                    fieldStart = comma + 1
+            var fieldStart = 0, commas = 0
+            while true {
+                let comma = memchr(start + fieldStart, Int32(CSVReader.comma), content - fieldStart)
+                    .map { UnsafeRawPointer($0) - start } ?? content
+                ends.append(comma - commas)
+                guard comma < content else { break }
+                commas += 1
+                fieldStart = comma + 1
+            }
+            bytes.append(contentsOf: UnsafeRawBufferPointer(start: start, count: content - commas))
+            if commas > 0 {
+                let ends = self.ends
+                bytes.withUnsafeMutableBytes { out in
+                    for field in 1..<ends.count where ends[field] > ends[field - 1] {
+                        // Field `field` starts after `field` commas in the line.
+                        (out.baseAddress! + ends[field - 1]).copyMemory(from: start + ends[field - 1] + field,
+                                                                        byteCount: ends[field] - ends[field - 1])
+                    }
                 }
             }
-            if written < content { bytes.removeLast(content - written) }
         }
         offset += length + 1
         defer { line += 1 }

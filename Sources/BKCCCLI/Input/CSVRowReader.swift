@@ -8,18 +8,21 @@ import BKCC
 /// (`RecordSource`): in a column without a type (no model, no suffix) a workbook's numbers and booleans stay numbers
 /// and booleans; a typed column converts the cell's shown text.
 public final class CSVRowReader: TextRowReader {
+    // The settings below are set once, before the first row, and read a row; they and the row count are not
+    // checked for exclusivity at run time (@exclusivity(unchecked)): a check a read was ~12 a row, ~1,200
+    // instructions.
     /// Rows as JSON text (CSV files, not workbooks): the send pass splices them as they are.
-    public var givesText = false
+    @exclusivity(unchecked) public var givesText = false
     /// False makes every row go cell by cell (tests compare the two ways).
-    var writesPlainRowsAtOnce = true
+    @exclusivity(unchecked) var writesPlainRowsAtOnce = true
     public typealias ColumnType = ColumnPlan.ColumnType
     public typealias Column = ColumnPlan.Column
 
     /// Plain rows' members go straight into this object when set (`TextRowReader.filling`).
-    public var filling: FlatObject?
+    @exclusivity(unchecked) public var filling: FlatObject?
     /// Set by the import's send pass: true for a row (by index) the check pass found valid. Such a row's UTF-8 is
     /// not checked again: its digest, checked against the check pass's, stands for its bytes.
-    public var foundValid: ((Int) -> Bool)?
+    @exclusivity(unchecked) public var foundValid: ((Int) -> Bool)?
     private let records: RecordSource
     private let name: String
     private let model: Model?
@@ -27,15 +30,15 @@ public final class CSVRowReader: TextRowReader {
         didSet { plainColumns = plan.map(PlainColumns.init) }
     }
     /// What a plain row needs of the plan (`plainRow`).
-    private var plainColumns: PlainColumns?
+    @exclusivity(unchecked) private var plainColumns: PlainColumns?
     public var columns: [Column]? { plan?.columns }
     /// The header's warnings (columns the model does not know), once the header is read.
     public var warnings: [String] { plan?.warnings ?? [] }
     /// The input is in the CMDB template's layout (column A labels, six header rows).
-    public private(set) var templateLayout = false
-    private var templateRowsLeft = 0
+    @exclusivity(unchecked) public private(set) var templateLayout = false
+    @exclusivity(unchecked) private var templateRowsLeft = 0
     private let notUTF8: String
-    private var index = 0
+    @exclusivity(unchecked) private var index = 0
 
     public init(source: ByteSource, model: Model? = nil) {
         records = CSVReader(source: source)
