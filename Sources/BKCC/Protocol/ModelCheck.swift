@@ -234,21 +234,19 @@ public final class ModelCheck: @unchecked Sendable {
     /// retained and released (~60 instructions a member); a null is as absent (a required one is not counted).
     @inline(__always)
     private func quickVerdict(_ member: FlatObject.Member) -> QuickVerdict {
-        let verdict = rulesByHash.withRule(member.keyHash) { rule -> QuickVerdict? in
-            guard let rule, rule.isNamed(member.key) else { return nil }
-            return ModelCheck.quickVerdict(rule, member.value)
+        if let quick = rulesByHash.quick(member.keyHash), quick.isNamed(member.key) {
+            return ModelCheck.quickVerdict(quick, member.value)
         }
-        if let verdict { return verdict }
         // Ids whose hashes collide are only in `rules`.
         guard rulesByHash.count != rules.count, let rule = rules[String(decoding: member.key, as: UTF8.self)] else { return .unknown }
-        return ModelCheck.quickVerdict(rule, member.value)
+        return ModelCheck.quickVerdict(QuickRule(rule), member.value)
     }
 
     @inline(__always)
-    private static func quickVerdict(_ rule: Rule, _ value: FlatObject.Value) -> QuickVerdict {
+    private static func quickVerdict(_ quick: QuickRule, _ value: FlatObject.Value) -> QuickVerdict {
         if case .null = value { return .passes }
-        guard rule.passesQuickly(value) else { return .fails }
-        return rule.required ? .required : .passes
+        guard quick.passes(value) else { return .fails }
+        return quick.required ? .required : .passes
     }
 
     private func rule(named key: UnsafeRawBufferPointer) -> Rule? {
@@ -284,7 +282,8 @@ extension ModelCheck {
     /// retained and released) at each lookup.
     final class Rule: @unchecked Sendable {
         let attribute: Model.Attribute
-        let idBytes: [UInt8]
+        /// The id's UTF-8, in memory of this rule's own (a `QuickRule` points to it; freed with the rule).
+        let idBytes: UnsafeMutableRawBufferPointer
         /// nil: no pattern, or one bkcc cannot match safely as Go does (then the server alone checks it).
         let regex: GoPattern?
         let range: (min: Double?, max: Double?)
@@ -309,7 +308,8 @@ extension ModelCheck {
 
         init(_ attribute: Model.Attribute) {
             self.attribute = attribute
-            idBytes = Array(attribute.id.utf8)
+            idBytes = .allocate(byteCount: attribute.id.utf8.count, alignment: 1)
+            idBytes.copyBytes(from: attribute.id.utf8)
             required = attribute.required
             switch attribute.type {
             case "singlechar": quick = .text(limit: ModelCheck.singleLineBytes)
@@ -358,34 +358,20 @@ extension ModelCheck {
             }
         }
 
-        /// The same decision on a value's bytes (a flat row's, or a jansson value's above): one rule for both.
-        func passesQuickly(_ value: FlatObject.Value) -> Bool {
-            switch (value, quick) {
-            case (.string(let text), .text(let limit)):
-                let count = text.count
-                guard count > 0, count <= limit, JSON.cannotTrim(text) else { return false }
-                guard let regex else { return true }
-                return regex.matches(utf8: text) == true  // nil: not sure, the full check decides
-            case (.string(let text), .users(let multiple)):
-                return regex == nil && Rule.isPlainUserList(text, multiple: multiple)
-            case (.string(let text), .option):
-                return JSON.cannotTrim(text) && optionIDBytes.contains { $0.elementsEqual(text) }
-            case (.integer(let integer), .number):
-                let number = Double(integer)
-                return (range.min.map { number >= $0 } ?? true) && (range.max.map { number <= $0 } ?? true)
-            case (.bool, .bool):
-                return true
-            default:
-                return false
-            }
-        }
+        deinit { idBytes.deallocate() }
+
+        /// The same decision on a value's bytes (a flat row's, or a jansson value's above): one rule for both
+        /// (`QuickRule.passes`).
+        func passesQuickly(_ value: FlatObject.Value) -> Bool { QuickRule(self).passes(value) }
 
         /// Whether `key` is the attribute's id, byte for byte.
-        func isNamed(_ key: UnsafeRawBufferPointer) -> Bool {
-            guard idBytes.count == key.count else { return false }
-            guard let keyBase = key.baseAddress else { return true }
-            return idBytes.withUnsafeBytes { memcmp($0.baseAddress!, keyBase, key.count) == 0 }
-        }
+        func isNamed(_ key: UnsafeRawBufferPointer) -> Bool { QuickRule(self).isNamed(key) }
+
+        /// `text` matches the pattern (nil from the matcher: not sure, the full check decides).
+        func matchesPattern(_ text: UnsafeRawBufferPointer) -> Bool { regex?.matches(utf8: text) == true }
+
+        /// `text` is one of the option ids, as written.
+        func isOptionID(_ text: UnsafeRawBufferPointer) -> Bool { optionIDBytes.contains { $0.elementsEqual(text) } }
 
         /// Letters, digits and `@ . , _ -`, not starting with `_` or a punctuation mark, no comma unless several
         /// users are allowed: what `user` passes, on bytes.
@@ -568,10 +554,62 @@ extension FNV1a: UniqueKeyText {}
 
 /// The rules by the FNV-1a hash of their id, in one open-addressed array: a member's rule found in a few
 /// instructions (a `Dictionary<UInt64, Rule>` lookup was ~140 instructions, and a row looks up each member).
+/// What a flat member's quick check needs of its attribute's rule, holding no reference: the rule table's entry.
+/// (A rule, a class, lent for the check was still retained and released around each member's check — an atomic
+/// pair, ~40 cycles a member: perf, 1,000,000 CSV rows, retains and releases were 18% of the CLI's time.) The
+/// rule itself is reached, unretained, only for a pattern or options; the table's owner (`ModelCheck.rules`)
+/// keeps it, and the id's bytes, alive as long as the table.
+struct QuickRule {
+    let id: UnsafeRawBufferPointer
+    let kind: ModelCheck.Rule.Quick
+    let required: Bool
+    let range: (min: Double?, max: Double?)
+    let hasPattern: Bool
+    let rule: Unmanaged<ModelCheck.Rule>
+
+    init(_ rule: ModelCheck.Rule) {
+        id = UnsafeRawBufferPointer(rule.idBytes)
+        kind = rule.quick
+        required = rule.required
+        range = rule.range
+        hasPattern = rule.regex != nil
+        self.rule = Unmanaged.passUnretained(rule)
+    }
+
+    /// Whether `key` is the attribute's id, byte for byte.
+    @inline(__always)
+    func isNamed(_ key: UnsafeRawBufferPointer) -> Bool {
+        guard id.count == key.count else { return false }
+        guard let keyBase = key.baseAddress, let idBase = id.baseAddress else { return true }
+        return memcmp(idBase, keyBase, key.count) == 0
+    }
+
+    /// True when `value` is certainly fine (`Rule.passesQuickly`'s rule).
+    @inline(__always)
+    func passes(_ value: FlatObject.Value) -> Bool {
+        switch (value, kind) {
+        case (.string(let text), .text(let limit)):
+            let count = text.count
+            guard count > 0, count <= limit, JSON.cannotTrim(text) else { return false }
+            return !hasPattern || rule._withUnsafeGuaranteedRef { $0.matchesPattern(text) }
+        case (.string(let text), .users(let multiple)):
+            return !hasPattern && ModelCheck.Rule.isPlainUserList(text, multiple: multiple)
+        case (.string(let text), .option):
+            return JSON.cannotTrim(text) && rule._withUnsafeGuaranteedRef { $0.isOptionID(text) }
+        case (.integer(let integer), .number):
+            let number = Double(integer)
+            return (range.min.map { number >= $0 } ?? true) && (range.max.map { number <= $0 } ?? true)
+        case (.bool, .bool):
+            return true
+        default:
+            return false
+        }
+    }
+}
+
 struct RuleTable {
     private let hashes: [UInt64]
-    /// Not owned: the table's owner (`ModelCheck.rules`) keeps every rule alive as long as the table.
-    private let rules: [Unmanaged<ModelCheck.Rule>?]
+    private let rules: [QuickRule?]
     private let mask: Int
     /// How many rules it holds.
     let count: Int
@@ -580,12 +618,12 @@ struct RuleTable {
         var size = 16
         while size < byHash.count * 2 { size *= 2 }
         var hashes = [UInt64](repeating: 0, count: size)
-        var rules = [Unmanaged<ModelCheck.Rule>?](repeating: nil, count: size)
+        var rules = [QuickRule?](repeating: nil, count: size)
         for (hash, rule) in byHash {
             var slot = RuleTable.slot(hash, size - 1)
             while rules[slot] != nil { slot = (slot + 1) & (size - 1) }
             hashes[slot] = hash
-            rules[slot] = Unmanaged.passUnretained(rule)
+            rules[slot] = QuickRule(rule)
         }
         (self.hashes, self.rules, mask, count) = (hashes, rules, size - 1, byHash.count)
     }
@@ -596,18 +634,18 @@ struct RuleTable {
     }
 
     func rule(_ hash: UInt64) -> ModelCheck.Rule? {
-        withRule(hash) { $0 }
+        quick(hash)?.rule.takeUnretainedValue()
     }
 
-    /// The rule of `hash` (nil if none) lent to `body`: not retained and released around it.
+    /// The quick check of the rule of `hash`, if any.
     @inline(__always)
-    func withRule<R>(_ hash: UInt64, _ body: (ModelCheck.Rule?) -> R) -> R {
+    func quick(_ hash: UInt64) -> QuickRule? {
         var slot = RuleTable.slot(hash, mask)
         while let rule = rules[slot] {
-            if hashes[slot] == hash { return rule._withUnsafeGuaranteedRef { body($0) } }
+            if hashes[slot] == hash { return rule }
             slot = (slot + 1) & mask
         }
-        return body(nil)
+        return nil
     }
 }
 
