@@ -111,6 +111,46 @@ import Glibc
         #expect(try cellByCell.next() == nil)
     }
 
+    /// Random rows of the bytes that matter (commas, quotes, CR, LF, digits, a sign, UTF-8 and a byte that is not)
+    /// read alike with plain lines read in place (`CSVReader.nextPlain`) and as records, whole and in 7-byte
+    /// chunks: the same lines, texts, members, digests and problems.
+    @Test func plainLinesReadInPlaceAreReadAsRecords() throws {
+        let alphabet: [[UInt8]] = [[0x61], [0x31], [0x37], [0x2D], [0x2C], [0x2C], [0x2C], [0x22], [0x0D], [0x0A], [0x0A],
+                                   [0x0D, 0x0A], Array("机".utf8), [0xFF], [0x20]]
+        var generator = SplitMix(seed: 0x706C_6169)
+        func describe(_ row: InputRow, _ flat: FlatObject) -> String {
+            var text = "\(row.index)@\(row.line) \(row.text.map { String(decoding: $0, as: UTF8.self) } ?? "-") \(row.problem ?? "") \(row.detail?.serialized() ?? "-")"
+            if row.filled {
+                text += " filled \(flat.digest) " + flat.members.map { String(decoding: $0.key, as: UTF8.self) }.joined(separator: ",")
+            }
+            return text
+        }
+        for _ in 0..<300 {
+            var bytes = Array("bk_inst_name,rack_u,rack_room,n:int\n".utf8)
+            for _ in 0..<Int(generator.next() % 60) { bytes += alphabet[Int(generator.next() % UInt64(alphabet.count))] }
+            let path = temporaryFile(bytes)
+            defer { unlink(path) }
+            func read(inPlace: Bool, bufferSize: Int) -> [String] {
+                do throws(InputError) {
+                    let reader = CSVRowReader(source: try ByteSource(path: path, bufferSize: bufferSize), model: Self.rack)
+                    let flat = FlatObject()
+                    reader.givesText = true
+                    reader.filling = flat
+                    reader.readsPlainLinesInPlace = inPlace
+                    var rows: [String] = []
+                    while let row = try reader.next() { rows.append(describe(row, flat)) }
+                    return rows
+                } catch {
+                    return ["error \(error.line ?? 0): \(error.reason)"]
+                }
+            }
+            let reference = read(inPlace: false, bufferSize: 1)
+            #expect(read(inPlace: true, bufferSize: 65536) == reference, "\(bytes)")
+            #expect(read(inPlace: true, bufferSize: 7) == reference, "\(bytes)")
+            #expect(read(inPlace: false, bufferSize: 65536) == reference, "\(bytes)")
+        }
+    }
+
     @Test func cellsAreConvertedByTheModelWithoutSuffixes() throws {
         let got = try read("bk_inst_name,rack_u,rack_room,rack_status,rack_live,rack_tags\nR-1,42,A1,idle,是,\"甲, b\"\nR-2,42.0,,在用,false,\n").rows
         #expect(got[0].detail == json(#"{"bk_inst_name":"R-1","rack_u":42,"rack_room":"A1","rack_status":"idle","rack_live":true,"rack_tags":["a","b"]}"#))

@@ -15,6 +15,8 @@ public final class CSVRowReader: TextRowReader {
     @exclusivity(unchecked) public var givesText = false
     /// False makes every row go cell by cell (tests compare the two ways).
     @exclusivity(unchecked) var writesPlainRowsAtOnce = true
+    /// False reads every record as a `CSVRecord` (tests compare with the plain lines read in place).
+    @exclusivity(unchecked) var readsPlainLinesInPlace = true
     public typealias ColumnType = ColumnPlan.ColumnType
     public typealias Column = ColumnPlan.Column
 
@@ -24,6 +26,8 @@ public final class CSVRowReader: TextRowReader {
     /// not checked again: its digest, checked against the check pass's, stands for its bytes.
     @exclusivity(unchecked) public var foundValid: ((Int) -> Bool)?
     private let records: RecordSource
+    /// `records` when it is a CSV file's (not a worksheet's).
+    private let plainSource: CSVReader?
     private let name: String
     private let model: Model?
     public private(set) var plan: ColumnPlan? {
@@ -41,7 +45,9 @@ public final class CSVRowReader: TextRowReader {
     @exclusivity(unchecked) private var index = 0
 
     public init(source: ByteSource, model: Model? = nil) {
-        records = CSVReader(source: source)
+        let csv = CSVReader(source: source)
+        records = csv
+        plainSource = csv
         name = source.name
         self.model = model
         notUTF8 = source.notUTF8Hint
@@ -50,12 +56,21 @@ public final class CSVRowReader: TextRowReader {
     /// Rows from any records (a worksheet's).
     public init(records: RecordSource, notUTF8Hint: String = "not valid UTF-8", model: Model? = nil) {
         self.records = records
+        plainSource = records as? CSVReader
         name = records.name
         notUTF8 = notUTF8Hint
         self.model = model
     }
 
     public func next() throws(InputError) -> InputRow? {
+        // Past the header, a plain CSV line is read as a view of the reader's memory (`CSVReader.nextPlain`).
+        while readsPlainLinesInPlace, let csv = plainSource, let columns = plainColumns, templateRowsLeft == 0,
+              !(templateLayout && index == 0), let record = csv.nextPlain() {
+            if record.isBlank { continue }
+            defer { index += 1 }
+            if let row = plainRow(record, columns) { return row }
+            return row(record.record, plan!)
+        }
         while let record = try records.next() {
             if templateRowsLeft > 0 {
                 templateRowsLeft -= 1
@@ -78,7 +93,12 @@ public final class CSVRowReader: TextRowReader {
             if templateLayout, index == 0, ColumnPlan.isTemplateLabelRow(try texts(record)) { continue }  // the table rows
             guard let columns = plainColumns else { continue }
             defer { index += 1 }
-            if let row = plainRow(record, columns) { return row }
+            let plain = record.kinds.isEmpty ? record.bytes.withUnsafeBytes { bytes in
+                record.ends.withUnsafeBufferPointer { ends in
+                    plainRow(CSVReader.PlainRecord(line: record.line, bytes: bytes, ends: ends), columns)
+                }
+            } : nil
+            if let plain { return plain }
             return row(record, plan!)
         }
         return nil
@@ -178,15 +198,15 @@ public final class CSVRowReader: TextRowReader {
     /// put into `filling` (when set) and written as JSON text (when `givesText`): the same members, and the same
     /// bytes, as the cell-by-cell path; nil for anything else, which that path decides and words. (Cell by cell,
     /// a seven-cell record was ~8,100 instructions, read twice.)
-    private func plainRow(_ record: CSVRecord, _ columns: PlainColumns) -> InputRow? {
+    private func plainRow(_ record: CSVReader.PlainRecord, _ columns: PlainColumns) -> InputRow? {
         // This reader's properties read once, not a cell (each read of a class's property is an exclusivity check,
         // ~20 a row here: ~2,500 instructions).
         let filling = self.filling, givesText = self.givesText, skipsFirst = templateLayout
         let checksUTF8 = !(foundValid?(index) ?? false)
-        guard givesText || filling != nil, writesPlainRowsAtOnce, record.kinds.isEmpty, record.count <= columns.list.count else {
+        guard givesText || filling != nil, writesPlainRowsAtOnce, record.count <= columns.list.count else {
             return nil
         }
-        let plain = record.bytes.withUnsafeBytes { all -> Bool in
+        let plain = { (all: UnsafeRawBufferPointer) -> Bool in
             // The record's bytes validated at once, and no text cell starting with a continuation byte: each cell is
             // then whole UTF-8 sequences (a sequence split between two cells would start the second with one; the
             // integer cells are ASCII). A call a cell was ~120 instructions.
@@ -220,18 +240,19 @@ public final class CSVRowReader: TextRowReader {
             }
             filling.finishFilling()
             return true
-        }
+        }(record.bytes)
         guard plain else { return nil }
         return InputRow(index: index, line: record.line, text: givesText ? plainText(record, columns, skipsFirst) : nil,
                         filled: filling != nil)
     }
 
     /// A plain record's JSON text (`plainRow`: every cell checked).
-    private func plainText(_ record: CSVRecord, _ columns: PlainColumns, _ skipsFirst: Bool) -> [UInt8] {
+    private func plainText(_ record: CSVReader.PlainRecord, _ columns: PlainColumns, _ skipsFirst: Bool) -> [UInt8] {
         var bound = 2 + 6 * record.bytes.count
         for field in 0..<record.count { bound += columns.list[field].prefix.count + 3 }
         var text: [UInt8] = []
-        record.bytes.withUnsafeBytes { all in
+        let all = record.bytes
+        do {
             text.append(atMost: bound) { output in
                 output.put(UInt8(ascii: "{"))
                 var start = 0, first = true
