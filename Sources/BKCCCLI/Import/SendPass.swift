@@ -123,15 +123,15 @@ final class SendPass {
     private func nextItem() throws(BKCCError) -> SourceItem? {
         guard let reader else { return nil }
         while true {
-            var row: InputRow?
+            let read: InputRow?
             do throws(InputError) {
-                row = try reader.next()
+                read = try reader.next()
             } catch {
                 readError = error
                 sendIntent()
                 throw BKCCError(.invalidArgument, "\(error)")
             }
-            guard var row else {
+            guard var row = read else {
                 if rowsRead < prints.count {
                     changed(InputError(path: input.displayName, "changed while it was imported: it ends after \(grouped(rowsRead)) rows, the check read \(grouped(prints.count)); the rows not read were not sent"))
                 }

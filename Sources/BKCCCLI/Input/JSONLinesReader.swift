@@ -114,11 +114,7 @@ public final class JSONLinesRowReader: TextRowReader {
         while let line = try lines.next() {
             if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
             defer { index += 1 }
-            if givesText {
-                var row = InputRow(index: index, line: line.number, detail: nil)
-                row.text = line.bytes
-                return row
-            }
+            if givesText { return InputRow(index: index, line: line.number, text: line.bytes, filled: false) }
             return JSONLinesRowReader.parse(line.bytes, index: index, line: line.number)
         }
         return nil
