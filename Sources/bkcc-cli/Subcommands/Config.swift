@@ -5,12 +5,14 @@ import BKCCCLI
 extension BKCCCommand {
     struct Config: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "config",
             abstract: "Show the effective settings.",
             subcommands: [Show.self]
         )
 
         struct Show: ParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "show",
                 abstract: "Print each setting, its value (secrets as ***) and where it came from.",
                 discussion: """
                     Flags win over the environment, which wins over the config file. Exit 2 when the settings are not usable (the reason is printed after them).
@@ -56,7 +58,7 @@ extension BKCCCommand {
     }
 
     struct Version: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the versions of bkcc and of the libraries it uses.")
+        static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the versions of bkcc and of the libraries it uses.")
 
         func run() throws {
             let console = Console.standard()

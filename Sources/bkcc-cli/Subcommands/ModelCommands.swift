@@ -39,6 +39,7 @@ extension BKCCCommand {
 
     struct Template: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "template",
             abstract: "Write a CSV header row for a model, ready to fill in.",
             discussion: """
                 The model's attribute ids (--names: display names), required ones first, as one CSV line on stdout.

@@ -5,6 +5,7 @@ import BKCCCLI
 extension BKCCCommand {
     struct Sync: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "sync",
             abstract: "Make a model's instances say what a file says: plan, then --apply.",
             discussion: """
                 Checks the file against the model like an import, reads the model's instances and matches them to the rows by --key (default: the model's single-field unique rule). Prints the plan — to create, to update (each changed attribute as before → after), unchanged, on the server but not in the file — and sends nothing. Exit 0: nothing to do; 1: changes planned; 2: bad input.
@@ -73,6 +74,7 @@ extension BKCCCommand {
 
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "export",
             abstract: "Write a model's instances as CSV, JSON Lines, JSON or .xlsx.",
             discussion: """
                 Streams every instance through the paged search (each exactly once), attributes in the model's order with bk_inst_id first. What it writes reads back: edit it and `bkcc sync --apply` changes exactly what was edited.

@@ -4,6 +4,7 @@ import BKCCCLI
 extension BKCCCommand {
     struct Validate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "validate",
             abstract: "Check every row of an input against the model; send nothing.",
             discussion: """
                 With a CMDB configured, the model is read from it (one request): required attributes, each attribute's type (text limits in bytes, patterns, ranges, enum options, dates) and its unique rules; CSV headers may be attribute ids or display names. With --offline (or nothing configured), the offline rules: bk_inst_name, and bk_asset_id on bk_switch, bk_router, bk_load_balance and bk_firewall. The first line says which.
