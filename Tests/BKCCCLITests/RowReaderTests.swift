@@ -44,6 +44,37 @@ import Testing
 }
 
 @Suite struct JSONLinesRowReaderTests {
+    /// Rows read straight into a `FlatObject` (`filling`, the check pass's way: lines inside a chunk read in place)
+    /// parse to what the same lines parse to without it, with the same lines, indexes and problems, whole and in
+    /// chunks of 1 and 7 bytes; flat rows are filled, the others (nested, not JSON, repeated keys) parsed.
+    @Test func filledRowsParseAsTheirLines() throws {
+        let pieces = [#"{"a":"x","b":2}"#, #"{"a":"\u4e2d\t","n":-12,"t":true,"z":null}"#, #"{"a":[1]}"#, #"{"a":"#, "[1]",
+                      #"{"a":1,"a":2}"#, "   ", "", #"{"k":"交换机"}"#, #"{"r":1.5}"#, #"{"e":"\ud800"}"#, "{}", "\r"]
+        var generator = SplitMix(seed: 0x6A73_6F6E)
+        for _ in 0..<120 {
+            var text = ""
+            for _ in 0..<Int(generator.next() % 12) {
+                text += pieces[Int(generator.next() % UInt64(pieces.count))] + (generator.next() % 4 == 0 ? "\r\n" : "\n")
+            }
+            let path = temporaryFile(text)
+            defer { unlink(path) }
+            func read(filling: Bool, bufferSize: Int) throws(InputError) -> [String] {
+                let reader = JSONLinesRowReader(source: try ByteSource(path: path, bufferSize: bufferSize))
+                let flat = FlatObject()
+                if filling { reader.filling = flat }
+                var rows: [String] = []
+                while let row = try reader.next() {
+                    if filling && row.filled { #expect(row.text == nil && row.detail == nil) }
+                    let parsed = reader.parsed(row)
+                    rows.append("\(row.index)@\(row.line) \(parsed.detail?.serialized() ?? "-") \(parsed.problem ?? "")")
+                }
+                return rows
+            }
+            let reference = try read(filling: false, bufferSize: 65536)
+            for size in [1, 7, 65536] { #expect(try read(filling: true, bufferSize: size) == reference, "\(text)") }
+        }
+    }
+
     @Test(arguments: [1, 7, 65536])
     func testLines_AreRowsWithTheirLineNumbers(bufferSize: Int) throws {
         let text = "\u{FEFF}{\"bk_inst_name\":\"交换机\"}\r\n\n   \n{\"a\":1}\n{\"a\": tru}\n[1]"
