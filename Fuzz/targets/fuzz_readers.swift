@@ -1,8 +1,10 @@
 // libFuzzer target: the CLI's input readers (CSV, JSON Lines, JSON array, and .xlsx when sniffed) over arbitrary
 // bytes, read in chunks.
-// Input: byte 0 picks the format (low 2 bits: csv, jsonl, json, sniffed) and the read size (1, 2, 3, 7, 64, 4096,
-// 65536 bytes); the rest is the file. Invariants: never traps; rows come in index order from 0, each with a
-// detail or a problem; reading ends (bounded).
+// Input: byte 0 picks the format (low 2 bits: csv, jsonl, json, sniffed), the read size (bits 2-4: 1, 2, 3, 7, 64,
+// 4096, 65536 bytes) and how the rows are asked for (bit 5: filled into a FlatObject, as the import's check pass
+// asks; bit 6: as text, as its send pass does); the rest is the file. Invariants: never traps; rows come in
+// index order from 0, each with a detail, a problem, text or filled members, and a filled or text row parses to
+// a detail or a problem; reading ends (bounded).
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -40,6 +42,10 @@ public func fuzzReaders(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         format = InputFormat.sniff(head)
     }
     let reader = format.reader(source)
+    let textReader = reader as? TextRowReader
+    let flat = FlatObject()
+    if data[0] & 0x20 != 0 { textReader?.filling = flat }
+    if data[0] & 0x40 != 0 { textReader?.givesText = true }
     var expected = 0
     // A workbook is deflated: its rows are bounded by deflate's largest ratio (1032:1), not by the bytes.
     let bound = format == .xlsx ? size * 1100 + 2 : size + 2
@@ -47,8 +53,10 @@ public func fuzzReaders(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         do {
             guard let row = try reader.next() else { return 0 }
             precondition(row.index == expected, "row index \(row.index), expected \(expected)")
-            precondition(row.detail != nil || row.problem != nil)
-            if let detail = row.detail { _ = JSONText.serialize(detail) }
+            precondition(row.detail != nil || row.problem != nil || row.text != nil || row.filled)
+            let parsed = (row.text != nil || row.filled) ? textReader!.parsed(row) : row
+            precondition(parsed.detail != nil || parsed.problem != nil)
+            if let detail = parsed.detail { _ = JSONText.serialize(detail) }
             expected += 1
         } catch {
             precondition(!error.description.isEmpty)
