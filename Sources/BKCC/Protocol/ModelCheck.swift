@@ -21,13 +21,17 @@ public final class ModelCheck: @unchecked Sendable {
     /// Each unique rule's fields, resolved once: a flat row's member found by its key's hash.
     private let uniqueFields: [[UniqueField]]
 
+    /// No reference in it (a String and an Array were retained and released a field a row): the id's bytes, and
+    /// a NUL after them (a C string for jansson's lookups), are in `uniqueIDStorage`, freed with this check.
     struct UniqueField {
-        let id: String
-        let idBytes: [UInt8]
+        let idBytes: UnsafeRawBufferPointer
         let hash: UInt64
         /// A text attribute: absent, it is stored (and compared) as "".
         let isText: Bool
+
+        var cID: UnsafePointer<CChar> { idBytes.baseAddress!.assumingMemoryBound(to: CChar.self) }
     }
+    private let uniqueIDStorage: UnsafeMutableRawBufferPointer
     /// `ignoredKeys` by `FlatObject.keyHash`.
     private static let ignoredKeyHashes: [(hash: UInt64, key: String)] = ignoredKeys.map { (FlatObject.keyHash($0), $0) }
 
@@ -50,10 +54,23 @@ public final class ModelCheck: @unchecked Sendable {
         }
         rulesByHash = RuleTable(byHash)
         requiredAttributes = model.attributes.filter(\.required)
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: model.unique.joined().reduce(1) { $0 + $1.utf8.count + 1 },
+                                                             alignment: 1)
+        uniqueIDStorage = storage
+        var at = 0
         uniqueFields = model.unique.map { fields in
-            fields.map { UniqueField(id: $0, idBytes: Array($0.utf8), hash: FlatObject.keyHash($0), isText: rules[$0]?.attribute.isText == true) }
+            fields.map { id in
+                let bytes = UnsafeMutableRawBufferPointer(rebasing: storage[at..<at + id.utf8.count])
+                bytes.copyBytes(from: id.utf8)
+                storage[at + id.utf8.count] = 0
+                at += id.utf8.count + 1
+                return UniqueField(idBytes: UnsafeRawBufferPointer(bytes), hash: FlatObject.keyHash(id),
+                                   isText: rules[id]?.attribute.isText == true)
+            }
         }
     }
+
+    deinit { uniqueIDStorage.deallocate() }
 
     /// One detail's problems (errors the server would refuse it for) and warnings (what it would drop), each as
     /// `"rack_u (U数): 61 is outside 1..60"`. Repeats across details are `problems(in:)`'s.
@@ -150,7 +167,7 @@ public final class ModelCheck: @unchecked Sendable {
     public func uniqueKeys(_ detail: JSON) -> [(slot: Int, key: String)] {
         guard detail.isObject else { return [] }
         var keys: [(slot: Int, key: String)] = []
-        forEachUniqueKey(as: KeyText.self, { field in KeyPart(field.id.withCString { json_object_get(detail.raw, $0) }) }) { slot, key in
+        forEachUniqueKey(as: KeyText.self, { field in KeyPart(json_object_get(detail.raw, field.cID)) }) { slot, key in
             keys.append((slot, key.text))
         }
         return keys
@@ -160,7 +177,7 @@ public final class ModelCheck: @unchecked Sendable {
     /// the text: what a million-row file's repeat check needs (a String a rule a row cost ~5,000 instructions).
     public func forEachUniqueKeyHash(_ detail: JSON, _ body: (_ slot: Int, _ hash: UInt64) -> Void) {
         guard detail.isObject else { return }
-        forEachUniqueKey(as: FNV1a.self, { field in KeyPart(field.id.withCString { json_object_get(detail.raw, $0) }) }) { slot, hash in
+        forEachUniqueKey(as: FNV1a.self, { field in KeyPart(json_object_get(detail.raw, field.cID)) }) { slot, hash in
             body(slot, hash.value)
         }
     }
@@ -168,7 +185,7 @@ public final class ModelCheck: @unchecked Sendable {
     /// The same hashes of a flat row's unique keys.
     public func forEachUniqueKeyHash(_ row: FlatObject, _ body: (_ slot: Int, _ hash: UInt64) -> Void) {
         forEachUniqueKey(as: FNV1a.self, { field in
-            KeyPart(field.idBytes.withUnsafeBytes { row.value(of: $0, hash: field.hash) })
+            KeyPart(row.value(of: field.idBytes, hash: field.hash))
         }) { slot, hash in body(slot, hash.value) }
     }
 

@@ -14,6 +14,8 @@ public struct RowValidator {
     /// not one of them.
     public let uniqueRules: [[String]]
     private var seen: [RepeatTable]
+    /// The slot of `--unique-field`'s rule after the model's (`uniqueRules.count` when there is none, or no model).
+    private let extraRuleSlot: Int
     public let objectID: String
     public let model: ModelCheck?
     /// Attributes the model does not know, in the order first seen, each with the hash of its name
@@ -31,6 +33,7 @@ public struct RowValidator {
         var rules = model?.model.unique ?? [[Validation.uniqueField(objectID)]]
         if !rules.contains([uniqueField]) { rules.append([uniqueField]) }
         uniqueRules = rules
+        extraRuleSlot = model?.model.unique.count ?? rules.count
         seen = Array(repeating: RepeatTable(), count: rules.count)
     }
 
@@ -84,10 +87,12 @@ public struct RowValidator {
         model.forEachUniqueKeyHash(flat) { slot, hash in
             if let first = seen[slot].firstLine(of: hash, insertingAt: line32) { repeats.append((slot, first)) }
         }
-        for (slot, fields) in uniqueRules.enumerated() where slot >= model.model.unique.count {
-            guard fields.count == 1, case .string(let bytes)? = flat.value(of: fields[0]),
-                  let hash = withSpaceTrimmed(bytes, { $0.isEmpty ? nil : FNV1a.of($0) }) else { continue }
-            if let first = seen[slot].firstLine(of: hash, insertingAt: line32) { repeats.append((slot, first)) }
+        // `--unique-field`, when the model has no rule of it alone (usually it has: then nothing is touched here).
+        if extraRuleSlot < uniqueRules.count, uniqueRules[extraRuleSlot].count == 1,
+           case .string(let bytes)? = flat.value(of: uniqueRules[extraRuleSlot][0]),
+           let hash = withSpaceTrimmed(bytes, { $0.isEmpty ? nil : FNV1a.of($0) }),
+           let first = seen[extraRuleSlot].firstLine(of: hash, insertingAt: line32) {
+            repeats.append((extraRuleSlot, first))
         }
         guard !repeats.isEmpty else { return .some(nil) }
         let detail = parsed()
