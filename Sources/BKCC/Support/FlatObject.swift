@@ -20,14 +20,14 @@ import Glibc
 /// One reader serves any number of rows, one at a time: it copies the text it reads (a memcpy, against the many
 /// allocations of a parsed value), and the members point into that copy, valid until the next `read`.
 public final class FlatObject {
-    public enum Value {
+    public enum Value: BitwiseCopyable {
         case string(UnsafeRawBufferPointer)
         case integer(Int64)
         case bool(Bool)
         case null
     }
 
-    public struct Member {
+    public struct Member: BitwiseCopyable {
         public let key: UnsafeRawBufferPointer
         /// `FlatObject.keyHash` of the key: for lookups by name, and to find a repeated key.
         public let keyHash: UInt64
@@ -40,15 +40,12 @@ public final class FlatObject {
     public static let maxBytes = 256 * 1024
 
     /// The members, in the order read; valid until the next `read` or `startFilling`.
-    public var members: UnsafeBufferPointer<Member> { UnsafeBufferPointer(start: memberStorage, count: memberCount) }
+    public var members: UnsafeBufferPointer<Member> { memberStorage.elements }
     // This reader's state is not checked for exclusivity at run time (@exclusivity(unchecked)): only `read` and
     // the filling change it, calling out to nothing while they do; a check is ~60 instructions, and a row's checks
     // read the members several times (callgrind: ~300 instructions a row).
-    /// The members in memory of this reader's own (a member holds no reference), not an Array: appending to a
-    /// class's array and emptying it again cost ~600 instructions a row (uniqueness checks, `removeAll`).
-    @exclusivity(unchecked) private var memberStorage: UnsafeMutablePointer<Member>
-    @exclusivity(unchecked) private var memberCount = 0
-    @exclusivity(unchecked) private var memberCapacity = FlatObject.maxMembers
+    /// The members in memory of this reader's own (a member holds no reference), not an Array.
+    @exclusivity(unchecked) private var memberStorage = TrivialBuffer<Member>(capacity: FlatObject.maxMembers)
     /// The object's `ValueDigest`.
     @exclusivity(unchecked) public private(set) var digest: UInt64 = 0
     /// The text read, then room for its unescaped strings (a cursor's scratch buffer is reused by its next
@@ -58,9 +55,7 @@ public final class FlatObject {
     /// The digest's sum while filling.
     @exclusivity(unchecked) private var filledSum: UInt64 = 0
 
-    public init() {
-        memberStorage = .allocate(capacity: memberCapacity)
-    }
+    public init() {}
 
     deinit {
         storage?.deallocate()
@@ -69,23 +64,13 @@ public final class FlatObject {
 
     /// Appends a member (`read` stays within `maxMembers`, the capacity it starts with; filling may grow it).
     @inline(__always)
-    private func append(_ member: Member) {
-        if memberCount == memberCapacity {
-            let grown = UnsafeMutablePointer<Member>.allocate(capacity: 2 * memberCapacity)
-            grown.moveInitialize(from: memberStorage, count: memberCount)
-            memberStorage.deallocate()
-            memberStorage = grown
-            memberCapacity *= 2
-        }
-        (memberStorage + memberCount).initialize(to: member)
-        memberCount += 1
-    }
+    private func append(_ member: Member) { memberStorage.append(member) }
 
     /// Reads `text` as a flat object; false when it is not one, or not surely one (the type's comment).
     public func read(_ text: UnsafeRawBufferPointer) -> Bool {
-        memberCount = 0  // a member is trivial: nothing to deinitialize
+        memberStorage.removeAll()
         var complete = false
-        defer { if !complete { memberCount = 0 } }
+        defer { if !complete { memberStorage.removeAll() } }
         guard let source = text.baseAddress, text.count > 0, text.count <= FlatObject.maxBytes else { return false }
         if storageCapacity < 2 * text.count + 1 {
             storage?.deallocate()
@@ -106,7 +91,7 @@ public final class FlatObject {
         var sum: UInt64 = 0
         if !cursor.opensEmpty(closing: UInt8(ascii: "}")) {
             while true {
-                guard memberCount < FlatObject.maxMembers, cursor.at < cursor.end,
+                guard memberStorage.count < FlatObject.maxMembers, cursor.at < cursor.end,
                       cursor.base[cursor.at] == UInt8(ascii: "\""), let (keyStart, keyCount) = cursor.string() else { return false }
                 let key = keep(keyStart, keyCount, cursor.scratch, &unescaped)
                 cursor.skipSpace()
@@ -157,7 +142,7 @@ public final class FlatObject {
     /// of a 7-cell row's ~30,000). `values` is copied: the strings `add` is given are ranges of it. Keys are kept
     /// as given: they must stay valid while the members are used.
     public func startFilling(copying values: UnsafeRawBufferPointer) {
-        memberCount = 0
+        memberStorage.removeAll()
         filledSum = 0
         if storageCapacity < values.count + 1 {
             storage?.deallocate()

@@ -84,8 +84,7 @@ public final class CSVReader: RecordSource {
     /// `nextPlain`'s record: its bytes and ends, in memory of this reader's own.
     @exclusivity(unchecked) private var plainBytes = UnsafeMutableRawPointer.allocate(byteCount: 1024, alignment: 1)
     @exclusivity(unchecked) private var plainBytesCapacity = 1024
-    @exclusivity(unchecked) private var plainEnds = UnsafeMutablePointer<Int>.allocate(capacity: 32)
-    @exclusivity(unchecked) private var plainEndsCapacity = 32
+    @exclusivity(unchecked) private var plainEnds = TrivialBuffer<Int>(capacity: 32)
 
     public init(source: ByteSource, maxRecordBytes: Int = CSVReader.defaultMaxRecordBytes) {
         self.source = source
@@ -122,22 +121,15 @@ public final class CSVReader: RecordSource {
             plainBytesCapacity = max(line.content, 2 * plainBytesCapacity)
             plainBytes = .allocate(byteCount: plainBytesCapacity, alignment: 1)
         }
-        var count = 0, commas = 0, fieldStart = 0
+        var commas = 0, fieldStart = 0
+        plainEnds.removeAll()
         if line.content > 0 {
             while true {
                 let comma = memchr(line.start + fieldStart, Int32(CSVReader.comma), line.content - fieldStart)
                     .map { UnsafeRawPointer($0) - line.start } ?? line.content
-                if count == plainEndsCapacity {
-                    let grown = UnsafeMutablePointer<Int>.allocate(capacity: 2 * plainEndsCapacity)
-                    grown.update(from: plainEnds, count: count)
-                    plainEnds.deallocate()
-                    plainEnds = grown
-                    plainEndsCapacity *= 2
-                }
                 let fieldCount = comma - fieldStart
                 if fieldCount > 0 { (plainBytes + (fieldStart - commas)).copyMemory(from: line.start + fieldStart, byteCount: fieldCount) }
-                plainEnds[count] = comma - commas
-                count += 1
+                plainEnds.append(comma - commas)
                 guard comma < line.content else { break }
                 commas += 1
                 fieldStart = comma + 1
@@ -146,7 +138,7 @@ public final class CSVReader: RecordSource {
         offset += line.length + 1
         defer { self.line += 1 }
         return PlainRecord(line: self.line, bytes: UnsafeRawBufferPointer(start: plainBytes, count: line.content - commas),
-                           ends: UnsafeBufferPointer(start: plainEnds, count: count))
+                           ends: plainEnds.elements)
     }
 
     deinit {
