@@ -111,6 +111,24 @@ import Glibc
         #expect(try cellByCell.next() == nil)
     }
 
+    /// A row of more members than `FlatObject.read` takes (its 64) is filled all the same, with the digest of
+    /// the object its text parses to.
+    @Test func wideRowsAreFilled() throws {
+        let names = (0..<100).map { "c\($0)" }
+        let path = temporaryFile(names.joined(separator: ",") + "\n" + names.map { "v-\($0)" }.joined(separator: ",") + "\n")
+        defer { unlink(path) }
+        let reader = CSVRowReader(source: try ByteSource(path: path), model: nil)
+        let flat = FlatObject()
+        reader.givesText = true
+        reader.filling = flat
+        let row = try #require(try reader.next())
+        #expect(row.filled && flat.members.count == 100)
+        let text = try #require(row.text)
+        let parsed = try #require(try? JSONText.parse(text).get())
+        #expect(flat.digest == ValueDigest.of(parsed.raw))
+        #expect(reader.parsed(InputRow(index: 0, line: 2, text: nil, filled: true)).detail == parsed)
+    }
+
     /// Random rows of the bytes that matter (commas, quotes, CR, LF, digits, a sign, UTF-8 and a byte that is not)
     /// read alike with plain lines read in place (`CSVReader.nextPlain`) and as records, whole and in 7-byte
     /// chunks: the same lines, texts, members, digests and problems.
