@@ -244,11 +244,10 @@ public final class ModelCheck: @unchecked Sendable {
         }
     }
 
-    /// The rule of the attribute whose id is `key`'s bytes, if any.
     private enum QuickVerdict { case unknown, fails, passes, required }
 
-    /// A flat member against its attribute's rule (`Rule.passesQuickly`): the rule lent by the table, not
-    /// retained and released (~60 instructions a member); a null is as absent (a required one is not counted).
+    /// A flat member against its attribute's rule, by the table's `QuickRule` (nothing retained or released); a
+    /// null is as absent (a required one is not counted).
     @inline(__always)
     private func quickVerdict(_ member: FlatObject.Member) -> QuickVerdict {
         if let quick = rulesByHash.quick(member.keyHash), quick.isNamed(member.key) {
@@ -266,6 +265,7 @@ public final class ModelCheck: @unchecked Sendable {
         return quick.required ? .required : .passes
     }
 
+    /// The rule of the attribute whose id is `key`'s bytes, if any.
     private func rule(named key: UnsafeRawBufferPointer) -> Rule? {
         rule(named: key, hash: FlatObject.keyHash(key))
     }

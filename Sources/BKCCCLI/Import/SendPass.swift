@@ -216,12 +216,13 @@ final class SendPass {
     private func filledKey() -> ValueDigest.Key? {
         var field = uniqueField
         let value = field.withUTF8 { filled.value(of: UnsafeRawBufferPointer($0), hash: uniqueFieldHash) }
+        var isInteger = false
+        if case .integer? = value { isInteger = true }
         return ValueDigest.withLookupKey(value) { bytes -> ValueDigest.Key? in
             guard let bytes else { return nil }
             let start = pulling.keys.count
             pulling.keys.append(contentsOf: bytes)
-            guard case .integer? = value else { return ValueDigest.Key(range: start..<pulling.keys.count, isInteger: false) }
-            return ValueDigest.Key(range: start..<pulling.keys.count, isInteger: true)
+            return ValueDigest.Key(range: start..<pulling.keys.count, isInteger: isInteger)
         }
     }
 

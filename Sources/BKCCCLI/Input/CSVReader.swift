@@ -111,8 +111,9 @@ public final class CSVReader: RecordSource {
         public var record: CSVRecord { CSVRecord(line: line, bytes: Array(bytes), ends: Array(ends)) }
     }
 
-    /// The next record when it is a plain line wholly inside the chunk (`plainLine`'s), as a view; nil when the
-    /// next record is anything else (or there is none): `next()` then reads it.
+    /// The next record when it is a plain line wholly inside the chunk — no quote, no CR but one before its LF,
+    /// within the size limit — as a view (memchr from comma to comma, each field copied once, without the commas);
+    /// nil when the next record is anything else (or there is none): `next()` then reads it.
     public func nextPlain() -> PlainRecord? {
         // A new chunk, the end, a pending record: `next()` deals with them.
         guard completed == nil, offset < chunk.count, let line = plainLineStart() else { return nil }
@@ -167,49 +168,10 @@ public final class CSVReader: RecordSource {
         }
     }
 
-    /// The next record when it is one plain line wholly inside the chunk — no quote, no CR but one before its LF,
-    /// within the size limit — read with memchr and one copy a field; nil leaves it to the state machine (which
-    /// reads such a line the same, a byte at a time: callgrind, ~6,300 instructions a 7-field record, ~40 a byte,
-    /// most of them exclusivity checks on this class's state).
-    private func plainLine() -> CSVRecord? {
-        guard let (start, length, content) = plainLineStart() else { return nil }
-        // The record is made in this reader's own two buffers, emptied first: once the caller has let go of the
-        // last record they are unique again and keep their capacity, so a record costs no allocation (two
-        // allocations and frees a record were ~900 instructions; a record kept gets its own copy on write). The
-        // state machine starts its records from empty buffers too (`consume`).
-        bytes.removeAll(keepingCapacity: true)
-        ends.removeAll(keepingCapacity: true)
-        if content > 0 {
-            // The fields' ends first (memchr from comma to comma), as they are without the commas; then the line
-            // copied without them: its first `content - commas` bytes at once (the first field is in place), each
-            // later field over them from the chunk. (Copying the line, moving the fields down and cutting the tail
-            // was ~1,700 instructions a record with a field appended at a time, ~400 with the cut.)
-            if ends.capacity < 16 { ends.reserveCapacity(16) }
-            var fieldStart = 0, commas = 0
-            while true {
-                let comma = memchr(start + fieldStart, Int32(CSVReader.comma), content - fieldStart)
-                    .map { UnsafeRawPointer($0) - start } ?? content
-                ends.append(comma - commas)
-                guard comma < content else { break }
-                commas += 1
-                fieldStart = comma + 1
-            }
-            bytes.append(contentsOf: UnsafeRawBufferPointer(start: start, count: content - commas))
-            if commas > 0 {
-                let ends = self.ends
-                bytes.withUnsafeMutableBytes { out in
-                    for field in 1..<ends.count where ends[field] > ends[field - 1] {
-                        // Field `field` starts after `field` commas in the line.
-                        (out.baseAddress! + ends[field - 1]).copyMemory(from: start + ends[field - 1] + field,
-                                                                        byteCount: ends[field] - ends[field - 1])
-                    }
-                }
-            }
-        }
-        offset += length + 1
-        defer { line += 1 }
-        return CSVRecord(line: line, bytes: bytes, ends: ends)
-    }
+    /// `nextPlain`'s record as one of its own; nil leaves it to the state machine (which reads such a line the
+    /// same, a byte at a time: callgrind, ~6,300 instructions a 7-field record, ~40 a byte, most of them
+    /// exclusivity checks on this class's state).
+    private func plainLine() -> CSVRecord? { nextPlain()?.record }
 
     /// Where the next line starts, its length to the LF and its content's (without a CR before the LF), when it
     /// is plain: wholly inside the chunk, no quote, no other CR, within the size limit, and the scanner between
@@ -233,11 +195,6 @@ public final class CSVReader: RecordSource {
     /// Consumes bytes of the current chunk until a record completes or the chunk ends.
     private func consume() throws(InputError) {
         let chunk = self.chunk  // a local: a property read in the loop pays an exclusivity check a byte
-        if state == .startRecord, !lineHasBytes, !pendingCR {
-            // No record begun: the buffers may still hold the last record `plainLine` gave.
-            bytes.removeAll(keepingCapacity: true)
-            ends.removeAll(keepingCapacity: true)
-        }
         while offset < chunk.count, completed == nil {
             let byte = chunk[offset]
             if pendingCR {

@@ -107,15 +107,7 @@ public final class CSVRowReader: TextRowReader {
     /// A text row holds JSON this reader wrote from the cells, a filled row the cells: either becomes the object
     /// this reader would have built.
     public func parsed(_ row: InputRow) -> InputRow {
-        if row.filled, row.text == nil, let filling {
-            var parsed = InputRow(index: row.index, line: row.line, detail: nil)
-            do throws(BKCCError) {
-                parsed.detail = try filling.object()
-            } catch {
-                parsed.problem = error.message
-            }
-            return parsed
-        }
+        if row.filled, row.text == nil, let filling { return InputRow(parsing: row, filledInto: filling) }
         guard let text = row.text else { return row }
         guard case .success(let value) = JSONText.parse(text) else {
             return InputRow(index: row.index, line: row.line, detail: nil, problem: "unreadable row")
@@ -199,14 +191,15 @@ public final class CSVRowReader: TextRowReader {
     /// bytes, as the cell-by-cell path; nil for anything else, which that path decides and words. (Cell by cell,
     /// a seven-cell record was ~8,100 instructions, read twice.)
     private func plainRow(_ record: CSVReader.PlainRecord, _ columns: PlainColumns) -> InputRow? {
-        // This reader's properties read once, not a cell (each read of a class's property is an exclusivity check,
-        // ~20 a row here: ~2,500 instructions).
+        // This reader's properties read once, not a cell (each read was an exclusivity check, ~20 a row, before
+        // they were marked unchecked).
         let filling = self.filling, givesText = self.givesText, skipsFirst = templateLayout
         let checksUTF8 = !(foundValid?(index) ?? false)
         guard givesText || filling != nil, writesPlainRowsAtOnce, record.count <= columns.list.count else {
             return nil
         }
-        let plain = { (all: UnsafeRawBufferPointer) -> Bool in
+        /// Whether every cell is plain, its members then put into `filling` when there is one.
+        func fill(_ all: UnsafeRawBufferPointer) -> Bool {
             // The record's bytes validated at once, and no text cell starting with a continuation byte: each cell is
             // then whole UTF-8 sequences (a sequence split between two cells would start the second with one; the
             // integer cells are ASCII). A call a cell was ~120 instructions.
@@ -240,8 +233,8 @@ public final class CSVRowReader: TextRowReader {
             }
             filling.finishFilling()
             return true
-        }(record.bytes)
-        guard plain else { return nil }
+        }
+        guard fill(record.bytes) else { return nil }
         return InputRow(index: index, line: record.line, text: givesText ? plainText(record, columns, skipsFirst) : nil,
                         filled: filling != nil)
     }
@@ -252,23 +245,21 @@ public final class CSVRowReader: TextRowReader {
         for field in 0..<record.count { bound += columns.list[field].prefix.count + 3 }
         var text: [UInt8] = []
         let all = record.bytes
-        do {
-            text.append(atMost: bound) { output in
-                output.put(UInt8(ascii: "{"))
-                var start = 0, first = true
-                for field in 0..<record.count {
-                    let end = record.ends[field]
-                    defer { start = end }
-                    guard end > start, !(skipsFirst && field == 0) else { continue }
-                    let cell = UnsafeRawBufferPointer(rebasing: all[start..<end])
-                    let column = columns.list[field]
-                    if !first { output.put(UInt8(ascii: ",")) }
-                    first = false
-                    output.put(column.prefix)
-                    if column.kind == .text { output.putQuoted(utf8: cell) } else { output.put(cell) }
-                }
-                output.put(UInt8(ascii: "}"))
+        text.append(atMost: bound) { output in
+            output.put(UInt8(ascii: "{"))
+            var start = 0, first = true
+            for field in 0..<record.count {
+                let end = record.ends[field]
+                defer { start = end }
+                guard end > start, !(skipsFirst && field == 0) else { continue }
+                let cell = UnsafeRawBufferPointer(rebasing: all[start..<end])
+                let column = columns.list[field]
+                if !first { output.put(UInt8(ascii: ",")) }
+                first = false
+                output.put(column.prefix)
+                if column.kind == .text { output.putQuoted(utf8: cell) } else { output.put(cell) }
             }
+            output.put(UInt8(ascii: "}"))
         }
         return text
     }

@@ -150,16 +150,9 @@ public final class JSONLinesRowReader: TextRowReader {
         return nil
     }
 
-    /// A text row parsed; a filled row as the object its members make (what its text parses to: `FlatObject.read`
-    /// is sure of every member it takes).
+    /// A text row parsed; a filled row as the object its members make.
     public func parsed(_ row: InputRow) -> InputRow {
-        if row.filled, row.text == nil, let filling {
-            do throws(BKCCError) {
-                return InputRow(index: row.index, line: row.line, detail: try filling.object())
-            } catch {
-                return InputRow(index: row.index, line: row.line, detail: nil, problem: error.message)
-            }
-        }
+        if row.filled, row.text == nil, let filling { return InputRow(parsing: row, filledInto: filling) }
         guard let text = row.text else { return row }
         return text.withUnsafeBytes { JSONLinesRowReader.parse($0, index: row.index, line: row.line) }
     }

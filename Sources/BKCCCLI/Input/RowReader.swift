@@ -34,6 +34,19 @@ public struct InputRow {
     }
 }
 
+extension InputRow {
+    /// A filled row (`filled`) as the object its members make — what its text parses to: a filled object holds only
+    /// members `FlatObject.read` is sure of — or with the problem that stopped it.
+    init(parsing row: InputRow, filledInto flat: FlatObject) {
+        self.init(index: row.index, line: row.line, detail: nil)
+        do throws(BKCCError) {
+            detail = try flat.object()
+        } catch {
+            problem = error.message
+        }
+    }
+}
+
 /// A stream of rows from one input. A broken row comes back with a `problem`; a broken input throws.
 public protocol RowReader: AnyObject {
     func next() throws(InputError) -> InputRow?
@@ -62,7 +75,7 @@ extension TextRowReader {
         set {}
     }
 
-    /// A reader of JSON text fills nothing: its rows' text is what a `FlatObject` reads.
+    /// A reader that cannot fill (a JSON array's) keeps nothing: its rows' text is what a `FlatObject` reads.
     public var filling: FlatObject? {
         get { nil }
         set {}
