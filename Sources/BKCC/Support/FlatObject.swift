@@ -219,9 +219,12 @@ public final class FlatObject {
         return nil
     }
 
-    public func value(of name: String) -> Value? {
+    public func value(of name: String) -> Value? { value(of: name, hash: FlatObject.keyHash(name)) }
+
+    /// The same, knowing `keyHash(name)`.
+    public func value(of name: String, hash: UInt64) -> Value? {
         var name = name
-        return name.withUTF8 { value(of: UnsafeRawBufferPointer($0)) }
+        return name.withUTF8 { value(of: UnsafeRawBufferPointer($0), hash: hash) }
     }
 
     /// Two members with one key hash: a repeated key (which jansson refuses), or — unlikely — two keys of one

@@ -93,6 +93,19 @@ public enum ValueDigest {
         }
     }
 
+    /// A value's lookup key (`withLookupKey`) appended to `keys`, and where it is; nil, with nothing appended, when
+    /// the value has none. The one way the scan and the send pass keep a request's keys in one buffer.
+    public static func appendLookupKey(_ value: FlatObject.Value?, to keys: inout [UInt8]) -> Key? {
+        var isInteger = false
+        if case .integer? = value { isInteger = true }
+        return withLookupKey(value) { bytes -> Key? in
+            guard let bytes else { return nil }
+            let start = keys.count
+            keys.append(contentsOf: bytes)
+            return Key(range: start..<keys.count, isInteger: isInteger)
+        }
+    }
+
     /// Where a row's lookup key is, as `LookupOperation.key` makes it (a string value trimmed, never empty; an
     /// integer in decimal): its bytes in the caller's buffer (`scan`'s `keys`).
     public struct Key: Equatable, Sendable {
@@ -211,22 +224,15 @@ extension JSONReader.Cursor {
         found = nil
         if first == UInt8(ascii: "\"") {
             guard let (start, count) = string() else { return nil }
-            found = ValueDigest.withLookupKey(.string(UnsafeRawBufferPointer(start: start, count: count))) { Self.append($0, false, to: &keys) }
+            found = ValueDigest.appendLookupKey(.string(UnsafeRawBufferPointer(start: start, count: count)), to: &keys)
             return ValueDigest.string(start, count)
         }
         if first == UInt8(ascii: "-") || first &- UInt8(ascii: "0") < 10 {
             guard let number = integerValue() else { return nil }
-            found = ValueDigest.withLookupKey(.integer(number)) { Self.append($0, true, to: &keys) }
+            found = ValueDigest.appendLookupKey(.integer(number), to: &keys)
             return ValueDigest.integer(number)
         }
         return digest(depth: 1, member: UnsafeBufferPointer(start: nil, count: 0), found: &found, keys: &keys)
     }
 
-    /// A key's bytes appended (none when there is no key).
-    private static func append(_ bytes: UnsafeRawBufferPointer?, _ isInteger: Bool, to keys: inout [UInt8]) -> ValueDigest.Key? {
-        guard let bytes else { return nil }
-        let start = keys.count
-        keys.append(contentsOf: bytes)
-        return ValueDigest.Key(range: start..<keys.count, isInteger: isInteger)
-    }
 }

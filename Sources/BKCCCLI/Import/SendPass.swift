@@ -142,7 +142,7 @@ final class SendPass {
             let keyStart = pulling.keys.count
             var scanned: (digest: UInt64, key: ValueDigest.Key?)?
             if row.filled {
-                scanned = (filled.digest, filledKey())
+                scanned = (filled.digest, ValueDigest.appendLookupKey(filled.value(of: uniqueField, hash: uniqueFieldHash), to: &pulling.keys))
             } else if let text = row.text {
                 // A row the check pass found invalid is parsed as it parsed it (the scan would read a repeated key,
                 // which jansson refuses); a valid one is scanned. Its UTF-8 was checked by the check pass: a row
@@ -209,20 +209,6 @@ final class SendPass {
             // The engine pulls a request's rows, then sends it: the intent goes out with its last row.
             if pulling.rows.count >= CreateOperation().itemsPerRequest { sendIntent() }
             return item
-        }
-    }
-
-    /// A filled row's lookup key (`ValueDigest.withLookupKey`), appended to the request's keys.
-    private func filledKey() -> ValueDigest.Key? {
-        var field = uniqueField
-        let value = field.withUTF8 { filled.value(of: UnsafeRawBufferPointer($0), hash: uniqueFieldHash) }
-        var isInteger = false
-        if case .integer? = value { isInteger = true }
-        return ValueDigest.withLookupKey(value) { bytes -> ValueDigest.Key? in
-            guard let bytes else { return nil }
-            let start = pulling.keys.count
-            pulling.keys.append(contentsOf: bytes)
-            return ValueDigest.Key(range: start..<pulling.keys.count, isInteger: isInteger)
         }
     }
 

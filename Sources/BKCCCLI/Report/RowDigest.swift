@@ -21,9 +21,7 @@ public final class RowDigest {
     /// decimal), from its bytes: a print a row, and making the key a String first was ~600 instructions a row.
     /// `fieldHash` is `FlatObject.keyHash(field)`.
     public static func keyHash(_ row: FlatObject, field: String, fieldHash: UInt64) -> UInt64 {
-        var field = field
-        let value = field.withUTF8 { row.value(of: UnsafeRawBufferPointer($0), hash: fieldHash) }
-        return ValueDigest.withLookupKey(value) { FNV1a.of($0 ?? UnsafeRawBufferPointer(start: nil, count: 0)) }
+        ValueDigest.withLookupKey(row.value(of: field, hash: fieldHash)) { FNV1a.of($0 ?? UnsafeRawBufferPointer(start: nil, count: 0)) }
     }
 }
 
