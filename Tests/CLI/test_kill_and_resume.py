@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from .cli_support import Emulators, Runner, final_outcomes, report_entries, report_lines, switches, wait_until, write_csv
+from .cli_support import Emulators, Runner, final_outcomes, lines_so_far, report_entries, report_lines, switches, wait_until, write_csv
 
 ROWS = 3000
 NO_UNIQUE_MODEL = {"models": [{"bk_obj_id": "bk_nounique", "bk_obj_name": "No unique rule", "mainline": False,
@@ -27,7 +27,7 @@ def kill_mid_import(runner, obj, path, report, created_at_least):
     reported created, then kill -9 while requests are in flight."""
     proc = runner.start("batch-create-inst", "--obj", obj, "--concurrency", "4", "--timeout", "2", "--report", report, path)
     try:
-        assert wait_until(lambda: sum(1 for l in report_lines(report) if l["outcome"] == "created") >= created_at_least
+        assert wait_until(lambda: sum(1 for l in lines_so_far(report) if l["outcome"] == "created") >= created_at_least
                           if report.exists() else False, timeout=60)
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
@@ -110,7 +110,7 @@ def signal_mid_import(runner, path, report, signals, rows_reported):
     proc = runner.start("batch-create-inst", "--obj", "bk_switch", "--concurrency", "2", "--timeout", "5",
                         "--report", report, path)
     try:
-        assert wait_until(lambda: report.exists() and len(report_lines(report)) >= rows_reported, timeout=60)
+        assert wait_until(lambda: report.exists() and len(lines_so_far(report)) >= rows_reported, timeout=60)
         for sig in signals:
             proc.send_signal(sig)
             time.sleep(0.3)  # two signals at once would be delivered as one
@@ -148,7 +148,7 @@ def test_sigint_exits_130_with_its_cause_in_json(bkcc, emulator, tmp_path):
     proc = bkcc.start("batch-create-inst", "--obj", "bk_switch", "--concurrency", "2", "--report", report,
                       "--output", "json", path)
     try:
-        assert wait_until(lambda: report.exists() and len(report_lines(report)) >= 200, timeout=60)
+        assert wait_until(lambda: report.exists() and len(lines_so_far(report)) >= 200, timeout=60)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
     finally:

@@ -5,7 +5,7 @@ a second run on the same report refuses at once naming the process that holds it
 import os
 import stat
 
-from .cli_support import report_entries, report_lines, switches, wait_until, write_csv
+from .cli_support import entries_so_far, lines_so_far, report_lines, switches, wait_until, write_csv
 
 
 def test_a_device_a_fifo_or_a_symlink_to_stdout_is_refused_and_left_alone(bkcc, emulator, tmp_path):
@@ -46,7 +46,7 @@ def test_a_second_run_on_the_same_report_refuses_at_once(bkcc, emulator, tmp_pat
     first = bkcc.start("batch-create-inst", "--obj", "bk_switch", "--concurrency", "1", "--report", report,
                        write_csv(tmp_path / "a.csv", switches(1000)))
     try:
-        assert wait_until(lambda: os.path.exists(report) and len(report_entries(report)) >= 2, timeout=30)
+        assert wait_until(lambda: os.path.exists(report) and len(entries_so_far(report)) >= 2, timeout=30)
         r = bkcc("batch-create-inst", "--obj", "bk_switch", "--report", report,
                  write_csv(tmp_path / "b.csv", switches(5, prefix="B")), timeout=30)
         assert r.code == 2, r
@@ -72,7 +72,7 @@ def test_no_temporary_file_is_left_and_old_leftovers_are_removed(bkcc, emulator,
     # --timeout 2: the resume waits out the killed run's in-flight window, its request timeout.
     proc = bkcc.start("batch-create-inst", "--obj", "bk_switch", "--concurrency", "1", "--timeout", "2", "--report", report, path)
     try:
-        assert wait_until(lambda: os.path.exists(report) and len(report_lines(report)) >= 200, timeout=30)
+        assert wait_until(lambda: os.path.exists(report) and len(lines_so_far(report)) >= 200, timeout=30)
     finally:
         proc.kill()
         proc.wait(10)

@@ -7,7 +7,7 @@ import os
 import subprocess
 import threading
 
-from .cli_support import report_entries, switches, wait_until, write_csv
+from .cli_support import entries_so_far, switches, wait_until, write_csv
 
 ROWS = 5000  # about 135 KB: the send pass reads past its first 64 KB chunk well after the first request
 
@@ -17,7 +17,7 @@ def start_paced_import(bkcc, emulator, path, report):
     emulator.set_faults(["latency:100"])
     proc = bkcc.start("batch-create-inst", "--obj", "bk_switch", "--concurrency", "1", "--report", report,
                       "--output", "json", path)
-    assert wait_until(lambda: os.path.exists(report) and any("sending" in e for e in report_entries(report)), timeout=30)
+    assert wait_until(lambda: os.path.exists(report) and any("sending" in e for e in entries_so_far(report)), timeout=30)
     return proc
 
 
