@@ -10,7 +10,8 @@ Python standard library only. A suite puts this folder (Tests/Emulator) on sys.p
         ...
         emu.instances("bk_switch"), emu.stats(), emu.creates()
 
-`Emulator(*args)` starts `emulator.py --port 0 *args` as a child process (stdin from /dev/null, stdout a pipe
+`Emulator(*args)` starts `emulator.py --port 0 *args` (or `program`, a server that speaks the same control endpoints
+it uses) as a child process (stdin from /dev/null, stdout a pipe
 for the URL line, stderr into an anonymous temporary file that `stderr_text()` reads), waits a bounded time for
 the URL line and checks that it is a loopback address. Control calls go to the `/_emulator/*` endpoints over
 http.client (no proxy, loopback only; HTTPS verified against `cafile`). Every wait is bounded in time and count.
@@ -44,7 +45,8 @@ class EmulatorError(RuntimeError):
 class Emulator:
     """A running emulator: `.url`, `.host`, `.port`, `.proc`, `.cafile`, `.args`, `.startup_seconds`."""
 
-    def __init__(self, *args, tls_cert=None, tls_key=None, cafile=None, timeout=10.0, http_timeout=30.0):
+    def __init__(self, *args, tls_cert=None, tls_key=None, cafile=None, timeout=10.0, http_timeout=30.0,
+                 program=EMULATOR):
         self.args = [str(a) for a in args]
         if tls_cert or tls_key:
             self.args += ["--tls-cert", str(tls_cert), "--tls-key", str(tls_key)]
@@ -52,7 +54,7 @@ class Emulator:
         self.http_timeout = http_timeout
         self._stderr = tempfile.TemporaryFile(prefix="emulator-stderr-")
         started = time.monotonic()
-        self.proc = subprocess.Popen([sys.executable, EMULATOR, "--port", "0", *self.args], stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen([sys.executable, program, "--port", "0", *self.args], stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=self._stderr)
         lines = queue.Queue()
         threading.Thread(target=lambda: lines.put(self.proc.stdout.readline()), daemon=True).start()
