@@ -115,6 +115,49 @@ func client(concurrency: Int = 1, retries: Int = 3) throws(BKCCError) -> Client 
         #expect(result.status == .ok && server.requests.count == 2)
     }
 
+    /// The CLI writes each attempt's intent line in `onStart`: a retry's is written when the retry starts, and a
+    /// request whose start could not be recorded is never sent.
+    @Test func onStartComesBeforeEveryAttemptAndFalseSendsNothingOfTheRequest() throws {
+        let server = ScriptedServer { server, _, details in
+            server.requests.count == 1
+                ? ScriptedServer.ok(#"{"result": false, "code": 1642902, "message": "rate limited", "data": null}"#, status: 429, headers: [("Retry-After", "0")])
+                : server.createAll(details)
+        }
+        let details = switches(450)
+        func items() -> () throws(BKCCError) -> SourceItem? {
+            var produced = 0
+            return { () throws(BKCCError) -> SourceItem? in
+                guard produced < 450 else { return nil }
+                defer { produced += 1 }
+                return SourceItem(index: produced, detail: details[produced]!)
+            }
+        }
+        var starts: [(first: Int, count: Int, requestsBefore: Int)] = []
+        var records: [RequestRecord] = []
+        let tally = try client().createInstances(objectID: "bk_switch", transport: server.transport, next: items(), onStart: { items in
+            starts.append((items[0].index, items.count, server.requests.count))
+            return true
+        }, onRequest: { record, _ in
+            records.append(record)
+            return true
+        })
+        #expect(tally.status == .ok && tally.created == 450)
+        // the first request twice (its retry after the 429), each attempt recorded before it reached the server
+        #expect(starts.map(\.first) == [0, 0, 200, 400] && starts.map(\.count) == [200, 200, 200, 50])
+        #expect(starts.map(\.requestsBefore) == [0, 1, 2, 3])
+        #expect(records.first?.attempts == 2)
+
+        let refused = ScriptedServer { server, _, details in server.createAll(details) }
+        var calls = 0
+        let stopped = try client().createInstances(objectID: "bk_switch", transport: refused.transport, next: items(), onStart: { _ in
+            calls += 1
+            return calls < 2  // the second request cannot be recorded
+        }, onRequest: { _, _ in true })
+        #expect(refused.requests.count == 1)
+        #expect(stopped.created == 200 && stopped.skipped == 250 && stopped.cancelled)
+        #expect(calls == 2)  // nothing more starts once a start could not be recorded
+    }
+
     @Test func stillRateLimitedAfterRetriesIsSkipped() throws {
         let server = ScriptedServer { _, _, _ in
             ScriptedServer.ok(#"{"result": false, "code": 1306429, "message": "too many requests", "data": null}"#)

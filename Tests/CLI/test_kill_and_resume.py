@@ -175,3 +175,46 @@ def test_a_second_signal_stops_waiting_and_the_resume_finds_the_rows_in_flight(b
     r = bkcc("batch-create-inst", "--obj", "bk_switch", "--resume", report, "--report", report, path, timeout=120)
     assert r.code == 0 and "2,000 of 2,000 rows created" in r.out, r
     assert_each_stored_once(emulator, "bk_switch", rows)
+
+
+def test_a_retry_killed_in_flight_is_waited_out_from_its_own_start(bkcc_path, tmp_path):
+    """Each attempt writes its intent line as it starts. A request rate limited by the gateway (Retry-After: 1) is
+    retried a second after its first intent; the retry is then in flight for up to --timeout from its own start.
+    Its rows' window was taken from the first intent's time: the resume looked them up a second too early, missed
+    them (the server stores them after its 2.5 s), and sent them again — on a model without a unique rule, stored
+    twice."""
+    models = tmp_path / "models.json"
+    models.write_text(json.dumps(NO_UNIQUE_MODEL))
+    with Emulators("--models", str(models)) as spawn:
+        emulator = spawn()
+        runner = Runner(bkcc_path, str(tmp_path), emulator.url)
+        gateway = {"BKCC_API": "apigw"}
+        rows = [("dev-%02d" % i, "NU-%02d" % i) for i in range(10)]
+        path = write_csv(tmp_path / "n.csv", rows)
+        report = tmp_path / "r.jsonl"
+        emulator.set_faults([{"name": "rate_limit", "arg": 1, "count": 1, "only": "batch_create_inst"}])
+        proc = runner.start("batch-create-inst", "--obj", "bk_nounique", "--timeout", "3", "--report", report, path,
+                            env=gateway)
+        try:
+            assert wait_until(lambda: emulator.creates() >= 1, timeout=30)
+            # the retry, a second later, is stored 2.5 s after it arrives
+            emulator.set_faults([{"name": "latency", "arg": 2500, "count": 1, "only": "batch_create_inst"}])
+            assert wait_until(lambda: emulator.creates() >= 2, timeout=30)
+            retry_stored_by = time.monotonic() + 2.5 + 0.5
+            time.sleep(0.3)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
+        intents = [e for e in report_entries(report) if "sending" in e]
+        assert [e["sending"] for e in intents] == [list(range(10))] * 2, intents
+        assert intents[1]["at"] - intents[0]["at"] >= 1000, intents  # the retry's own start, after Retry-After
+        assert emulator.instances("bk_nounique") == []  # killed while the retry was in flight
+        r = runner("batch-create-inst", "--obj", "bk_nounique", "--resume", report, "--report", report, path,
+                   "--output", "json", env=gateway, timeout=60)
+        summary = r.json()
+        assert r.code == 0 and summary["created"] == 10 and summary["found"] == 10 and summary["sent"] == 0, r
+        time.sleep(max(0.0, retry_stored_by - time.monotonic()))  # whatever the killed run's retry did is done
+        assert_each_stored_once(emulator, "bk_nounique", rows)

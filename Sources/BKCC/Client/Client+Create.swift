@@ -3,9 +3,10 @@ extension Client {
     ///
     /// C twin: the engine of `bkcc_batch_create_inst`.
     public func createInstances(objectID: String, tally: Tally = Tally(), transport: (any Transport)? = nil,
-                                next: @escaping () throws(BKCCError) -> SourceItem?,
+                                next: @escaping () throws(BKCCError) -> SourceItem?, onStart: (([SourceItem]) -> Bool)? = nil,
                                 onRequest: @escaping (RequestRecord, Tally) -> Bool) throws(BKCCError) -> Tally {
-        try run(CreateOperation(), objectID: objectID, tally: tally, transport: transport, next: next, onRequest: onRequest)
+        try run(CreateOperation(), objectID: objectID, tally: tally, transport: transport, next: next, onStart: onStart,
+                onRequest: onRequest)
     }
 
     /// Creates every instance of `details` (a JSON array of objects, any length) and merges the answers back to

@@ -22,6 +22,7 @@ final class BatchEngine {
     let objectID: String
     let transport: any Transport
     let next: () throws(BKCCError) -> SourceItem?
+    let onStart: (([SourceItem]) -> Bool)?
     let onRequest: (RequestRecord, Tally) -> Bool
     let clock = ContinuousClock()
 
@@ -35,7 +36,8 @@ final class BatchEngine {
     private var stopReason: String?
 
     init(client: Client, operation: any BatchOperation, objectID: String, transport: any Transport, tally: Tally,
-         next: @escaping () throws(BKCCError) -> SourceItem?, onRequest: @escaping (RequestRecord, Tally) -> Bool) {
+         next: @escaping () throws(BKCCError) -> SourceItem?, onStart: (([SourceItem]) -> Bool)? = nil,
+         onRequest: @escaping (RequestRecord, Tally) -> Bool) {
         self.client = client
         self.operation = operation
         self.objectID = objectID
@@ -43,6 +45,7 @@ final class BatchEngine {
         self.tally = tally
         self.tally.success = operation.successKind
         self.next = next
+        self.onStart = onStart
         self.onRequest = onRequest
     }
 
@@ -104,6 +107,14 @@ final class BatchEngine {
                 return
             }
             request.itemCount = pending.items.count
+            // Each attempt, the first and every retry, is the caller's to record before it starts (the CLI's
+            // report writes and flushes an intent line: a resume after a kill waits out the window from the
+            // attempt's own start). One it could not record is not sent.
+            if let onStart, !onStart(pending.items) {
+                report(pending, .skipped, message: "not sent: cancelled", status: .cancelled, error: nil)
+                cancel()
+                return
+            }
             pending.attempts += 1
             if pending.firstStart == nil { pending.firstStart = now }
             // The rate limit spaces the transfers' starts: taken now, after the request was pulled and built (the
@@ -280,10 +291,14 @@ final class BatchEngine {
 
     private func deliver(_ record: RequestRecord) {
         tally.record(record)
-        if !onRequest(record, tally), !tally.cancelled {
-            tally.cancel()
-            stopReason = stopReason ?? "cancelled"
-        }
+        if !onRequest(record, tally) { cancel() }
+    }
+
+    /// The caller stopped the run: requests in flight finish, nothing more starts.
+    private func cancel() {
+        guard !tally.cancelled else { return }
+        tally.cancel()
+        stopReason = stopReason ?? "cancelled"
     }
 
     private func elapsed(_ pending: Pending) -> Int {
@@ -314,15 +329,17 @@ extension Client {
     /// - Parameters:
     ///   - tally: outcomes settled before the run (invalid rows, rows created earlier), counted in its status.
     ///   - transport: nil for the client's pooled libcurl transport (connections reused across calls).
+    ///   - onStart: called with a request's items just before each of its attempts starts (retries included);
+    ///     returning false cancels, and that request is not sent: its items come back skipped.
     /// - Returns: the tally of the whole run.
     /// - Throws: `.noMemory` when no transport could be started: then nothing was attempted.
     public func run(_ operation: any BatchOperation, objectID: String, tally: Tally = Tally(), transport: (any Transport)? = nil,
-                    next: @escaping () throws(BKCCError) -> SourceItem?,
+                    next: @escaping () throws(BKCCError) -> SourceItem?, onStart: (([SourceItem]) -> Bool)? = nil,
                     onRequest: @escaping (RequestRecord, Tally) -> Bool) throws(BKCCError) -> Tally {
         let tally = withTransport(transport) { (transport) -> Tally in
             BatchEngine(client: self, operation: operation, objectID: objectID,
                         transport: LoggingTransport.wrap(transport, log: currentRequestLog, redactor: redactor), tally: tally,
-                        next: next, onRequest: onRequest).run()
+                        next: next, onStart: onStart, onRequest: onRequest).run()
         }
         guard let tally else { throw BKCCError(.noMemory, "cannot start libcurl") }
         return tally

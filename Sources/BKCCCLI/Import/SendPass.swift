@@ -6,8 +6,8 @@ import BKCC
 /// The second pass: rows streamed from the input to the batch runner, outcomes streamed to the report, the
 /// progress bar and the counts. Every row read is checked against the print the check pass kept of it: a row that
 /// differs (the file changed meanwhile) stops the pass before it is sent. Rows already created (resume) are
-/// passed over; invalid rows (`--skip-invalid`) are reported failed without being sent. Before each request goes
-/// out its rows are written to the report as an intent line.
+/// passed over; invalid rows (`--skip-invalid`) are reported failed without being sent. Before each attempt of a
+/// request goes out (its first, and each retry), its rows are written to the report as an intent line.
 final class SendPass {
     let importer: Importer
     let input: InputFile
@@ -47,9 +47,9 @@ final class SendPass {
         func key(_ range: Range<Int>) -> String { String(decoding: keys[range], as: UTF8.self) }
     }
     // The rows being pulled and in flight are not checked for exclusivity at run time (@exclusivity(unchecked)):
-    // only `nextItem`, `sendIntent` and `finished` touch them, which the engine calls one at a time, none from
+    // only `nextItem`, `started` and `finished` touch them, which the engine calls one at a time, none from
     // inside another.
-    /// The rows of the request being pulled: written as its intent line before it is sent.
+    /// The rows of the request being pulled.
     @exclusivity(unchecked) private var pulling = Request()
     /// Each request in flight, by its first row's index: the engine pulls a request's rows one after another and
     /// reports them in that order (a table a row, by index, was ~600 instructions a row).
@@ -104,6 +104,7 @@ final class SendPass {
             counts.tally = try client.createInstances(objectID: importer.options.objectID, tally: counts.tally,
                                                       transport: importer.transport,
                                                       next: { () throws(BKCCError) -> SourceItem? in try self.nextItem() },
+                                                      onStart: { items in self.started(items) },
                                                       onRequest: { record, tally in self.finished(record, tally) })
         } catch {
             readError = readError ?? InputError(path: input.displayName, error.message)
@@ -128,14 +129,14 @@ final class SendPass {
                 read = try reader.next()
             } catch {
                 readError = error
-                sendIntent()
+                closeRequest()
                 throw BKCCError(.invalidArgument, "\(error)")
             }
             guard var row = read else {
                 if rowsRead < prints.count {
                     changed(InputError(path: input.displayName, "changed while it was imported: it ends after \(grouped(rowsRead)) rows, the check read \(grouped(prints.count)); the rows not read were not sent"))
                 }
-                sendIntent()
+                closeRequest()
                 return nil
             }
             rowsRead += 1
@@ -178,7 +179,7 @@ final class SendPass {
             guard row.index < prints.count, RowPrints.print(keyHash: keyHash, digest: digest) == prints[row.index] else {
                 let what = row.index < prints.count ? "line \(row.line) differs from what the check read" : "line \(row.line) was not there when it was checked"
                 changed(InputError(path: input.displayName, "changed while it was imported: \(what); it and the rows after it were not sent"))
-                sendIntent()
+                closeRequest()
                 throw BKCCError(.invalidArgument, "the input changed")
             }
             let problem = invalidRows.isEmpty ? nil : invalidRows[row.index]
@@ -206,8 +207,8 @@ final class SendPass {
             }
             pulling.rows.append(Pulled(index: row.index, line: row.line, key: key, digest: digest, integerKey: integerKey))
             counts.pulled += 1
-            // The engine pulls a request's rows, then sends it: the intent goes out with its last row.
-            if pulling.rows.count >= CreateOperation().itemsPerRequest { sendIntent() }
+            // The engine pulls a request's rows one after another: its last row closes it.
+            if pulling.rows.count >= CreateOperation().itemsPerRequest { closeRequest() }
             return item
         }
     }
@@ -217,14 +218,25 @@ final class SendPass {
         readError = error
     }
 
-    private func sendIntent() {
+    /// The rows pulled so far are a request: kept until it finished (`finished`), by its first row's index.
+    private func closeRequest() {
         guard let first = pulling.rows.first else { return }
         inFlight[first.index] = pulling
-        defer { pulling = Request() }
-        if let failure = writer?.sending(pulling.rows.map(\.index)), writeError == nil {
+        pulling = Request()
+    }
+
+    /// An attempt of a request is about to start: its intent line, written and flushed; false (not sent) when the
+    /// report cannot be written. Written at each attempt, not when the rows were pulled: a resume after a kill
+    /// waits out `at` + the timeout, and a retry starts later than its request was pulled (a Retry-After, a
+    /// backoff), so its window runs from its own start.
+    private func started(_ items: [SourceItem]) -> Bool {
+        guard writeError == nil else { return false }
+        if let failure = writer?.sending(items.map(\.index)) {
             writeError = failure
             importer.console.note("bkcc: error: cannot write the report \(writer?.path ?? ""): \(failure); stopping")
+            return false
         }
+        return true
     }
 
     private func finished(_ record: RequestRecord, _ tally: Tally) -> Bool {
