@@ -124,7 +124,7 @@ final class SendPass {
     private func nextItem() throws(BKCCError) -> SourceItem? {
         guard let reader else { return nil }
         while true {
-            let read: InputRow?
+            var read: InputRow?
             do throws(InputError) {
                 read = try reader.next()
             } catch {
@@ -132,7 +132,7 @@ final class SendPass {
                 closeRequest()
                 throw BKCCError(.invalidArgument, "\(error)")
             }
-            guard var row = read else {
+            guard var row = read.take() else {  // taken, not copied (a copy was a retain and a release of its text)
                 if rowsRead < prints.count {
                     changed(InputError(path: input.displayName, "changed while it was imported: it ends after \(grouped(rowsRead)) rows, the check read \(grouped(prints.count)); the rows not read were not sent"))
                 }
@@ -252,11 +252,14 @@ final class SendPass {
             // The request's rows in the order pulled; searched for if ever not (no row is given another's line).
             let pulled = position < rows.count && rows[position].index == item.index ? rows[position]
                 : rows.first { $0.index == item.index }
+            // The request id goes in as `quotedID`, not as the line's own String (a retain and a release of its
+            // storage a row); only a held line, written later, keeps it.
             var line = ReportLine(index: item.index, line: pulled?.line ?? 0, digest: pulled?.digest ?? 0, outcome: item.kind,
-                                  instanceID: item.instanceID, message: item.message, requestID: record.requestID)
+                                  instanceID: item.instanceID, message: item.message)
             if item.kind == .failed, let pulled, !pulled.key.isEmpty, resume?.wasUnknown(item.index) == true,
                SendPass.isDuplicate(item.message) {
                 line.key = request.key(pulled.key)
+                line.requestID = record.requestID
                 held.append((line, pulled.integerKey))
                 continue
             }
