@@ -20,9 +20,11 @@ public struct CreateOperation: BatchOperation {
         guard items.contains(where: { $0.text != nil }) else { return nil }
         var elements: [[UInt8]] = []
         elements.reserveCapacity(items.count)
-        for item in items {
-            guard let bytes = item.text ?? item.detail.serializedBytes() else {
-                throw BKCCError(.noMemory, "cannot serialize details[\(item.index)]")
+        // By position, not `for item in items`: each item copied out was a retain and a release of its text and
+        // of its detail (atomic operations, two pairs a row).
+        for position in items.indices {
+            guard let bytes = items[position].text ?? items[position].detail.serializedBytes() else {
+                throw BKCCError(.noMemory, "cannot serialize details[\(items[position].index)]")
             }
             elements.append(bytes)
         }

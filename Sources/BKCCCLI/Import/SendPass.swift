@@ -94,6 +94,7 @@ final class SendPass {
             (reader as? TextRowReader)?.filling = filled
             let invalidRows = invalidRows
             (reader as? CSVRowReader)?.foundValid = { invalidRows.isEmpty || invalidRows[$0] == nil }
+            (reader as? CSVRowReader)?.everyRowFoundValid = invalidRows.isEmpty
         } catch {
             readError = error
             accountForUnread()
@@ -248,22 +249,23 @@ final class SendPass {
         let quotedID = JSONQuote.quotedBytes(record.requestID)
         let request = record.items.first.flatMap { inFlight.removeValue(forKey: $0.index) } ?? Request()
         let rows = request.rows
-        for (position, item) in record.items.enumerated() {
-            // The request's rows in the order pulled; searched for if ever not (no row is given another's line).
-            let pulled = position < rows.count && rows[position].index == item.index ? rows[position]
-                : rows.first { $0.index == item.index }
-            // The request id goes in as `quotedID`, not as the line's own String (a retain and a release of its
-            // storage a row); only a held line, written later, keeps it.
-            var line = ReportLine(index: item.index, line: pulled?.line ?? 0, digest: pulled?.digest ?? 0, outcome: item.kind,
-                                  instanceID: item.instanceID, message: item.message)
-            if item.kind == .failed, let pulled, !pulled.key.isEmpty, resume?.wasUnknown(item.index) == true,
-               SendPass.isDuplicate(item.message) {
-                line.key = request.key(pulled.key)
-                line.requestID = record.requestID
-                held.append((line, pulled.integerKey))
-                continue
-            }
-            request.keys.withUnsafeBytes { keys in
+        // The keys' buffer opened once for the request, not once a row.
+        request.keys.withUnsafeBytes { keys in
+            for (position, item) in record.items.enumerated() {
+                // The request's rows in the order pulled; searched for if ever not (no row is given another's line).
+                let pulled = position < rows.count && rows[position].index == item.index ? rows[position]
+                    : rows.first { $0.index == item.index }
+                // The request id goes in as `quotedID`, not as the line's own String (a retain and a release of its
+                // storage a row); only a held line, written later, keeps it.
+                var line = ReportLine(index: item.index, line: pulled?.line ?? 0, digest: pulled?.digest ?? 0, outcome: item.kind,
+                                      instanceID: item.instanceID, message: item.message)
+                if item.kind == .failed, let pulled, !pulled.key.isEmpty, resume?.wasUnknown(item.index) == true,
+                   SendPass.isDuplicate(item.message) {
+                    line.key = request.key(pulled.key)
+                    line.requestID = record.requestID
+                    held.append((line, pulled.integerKey))
+                    continue
+                }
                 let key = pulled.map { UnsafeRawBufferPointer(rebasing: keys[$0.key]) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
                 write(line, key: key, error: record.error, quotedRequestID: quotedID)
             }

@@ -25,6 +25,9 @@ public final class CSVRowReader: TextRowReader {
     /// Set by the import's send pass: true for a row (by index) the check pass found valid. Such a row's UTF-8 is
     /// not checked again: its digest, checked against the check pass's, stands for its bytes.
     @exclusivity(unchecked) public var foundValid: ((Int) -> Bool)?
+    /// Set by the send pass when the check pass found every row valid: `foundValid` is then not called (its
+    /// context was retained and released around each call: atomic operations, a pair a row).
+    @exclusivity(unchecked) public var everyRowFoundValid = false
     private let records: RecordSource
     /// `records` when it is a CSV file's (not a worksheet's).
     private let plainSource: CSVReader?
@@ -194,7 +197,7 @@ public final class CSVRowReader: TextRowReader {
         // This reader's properties read once, not a cell (each read was an exclusivity check, ~20 a row, before
         // they were marked unchecked).
         let filling = self.filling, givesText = self.givesText, skipsFirst = templateLayout
-        let checksUTF8 = !(foundValid?(index) ?? false)
+        let checksUTF8 = !everyRowFoundValid && !(foundValid?(index) ?? false)
         guard givesText || filling != nil, writesPlainRowsAtOnce, record.count <= columns.list.count else {
             return nil
         }
