@@ -6,6 +6,7 @@ looking those rows up. SIGINT / SIGTERM: in-flight requests finish, the report i
 second signal stops waiting. Every wait is bounded; the killed runs use --timeout 2 so the window is short."""
 
 import collections
+import contextlib
 import json
 import signal
 import time
@@ -22,19 +23,26 @@ NO_UNIQUE_MODEL = {"models": [{"bk_obj_id": "bk_nounique", "bk_obj_name": "No un
                                "unique": []}]}
 
 
-def kill_mid_import(runner, obj, path, report, created_at_least):
-    """Starts an import at concurrency 4 with --timeout 2, waits (at most 60 s) until `created_at_least` rows are
-    reported created, then kill -9 while requests are in flight."""
-    proc = runner.start("batch-create-inst", "--obj", obj, "--concurrency", "4", "--timeout", "2", "--report", report, path)
+@contextlib.contextmanager
+def killed_when_done(proc):
+    """kill -9 `proc` at the end of the block (it runs until then); it is never left running, whatever happens."""
     try:
-        assert wait_until(lambda: sum(1 for l in lines_so_far(report) if l["outcome"] == "created") >= created_at_least
-                          if report.exists() else False, timeout=60)
+        yield proc
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
+
+
+def kill_mid_import(runner, obj, path, report, created_at_least):
+    """Starts an import at concurrency 4 with --timeout 2, waits (at most 60 s) until `created_at_least` rows are
+    reported created, then kill -9 while requests are in flight."""
+    proc = runner.start("batch-create-inst", "--obj", obj, "--concurrency", "4", "--timeout", "2", "--report", report, path)
+    with killed_when_done(proc):
+        assert wait_until(lambda: sum(1 for l in lines_so_far(report) if l["outcome"] == "created") >= created_at_least
+                          if report.exists() else False, timeout=60)
     return proc
 
 
@@ -195,19 +203,13 @@ def test_a_retry_killed_in_flight_is_waited_out_from_its_own_start(bkcc_path, tm
         emulator.set_faults([{"name": "rate_limit", "arg": 1, "count": 1, "only": "batch_create_inst"}])
         proc = runner.start("batch-create-inst", "--obj", "bk_nounique", "--timeout", "3", "--report", report, path,
                             env=gateway)
-        try:
+        with killed_when_done(proc):
             assert wait_until(lambda: emulator.creates() >= 1, timeout=30)
             # the retry, a second later, is stored 2.5 s after it arrives
             emulator.set_faults([{"name": "latency", "arg": 2500, "count": 1, "only": "batch_create_inst"}])
             assert wait_until(lambda: emulator.creates() >= 2, timeout=30)
             retry_stored_by = time.monotonic() + 2.5 + 0.5
             time.sleep(0.3)
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(10)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait(10)
         intents = [e for e in report_entries(report) if "sending" in e]
         assert [e["sending"] for e in intents] == [list(range(10))] * 2, intents
         assert intents[1]["at"] - intents[0]["at"] >= 1000, intents  # the retry's own start, after Retry-After
