@@ -62,13 +62,16 @@ public struct CheckPass {
         while var row = try reader.next() {
             pass.rows += 1
             if let textReader, row.filled || row.text?.withUnsafeBytes({ flat.read($0) }) == true {
-                if let verdict = validator.checkQuickly(flat, line: row.line, parsed: { textReader.parsed(row).detail }) {
+                // `textReader` captured unowned(unsafe): the local above holds it for the whole loop and the closure
+                // runs only inside this call; a strong capture was a retain and a release a row (atomic operations).
+                if let verdict = validator.checkQuickly(flat, line: row.line, parsed: { [unowned(unsafe) textReader] in textReader.parsed(row).detail }) {
                     if let keyField {
                         let keyHash = RowDigest.keyHash(flat, field: keyField, fieldHash: keyFieldHash)
                         pass.prints.append(RowPrints.print(keyHash: keyHash, digest: flat.digest))
                     }
                     if let problem = verdict { pass.found(problem, in: row, keeping: keyField != nil, maxProblems, onProblem) }
-                    if let onRow, !onRow(pass.rows) { throw InputError(path: input.displayName, "interrupted") }
+                    // called through the optional, not bound to a local (which was a retain of its context a row)
+                    if onRow?(pass.rows) == false { throw InputError(path: input.displayName, "interrupted") }
                     continue
                 }
             }
@@ -77,7 +80,7 @@ public struct CheckPass {
                 pass.prints.append(RowPrints.print(key: RowDigest.key(row, field: keyField), digest: digester.digest(row)))
             }
             if let problem = validator.check(row) { pass.found(problem, in: row, keeping: keyField != nil, maxProblems, onProblem) }
-            if let onRow, !onRow(pass.rows) { throw InputError(path: input.displayName, "interrupted") }
+            if onRow?(pass.rows) == false { throw InputError(path: input.displayName, "interrupted") }
         }
         pass.warnings = validator.warnings
         return pass

@@ -28,7 +28,6 @@ final class SendPass {
     private let uniqueFieldHash: UInt64
     /// The field each row's lookup key is of (read once: `importer.options` is a struct with the model in it).
     private let uniqueField: String
-    @exclusivity(unchecked) private var reader: RowReader?  // set once, before the first row; read a row
     /// What the report line of a row in flight needs.
     private struct Pulled {
         var index: Int
@@ -86,6 +85,7 @@ final class SendPass {
 
     /// Sends every row still to send; `counts.tally` ends with every row's outcome.
     func run(client: Client) {
+        let reader: RowReader
         do throws(InputError) {
             reader = format.reader(try input.open(), model: importer.options.model)
             // JSON rows are not parsed again: each row's text is digested as it is scanned and sent as it is. A
@@ -104,7 +104,9 @@ final class SendPass {
         do throws(BKCCError) {
             counts.tally = try client.createInstances(objectID: importer.options.objectID, tally: counts.tally,
                                                       transport: importer.transport,
-                                                      next: { () throws(BKCCError) -> SourceItem? in try self.nextItem() },
+                                                      // the reader held by the closure and lent to each call
+                                                      // (a property read into a local was a retain a row)
+                                                      next: { () throws(BKCCError) -> SourceItem? in try self.nextItem(reader) },
                                                       onStart: { items in self.started(items) },
                                                       onRequest: { record, tally in self.finished(record, tally) })
         } catch {
@@ -122,8 +124,7 @@ final class SendPass {
         for _ in 0..<max(0, unread) { counts.tally.count(.skipped) }
     }
 
-    private func nextItem() throws(BKCCError) -> SourceItem? {
-        guard let reader else { return nil }
+    private func nextItem(_ reader: RowReader) throws(BKCCError) -> SourceItem? {
         while true {
             var read: InputRow?
             do throws(InputError) {
@@ -249,6 +250,7 @@ final class SendPass {
         let quotedID = JSONQuote.quotedBytes(record.requestID)
         let request = record.items.first.flatMap { inFlight.removeValue(forKey: $0.index) } ?? Request()
         let rows = request.rows
+        let writer = self.writer  // read once a request (`write`)
         // The keys' buffer opened once for the request, not once a row.
         request.keys.withUnsafeBytes { keys in
             for (position, item) in record.items.enumerated() {
@@ -267,7 +269,7 @@ final class SendPass {
                     continue
                 }
                 let key = pulled.map { UnsafeRawBufferPointer(rebasing: keys[$0.key]) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
-                write(line, key: key, error: record.error, quotedRequestID: quotedID)
+                write(line, key: key, error: record.error, quotedRequestID: quotedID, to: writer)
             }
         }
         if interrupted == 0 { progress.update(done: tally.done, failed: tally.done - tally.created) }
@@ -359,9 +361,16 @@ final class SendPass {
     }
 
     /// `key`: the line's key bytes when not its own `key` (a row in flight's, in its request's buffer).
-    private func write(_ line: ReportLine, key: UnsafeRawBufferPointer? = nil, error: BKCCError?, quotedRequestID: [UInt8]? = nil) {
+    private func write(_ line: ReportLine, error: BKCCError?) {
+        write(line, key: nil, error: error, quotedRequestID: JSONQuote.quotedBytes(line.requestID), to: writer)
+    }
+
+    /// A row's line: sampled when the row was not created, appended to the report. A request's rows come with
+    /// its id quoted once and the writer read once (an Optional id, or the property read a row, was a retain and
+    /// a release a row: atomic operations).
+    private func write(_ line: ReportLine, key: UnsafeRawBufferPointer?, error: BKCCError?, quotedRequestID: [UInt8],
+                       to writer: ReportWriter?) {
         if line.outcome != .created { sample(line, error: error) }
-        guard let writer else { return }
-        writer.append(line, key: key, quotedRequestID: quotedRequestID ?? JSONQuote.quotedBytes(line.requestID))
+        writer?.append(line, key: key, quotedRequestID: quotedRequestID)
     }
 }

@@ -21,7 +21,11 @@ public final class CSVRowReader: TextRowReader {
     public typealias Column = ColumnPlan.Column
 
     /// Plain rows' members go straight into this object when set (`TextRowReader.filling`).
-    @exclusivity(unchecked) public var filling: FlatObject?
+    @exclusivity(unchecked) public var filling: FlatObject? {
+        didSet { lentFilling = filling.map { Unmanaged.passUnretained($0) } }
+    }
+    /// `filling` lent to `plainRow` without a retain (as `lentSource` below).
+    @exclusivity(unchecked) private var lentFilling: Unmanaged<FlatObject>?
     /// Set by the import's send pass: true for a row (by index) the check pass found valid. Such a row's UTF-8 is
     /// not checked again: its digest, checked against the check pass's, stands for its bytes.
     @exclusivity(unchecked) public var foundValid: ((Int) -> Bool)?
@@ -31,10 +35,18 @@ public final class CSVRowReader: TextRowReader {
     private let records: RecordSource
     /// `records` when it is a CSV file's (not a worksheet's).
     private let plainSource: CSVReader?
+    /// `plainSource` and `plainColumns` lent to `next` without a retain (those properties keep them alive, and
+    /// neither changes while a plain line is read): bound to locals, each was retained and released a row, in
+    /// each pass (atomic operations).
+    private let lentSource: Unmanaged<CSVReader>?
+    @exclusivity(unchecked) private var lentColumns: Unmanaged<PlainColumns>?
     private let name: String
     private let model: Model?
     public private(set) var plan: ColumnPlan? {
-        didSet { plainColumns = plan.map(PlainColumns.init) }
+        didSet {
+            plainColumns = plan.map(PlainColumns.init)
+            lentColumns = plainColumns.map { Unmanaged.passUnretained($0) }
+        }
     }
     /// What a plain row needs of the plan (`plainRow`).
     @exclusivity(unchecked) private var plainColumns: PlainColumns?
@@ -51,6 +63,7 @@ public final class CSVRowReader: TextRowReader {
         let csv = CSVReader(source: source)
         records = csv
         plainSource = csv
+        lentSource = Unmanaged.passUnretained(csv)
         name = source.name
         self.model = model
         notUTF8 = source.notUTF8Hint
@@ -60,6 +73,7 @@ public final class CSVRowReader: TextRowReader {
     public init(records: RecordSource, notUTF8Hint: String = "not valid UTF-8", model: Model? = nil) {
         self.records = records
         plainSource = records as? CSVReader
+        lentSource = plainSource.map { Unmanaged.passUnretained($0) }
         name = records.name
         notUTF8 = notUTF8Hint
         self.model = model
@@ -67,12 +81,11 @@ public final class CSVRowReader: TextRowReader {
 
     public func next() throws(InputError) -> InputRow? {
         // Past the header, a plain CSV line is read as a view of the reader's memory (`CSVReader.nextPlain`).
-        while readsPlainLinesInPlace, let csv = plainSource, let columns = plainColumns, templateRowsLeft == 0,
-              !(templateLayout && index == 0), let record = csv.nextPlain() {
-            if record.isBlank { continue }
-            defer { index += 1 }
-            if let row = plainRow(record, columns) { return row }
-            return row(record.record, plan!)
+        if readsPlainLinesInPlace, let lentSource, let lentColumns, templateRowsLeft == 0, !(templateLayout && index == 0),
+           let row = lentSource._withUnsafeGuaranteedRef({ csv in
+               lentColumns._withUnsafeGuaranteedRef { columns in nextPlainRow(csv, columns) }
+           }) {
+            return row
         }
         while let record = try records.next() {
             if templateRowsLeft > 0 {
@@ -189,6 +202,18 @@ public final class CSVRowReader: TextRowReader {
         }
     }
 
+    /// The next row read in place (`CSVReader.nextPlain`); nil when no line is left there (the record loop
+    /// reads on).
+    private func nextPlainRow(_ csv: CSVReader, _ columns: PlainColumns) -> InputRow? {
+        while let record = csv.nextPlain() {
+            if record.isBlank { continue }
+            defer { index += 1 }
+            if let row = plainRow(record, columns) { return row }
+            return row(record.record, plan!)
+        }
+        return nil
+    }
+
     /// The row when every cell is plain — UTF-8 text in a text column, a canonical integer in an integer column —
     /// put into `filling` (when set) and written as JSON text (when `givesText`): the same members, and the same
     /// bytes, as the cell-by-cell path; nil for anything else, which that path decides and words. (Cell by cell,
@@ -196,7 +221,7 @@ public final class CSVRowReader: TextRowReader {
     private func plainRow(_ record: CSVReader.PlainRecord, _ columns: PlainColumns) -> InputRow? {
         // This reader's properties read once, not a cell (each read was an exclusivity check, ~20 a row, before
         // they were marked unchecked).
-        let filling = self.filling, givesText = self.givesText, skipsFirst = templateLayout
+        let filling = lentFilling, givesText = self.givesText, skipsFirst = templateLayout
         let checksUTF8 = !everyRowFoundValid && !(foundValid?(index) ?? false)
         guard givesText || filling != nil, writesPlainRowsAtOnce, record.count <= columns.list.count else {
             return nil
@@ -220,21 +245,23 @@ public final class CSVRowReader: TextRowReader {
             }
             guard let filling else { return true }
             guard columns.distinctKeys else { return false }
-            filling.startFilling(copying: all)
-            start = 0
-            for field in 0..<record.count {
-                let end = record.ends[field]
-                defer { start = end }
-                guard end > start, !(skipsFirst && field == 0) else { continue }
-                let column = columns.list[field]
-                if column.kind == .text {
-                    filling.add(key: column.key, keyHash: column.keyHash, string: start..<end)
-                } else {
-                    filling.add(key: column.key, keyHash: column.keyHash,
-                                integer: ColumnPlan.canonicalInteger(UnsafeRawBufferPointer(rebasing: all[start..<end])))
+            filling._withUnsafeGuaranteedRef { filling in
+                filling.startFilling(copying: all)
+                var start = 0
+                for field in 0..<record.count {
+                    let end = record.ends[field]
+                    defer { start = end }
+                    guard end > start, !(skipsFirst && field == 0) else { continue }
+                    let column = columns.list[field]
+                    if column.kind == .text {
+                        filling.add(key: column.key, keyHash: column.keyHash, string: start..<end)
+                    } else {
+                        filling.add(key: column.key, keyHash: column.keyHash,
+                                    integer: ColumnPlan.canonicalInteger(UnsafeRawBufferPointer(rebasing: all[start..<end])))
+                    }
                 }
+                filling.finishFilling()
             }
-            filling.finishFilling()
             return true
         }
         guard fill(record.bytes) else { return nil }
