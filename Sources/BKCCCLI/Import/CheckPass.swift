@@ -61,10 +61,13 @@ public struct CheckPass {
         let keyFieldHash = keyField.map { FlatObject.keyHash($0) } ?? 0
         while var row = try reader.next() {
             pass.rows += 1
-            if let textReader, row.filled || row.text?.withUnsafeBytes({ flat.read($0) }) == true {
-                // `textReader` captured unowned(unsafe): the local above holds it for the whole loop and the closure
-                // runs only inside this call; a strong capture was a retain and a release a row (atomic operations).
-                if let verdict = validator.checkQuickly(flat, line: row.line, parsed: { [unowned(unsafe) textReader] in textReader.parsed(row).detail }) {
+            // `textReader` tested, not bound, and captured unowned(unsafe): the local above holds it for the whole
+            // loop and the closure runs only inside the call; binding it, or a strong capture, was a retain and a
+            // release a row (atomic operations).
+            if textReader != nil, row.filled || row.text?.withUnsafeBytes({ flat.read($0) }) == true {
+                if let verdict = validator.checkQuickly(flat, line: row.line, parsed: { [unowned(unsafe) textReader = textReader.unsafelyUnwrapped] in
+                    textReader.parsed(row).detail
+                }) {
                     if let keyField {
                         let keyHash = RowDigest.keyHash(flat, field: keyField, fieldHash: keyFieldHash)
                         pass.prints.append(RowPrints.print(keyHash: keyHash, digest: flat.digest))
