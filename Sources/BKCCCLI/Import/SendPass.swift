@@ -93,8 +93,7 @@ final class SendPass {
             (reader as? TextRowReader)?.givesText = true
             (reader as? TextRowReader)?.filling = filled
             let invalidRows = invalidRows
-            (reader as? CSVRowReader)?.foundValid = { invalidRows.isEmpty || invalidRows[$0] == nil }
-            (reader as? CSVRowReader)?.everyRowFoundValid = invalidRows.isEmpty
+            (reader as? CSVRowReader)?.foundValid = invalidRows.isEmpty ? .every : .those { invalidRows[$0] == nil }
         } catch {
             readError = error
             accountForUnread()

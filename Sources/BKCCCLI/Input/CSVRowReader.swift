@@ -26,12 +26,18 @@ public final class CSVRowReader: TextRowReader {
     }
     /// `filling` lent to `plainRow` without a retain (as `lentSource` below).
     @exclusivity(unchecked) private var lentFilling: Unmanaged<FlatObject>?
-    /// Set by the import's send pass: true for a row (by index) the check pass found valid. Such a row's UTF-8 is
-    /// not checked again: its digest, checked against the check pass's, stands for its bytes.
-    @exclusivity(unchecked) public var foundValid: ((Int) -> Bool)?
-    /// Set by the send pass when the check pass found every row valid: `foundValid` is then not called (its
-    /// context was retained and released around each call: atomic operations, a pair a row).
-    @exclusivity(unchecked) public var everyRowFoundValid = false
+    /// Which rows (by index) the check pass found valid, set by the import's send pass. Such a row's UTF-8 is not
+    /// checked again: its digest, checked against the check pass's, stands for its bytes.
+    public enum RowsFoundValid {
+        /// Not known: every row's UTF-8 is checked (the check pass).
+        case unknown
+        /// Every row: nothing is asked a row (a closure called a row was a retain and a release of its context,
+        /// atomic operations).
+        case every
+        /// The rows for which this is true.
+        case those((Int) -> Bool)
+    }
+    @exclusivity(unchecked) public var foundValid = RowsFoundValid.unknown
     private let records: RecordSource
     /// `records` when it is a CSV file's (not a worksheet's).
     private let plainSource: CSVReader?
@@ -228,7 +234,12 @@ public final class CSVRowReader: TextRowReader {
         // This reader's properties read once, not a cell (each read was an exclusivity check, ~20 a row, before
         // they were marked unchecked).
         let filling = lentFilling, givesText = self.givesText, skipsFirst = templateLayout
-        let checksUTF8 = !everyRowFoundValid && !(foundValid?(index) ?? false)
+        let checksUTF8: Bool
+        switch foundValid {
+        case .unknown: checksUTF8 = true
+        case .every: checksUTF8 = false
+        case .those(let valid): checksUTF8 = !valid(index)
+        }
         guard givesText || filling != nil, writesPlainRowsAtOnce, record.count <= columns.list.count else {
             return nil
         }
@@ -286,22 +297,20 @@ public final class CSVRowReader: TextRowReader {
         let base = textScratch.baseAddress!.assumingMemoryBound(to: UInt8.self)
         let all = record.bytes
         var output = ByteOutput(base)
-        do {
-            output.put(UInt8(ascii: "{"))
-            var start = 0, first = true
-            for field in 0..<record.count {
-                let end = record.ends[field]
-                defer { start = end }
-                guard end > start, !(skipsFirst && field == 0) else { continue }
-                let cell = UnsafeRawBufferPointer(rebasing: all[start..<end])
-                let column = columns.list[field]
-                if !first { output.put(UInt8(ascii: ",")) }
-                first = false
-                output.put(column.prefix)
-                if column.kind == .text { output.putQuoted(utf8: cell) } else { output.put(cell) }
-            }
-            output.put(UInt8(ascii: "}"))
+        output.put(UInt8(ascii: "{"))
+        var start = 0, first = true
+        for field in 0..<record.count {
+            let end = record.ends[field]
+            defer { start = end }
+            guard end > start, !(skipsFirst && field == 0) else { continue }
+            let cell = UnsafeRawBufferPointer(rebasing: all[start..<end])
+            let column = columns.list[field]
+            if !first { output.put(UInt8(ascii: ",")) }
+            first = false
+            output.put(column.prefix)
+            if column.kind == .text { output.putQuoted(utf8: cell) } else { output.put(cell) }
         }
+        output.put(UInt8(ascii: "}"))
         return Array(UnsafeBufferPointer(start: base, count: output.count(from: base)))
     }
 
