@@ -22,9 +22,11 @@ let package = Package(
         // The CLI's .xlsx reader: libzip opens the workbook (random access, by descriptor), expat streams its XML.
         .systemLibrary(name: "CZip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
         .systemLibrary(name: "CExpat", pkgConfig: "expat", providers: [.apt(["libexpat1-dev"])]),
+        // xxHash's XXH3, header only (inlined: nothing linked): the hash of a row's strings (`ValueDigest`).
+        .systemLibrary(name: "CXXHash", providers: [.apt(["libxxhash-dev"])]),
         // include/bkcc.h seen from Swift, so that the exports are checked against the header at compile time.
         .systemLibrary(name: "CBKCCHeader"),
-        .target(name: "BKCC", dependencies: ["CJansson", "CCurl"]),
+        .target(name: "BKCC", dependencies: ["CJansson", "CCurl", "CXXHash"]),
         .target(
             name: "BKCCExports",
             dependencies: ["BKCC", "CJansson", "CBKCCHeader"],

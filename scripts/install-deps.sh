@@ -2,7 +2,7 @@
 # Installs the Debian packages bkcc builds and tests with, when they are missing and we are root.
 # Prints what is missing otherwise. Idempotent and quiet when everything is there.
 set -euo pipefail
-packages=(libjansson-dev libcurl4-openssl-dev libzip-dev libexpat1-dev pkg-config valgrind binutils openssl man-db)
+packages=(libjansson-dev libcurl4-openssl-dev libzip-dev libexpat1-dev libxxhash-dev pkg-config valgrind binutils openssl man-db)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

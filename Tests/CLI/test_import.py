@@ -463,7 +463,7 @@ def test_interrupt_finishes_requests_in_flight_and_reports_every_row(bkcc, emula
 
 def test_resume_lookups_against_an_unreachable_cmdb_are_exit_3(bkcc, emulator, tmp_path):
     report = tmp_path / "r.jsonl"
-    report.write_text('{"bkcc_report":2,"obj":"bk_switch","unique":"bk_asset_id","timeout_ms":1000,"pid":1,"at":0}\n'
+    report.write_text('{"bkcc_report":3,"obj":"bk_switch","unique":"bk_asset_id","timeout_ms":1000,"pid":1,"at":0}\n'
                       '{"index":0,"line":2,"key":"SW-000000","digest":"0000000000000000","outcome":"unknown",'
                       '"message":"timeout","request_id":""}\n')
     path = write_csv(tmp_path / "s.csv", switches(2))

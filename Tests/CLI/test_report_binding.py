@@ -89,7 +89,7 @@ def test_a_created_row_that_changed_is_listed_not_sent_and_a_fixed_row_is_sent(b
     assert r.code == 0 and "changed: 1 rows created before differ from the input now (not sent again): line 3" in r.out, r
 
 
-HEADER = '{"bkcc_report":2,"obj":"bk_switch","unique":"bk_asset_id","timeout_ms":1000,"pid":1,"at":0}\n'
+HEADER = '{"bkcc_report":3,"obj":"bk_switch","unique":"bk_asset_id","timeout_ms":1000,"pid":1,"at":0}\n'
 
 
 def test_every_value_of_a_report_line_is_checked(bkcc, emulator, tmp_path):

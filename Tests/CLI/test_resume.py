@@ -9,7 +9,7 @@ import pytest
 from .cli_support import Emulators, Runner, final_outcomes, report_lines, signal_mid_import, switches, wait_until, write_csv
 
 ROWS = 3000
-HEADER = '{"bkcc_report":2,"obj":"bk_switch","unique":"bk_asset_id","timeout_ms":1000,"pid":1,"at":0}\n'
+HEADER = '{"bkcc_report":3,"obj":"bk_switch","unique":"bk_asset_id","timeout_ms":1000,"pid":1,"at":0}\n'
 
 
 def assert_created_exactly_once(emulator, rows, report):

@@ -7,7 +7,7 @@ import socket
 
 from .cli_support import final_outcomes, report_lines, switches, wait_until, write_csv
 
-HEADER = '{"bkcc_report":2,"obj":"bk_switch","unique":"bk_asset_id","timeout_ms":1000,"pid":1,"at":0}\n'
+HEADER = '{"bkcc_report":3,"obj":"bk_switch","unique":"bk_asset_id","timeout_ms":1000,"pid":1,"at":0}\n'
 
 
 def closed_port():

@@ -1,34 +1,30 @@
 import CJansson
+import CXXHash
 
 /// A 64-bit hash of a JSON value (not of its text): the same for the same value whatever its spelling — white
 /// space, escapes, member order (an object's members are combined by a commutative sum of their own hashes) — and
-/// stable across processes (FNV-1a and splitmix64's final mix; Swift's `Hasher` is seeded per process). It detects
-/// change, not tampering: it is not a cryptographic hash. A report's `digest` (the CLI's `RowDigest`).
+/// stable across processes and builds (xxHash's XXH3 over strings and keys, splitmix64's final mix over numbers
+/// and sums; Swift's `Hasher` is seeded per process). It detects change, not tampering: it is not a cryptographic
+/// hash. A report's `digest` (the CLI's `RowDigest`).
 ///
 /// Two ways to the same number: over a jansson value (`of(_:)`), and over JSON text without building the value
 /// (`scan(_:member:)`), which the import's second pass uses so that a row is parsed only once (callgrind, 5,000
 /// seven-attribute rows: parsing again, digesting and serializing were ~19,000 instructions a row).
+///
+/// Why XXH3 and not FNV-1a (report format 2's): FNV-1a takes a byte a step, each step a multiply that waits for
+/// the one before, and a row's keys and strings were hashed twice a row (check pass and send pass): ~720
+/// instructions a JSON Lines row and ~1,900 a CSV row (callgrind, 5,000 seven-attribute rows with --report),
+/// ~4 cycles a byte. XXH3 takes 8 to 16 bytes a step.
 public enum ValueDigest {
+    /// The seeds the kinds of value are hashed from, so that a string and a key of the same bytes, or an integer
+    /// and a real of the same bits, differ.
     static let offset: UInt64 = 0xcbf2_9ce4_8422_2325
     static let prime: UInt64 = 0x0000_0100_0000_01b3
 
-    /// FNV-1a of `count` bytes, continuing from `hash`.
+    /// XXH3 (64 bits) of `count` bytes from `seed`.
     @inline(__always)
-    static func bytes(_ pointer: UnsafePointer<UInt8>, _ count: Int, _ hash: UInt64) -> UInt64 {
-        var fnv = FNV1a(continuing: hash)
-        fnv.add(UnsafeRawBufferPointer(start: pointer, count: count))
-        return fnv.value
-    }
-
-    @inline(__always)
-    static func word(_ word: UInt64, _ hash: UInt64) -> UInt64 {
-        var hash = hash
-        var rest = word
-        for _ in 0..<8 {
-            hash = (hash ^ (rest & 0xFF)) &* prime
-            rest >>= 8
-        }
-        return hash
+    static func bytes(_ pointer: UnsafePointer<UInt8>, _ count: Int, _ seed: UInt64) -> UInt64 {
+        bkcc_xxh3(pointer, count, seed)
     }
 
     /// A final mix (splitmix64's), so that sums and XORs of member hashes stay well spread.
@@ -44,8 +40,11 @@ public enum ValueDigest {
     @inline(__always) static func member(key: UInt64, value: UInt64) -> UInt64 { mix(key ^ (value &* prime)) }
     @inline(__always) static func object(_ sum: UInt64) -> UInt64 { mix(sum ^ 0x6F62_6A65_6374) }
     @inline(__always) static func key(_ pointer: UnsafePointer<UInt8>, _ count: Int) -> UInt64 { bytes(pointer, count, offset ^ 0x6F) }
-    @inline(__always) static func string(_ pointer: UnsafePointer<UInt8>, _ count: Int) -> UInt64 { mix(bytes(pointer, count, offset ^ 0x73)) }
-    @inline(__always) static func integer(_ value: Int64) -> UInt64 { mix(word(UInt64(bitPattern: value), offset ^ 0x69)) }
+    @inline(__always) static func string(_ pointer: UnsafePointer<UInt8>, _ count: Int) -> UInt64 { bytes(pointer, count, offset ^ 0x73) }
+    @inline(__always) static func integer(_ value: Int64) -> UInt64 { mix(UInt64(bitPattern: value) ^ (offset ^ 0x69)) }
+    @inline(__always) static func real(_ value: Double) -> UInt64 { mix(value.bitPattern ^ (offset ^ 0x72)) }
+    /// An array's hash: each element's mixed into the hash so far (in order), from `arrayStart`.
+    @inline(__always) static func element(_ element: UInt64, _ hash: UInt64) -> UInt64 { mix(hash ^ element) }
     static let arrayStart = offset ^ 0x61
     static let trueHash = mix(offset ^ 0x74), falseHash = mix(offset ^ 0x66), nullHash = mix(offset ^ 0x6E)
 
@@ -66,16 +65,16 @@ public enum ValueDigest {
         case JSON_ARRAY:
             var hash = arrayStart
             for index in 0..<json_array_size(raw) {
-                if let element = json_array_get(raw, index) { hash = word(of(element), hash) }
+                if let item = json_array_get(raw, index) { hash = element(of(item), hash) }
             }
             return mix(hash)
         case JSON_STRING:
-            guard let text = json_string_value(raw) else { return mix(offset ^ 0x73) }
+            guard let text = json_string_value(raw) else { return string(UnsafePointer(bitPattern: 1)!, 0) }
             return string(UnsafeRawPointer(text).assumingMemoryBound(to: UInt8.self), json_string_length(raw))
         case JSON_INTEGER:
             return integer(json_integer_value(raw))
         case JSON_REAL:
-            return mix(word(json_real_value(raw).bitPattern, offset ^ 0x72))
+            return real(json_real_value(raw))
         case JSON_TRUE: return trueHash
         case JSON_FALSE: return falseHash
         default: return nullHash
@@ -199,7 +198,7 @@ extension JSONReader.Cursor {
             if opensEmpty(closing: UInt8(ascii: "]")) { return ValueDigest.mix(hash) }
             while true {
                 guard let element = digest(depth: depth + 1, member: field, found: &found, keys: &keys) else { return nil }
-                hash = ValueDigest.word(element, hash)
+                hash = ValueDigest.element(element, hash)
                 guard let more = afterMember(closing: UInt8(ascii: "]")) else { return nil }
                 if !more { return ValueDigest.mix(hash) }
             }

@@ -2,7 +2,7 @@ import BKCC
 
 /// One line of a report. A report is a log, appended to as rows finish and never rewritten in place:
 ///
-///     {"bkcc_report":2,"obj":"bk_switch","unique":"bk_asset_id","timeout_ms":60000,"pid":4242,"at":1764590000000}
+///     {"bkcc_report":3,"obj":"bk_switch","unique":"bk_asset_id","timeout_ms":60000,"pid":4242,"at":1764590000000}
 ///     {"sending":[0,1,2],"at":1764590000100}
 ///     {"index":0,"line":2,"key":"SW-0001","digest":"9f0c…","outcome":"created","bk_inst_id":1001,"request_id":"…"}
 ///     {"index":1,"line":3,"key":"SW-0002","digest":"…","outcome":"failed","message":"…","request_id":"…"}
@@ -18,7 +18,12 @@ public enum ReportEntry: Equatable, Sendable {
 
 /// What a run says of itself at the top of its part of a report.
 public struct ReportHeader: Equatable, Sendable {
-    public static let version: Int64 = 2
+    /// The format this bkcc writes. 3: digests of XXH3 (`ValueDigest`); 2 is the same but for digests of FNV-1a.
+    public static let version: Int64 = 3
+    /// The oldest format `--resume` reads: a format-2 part's keys are checked, its digests are not comparable.
+    public static let oldestReadable: Int64 = 2
+    /// This header's format.
+    public var version: Int64 = ReportHeader.version
     public var objectID: String
     public var uniqueField: String
     /// The run's request timeout: after an intent line's time plus this, its request is over, one way or the other.
@@ -35,7 +40,7 @@ public struct ReportHeader: Equatable, Sendable {
     }
 
     public var text: String {
-        "{\"bkcc_report\":\(ReportHeader.version),\"obj\":" + JSONText.quoted(objectID) + ",\"unique\":" + JSONText.quoted(uniqueField)
+        "{\"bkcc_report\":\(version),\"obj\":" + JSONText.quoted(objectID) + ",\"unique\":" + JSONText.quoted(uniqueField)
             + ",\"timeout_ms\":\(timeoutMs),\"pid\":\(pid),\"at\":\(atMs)}"
     }
 }
@@ -148,8 +153,9 @@ enum ReportParser {
     }
 
     private static func header(_ value: JSON) -> Result<ReportEntry, ReportError> {
-        guard let version = value["bkcc_report"]?.integer, version == ReportHeader.version else {
-            return .failure(ReportError("\"bkcc_report\": version \(ReportHeader.version) expected (a report of another bkcc version)"))
+        guard let version = value["bkcc_report"]?.integer,
+              (ReportHeader.oldestReadable...ReportHeader.version).contains(version) else {
+            return .failure(ReportError("\"bkcc_report\": version \(ReportHeader.oldestReadable) to \(ReportHeader.version) expected (a report of another bkcc version)"))
         }
         guard let object = value["obj"]?.string, !object.isEmpty, let unique = value["unique"]?.string, !unique.isEmpty else {
             return .failure(ReportError("a header without \"obj\" and \"unique\" strings"))
@@ -158,7 +164,9 @@ enum ReportParser {
               let at = number(value, "at", 0...(Int64(1) << 50)) else {
             return .failure(ReportError("a header without \"timeout_ms\", \"pid\" and \"at\" numbers in range"))
         }
-        return .success(.header(ReportHeader(objectID: object, uniqueField: unique, timeoutMs: timeout, pid: pid, atMs: at)))
+        var header = ReportHeader(objectID: object, uniqueField: unique, timeoutMs: timeout, pid: pid, atMs: at)
+        header.version = version
+        return .success(.header(header))
     }
 
     private static func sending(_ value: JSON) -> Result<ReportEntry, ReportError> {

@@ -55,7 +55,8 @@ public struct ResumeState {
 
     /// Reads a report of `prints.count` rows and checks it against them. A line that is not a report line is an
     /// error naming it, and so is a row index beyond the input's rows; a row reported created whose key differs
-    /// from the input's refuses the whole report.
+    /// from the input's refuses the whole report. A part of format 2 (another digest hash) is checked by its keys
+    /// alone: its created rows are not compared for change.
     public init(path: String, prints: RowPrints, objectID: String, uniqueField: String) throws(ResumeError) {
         self.init(rows: prints.count)
         let source: ByteSource
@@ -64,6 +65,9 @@ public struct ResumeState {
         var timeoutMs: Int64?
         // Lines keyed by another unique field than this run's are checked by their digest alone.
         var keyedAlike = true
+        // The part's digests are of this bkcc's hash (format 3 on); a format-2 part's are FNV-1a's, never equal.
+        var digestsComparable = true
+        var partField = uniqueField
         while true {
             let next: Line?
             do throws(InputError) { next = try splitter.next() } catch { throw .unreadable(error) }
@@ -85,6 +89,8 @@ public struct ResumeState {
                     throw refuse("the report is of --obj \(header.objectID), not \(objectID)")
                 }
                 keyedAlike = header.uniqueField == uniqueField
+                digestsComparable = header.version >= 3
+                partField = header.uniqueField
                 timeoutMs = header.timeoutMs
                 lastPid = header.pid
             case .sending(let indices, let atMs):
@@ -100,10 +106,13 @@ public struct ResumeState {
                 }
                 guard row.index < states.count else { throw refuse(ResumeState.beyond(row.index, rows: states.count)) }
                 if row.outcome == .created {
+                    guard keyedAlike || digestsComparable else {
+                        throw refuse("a format-2 report's rows keyed by \(partField) cannot be checked against this input (their digests are of an older hash): resume with --unique-field \(partField)")
+                    }
                     guard keyedAlike ? prints.keyMatches(row.index, row.key) : prints.digestMatches(row.index, row.digest) else {
                         throw .mismatch(reportLine: line.number, index: row.index, reportKey: row.key)
                     }
-                    if keyedAlike, states[row.index] <= 0, !prints.digestMatches(row.index, row.digest) {
+                    if keyedAlike, digestsComparable, states[row.index] <= 0, !prints.digestMatches(row.index, row.digest) {
                         changed.append((row.index, row.line))
                     }
                 }
