@@ -6,7 +6,7 @@ import BKCC
 /// earlier row's, for each of the model's unique rules (offline: `Validation.uniqueField`) and `--unique-field`.
 ///
 /// To keep memory small on a million rows, repeats are found through 64-bit hashes of the values (FNV-1a), each
-/// with the line it was first seen on, in a `RepeatTable` (about 16 bytes a row), not the values themselves. Two
+/// with the line it was first seen on, in a `RepeatTable` (about 12 bytes a row), not the values themselves. Two
 /// different values with the same hash (odds about 1 in 10^7 for a million rows) would be flagged as a repeat: the message names both lines,
 /// so a person can see it.
 public struct RowValidator {
