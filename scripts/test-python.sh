@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 has() { "$python" -c "import $1" >/dev/null 2>&1; }
 pip_install() { "$python" -m pip install -q --disable-pip-version-check "$@" >build/pip-install.log 2>&1; }
 mkdir -p build
-if ! has pytest; then
+# pytest, and the modules the .xlsx tests write workbooks with: a Python with pytest alone failed to collect them.
+if ! has pytest || ! has openpyxl || ! has xlsxwriter; then
   echo "make test: installing the test requirements (requirements-test.txt) with $python -m pip" >&2
   if ! pip_install -r requirements-test.txt && ! has pytest; then
     if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null && [ "$python" = python3 ]; then
