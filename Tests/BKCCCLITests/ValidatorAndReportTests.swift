@@ -110,6 +110,7 @@ func reportRow(_ index: Int, _ outcome: ReportLine.Outcome, id: Int64? = nil, ke
         #"{"sending":[0,-4],"at":1}"#,
         #"{"sending":[0],"at":"now"}"#,
         #"{"bkcc_report":1,"obj":"bk_switch","unique":"bk_asset_id","timeout_ms":1,"pid":1,"at":1}"#,
+        #"{"bkcc_report":4,"obj":"bk_switch","unique":"bk_asset_id","timeout_ms":1,"pid":1,"at":1}"#,
     ])
     func testEveryValue_IsTypeAndRangeChecked(line: String) {
         guard case .failure = ReportParser.parse(Array(line.utf8)) else {
@@ -172,6 +173,39 @@ func reportRow(_ index: Int, _ outcome: ReportLine.Outcome, id: Int64? = nil, ke
         #expect(state.createdID(1) == 2)
     }
 
+    /// A format-2 report (digests of FNV-1a) is resumed by its keys: its created rows are not compared for change
+    /// (their digests could never match), a row of another key still refuses it.
+    @Test func testResumeState_ReadsAFormat2PartByItsKeys() throws {
+        var header = ReportHeader(objectID: "bk_switch", uniqueField: "bk_asset_id", timeoutMs: 1000, pid: 1, atMs: 0)
+        header.version = 2
+        #expect(header.text.hasPrefix(#"{"bkcc_report":2,"#))
+        let old = ReportLine(index: 1, line: 3, key: "A1", digest: 42, outcome: .created, instanceID: 2).text + "\n"
+        let path = temporaryFile(header.text + "\n" + old + reportHeader + reportRow(0, .created, id: 1))
+        defer { unlink(path) }
+        let state = try ResumeState(path: path, prints: prints(2), objectID: "bk_switch", uniqueField: "bk_asset_id")
+        #expect(state.changed.isEmpty)
+        #expect(state.createdID(1) == 2 && state.createdID(0) == 1)
+
+        let otherKey = ReportLine(index: 1, line: 3, key: "B1", digest: 42, outcome: .created, instanceID: 2).text + "\n"
+        let mismatched = temporaryFile(header.text + "\n" + otherKey)
+        defer { unlink(mismatched) }
+        #expect(throws: ResumeError.self) {
+            try ResumeState(path: mismatched, prints: prints(2), objectID: "bk_switch", uniqueField: "bk_asset_id")
+        }
+        // keyed by another field, a format-2 part has nothing to be checked by: refused, saying what to do
+        var byName = header
+        byName.uniqueField = "bk_inst_name"
+        let unchecked = temporaryFile(byName.text + "\n" + old)
+        defer { unlink(unchecked) }
+        do {
+            _ = try ResumeState(path: unchecked, prints: prints(2), objectID: "bk_switch", uniqueField: "bk_asset_id")
+            Issue.record("accepted")
+        } catch {
+            guard case .unreadable(let problem) = error else { Issue.record("\(error)"); return }
+            #expect(problem.line == 2 && problem.reason.contains("--unique-field bk_inst_name"), "\(problem)")
+        }
+    }
+
     @Test(arguments: [
         (#"{"index":0,"line":2,"outcome":"created","bk_inst_id":7,"request_id":""}"# + "\n", "older bkcc"),
         (ReportHeader(objectID: "bk_router", uniqueField: "bk_asset_id", timeoutMs: 1, pid: 1, atMs: 0).text + "\n", "--obj bk_router"),
@@ -208,7 +242,7 @@ func reportRow(_ index: Int, _ outcome: ReportLine.Outcome, id: Int64? = nil, ke
         let lines = readText(path).split(separator: "\n").map(String.init)
         #expect(lines.count == 5)
         #expect(lines[1] + "\n" == reportRow(0, .created, id: 7))  // kept as it was, the cut line dropped
-        #expect(lines[2].hasPrefix(#"{"bkcc_report":2,"#))
+        #expect(lines[2].hasPrefix(#"{"bkcc_report":3,"#))
         #expect(lines[3].hasPrefix(#"{"sending":[1],"at":"#))
     }
 
@@ -341,6 +375,26 @@ func reportRow(_ index: Int, _ outcome: ReportLine.Outcome, id: Int64? = nil, ke
         let state = try ResumeState(path: path, prints: prints(2), objectID: "bk_switch", uniqueField: "bk_asset_id")
         #expect(state.fate(0) == .created(5))
         #expect(state.fate(1) == .absent)
+    }
+}
+
+@Suite struct RowPrintsTests {
+    /// Without a resume a row's print is 4 bytes: a row read again matches it; a change of its digest or of its
+    /// key does not, nor does an index it never had.
+    @Test func testFoldedPrints_TellARowFromAChangedOne() {
+        var prints = RowPrints(keyed: false)
+        for index in 0..<1000 { prints.append(RowPrints.print(key: "A\(index)", digest: UInt64(index) &* 0x9E37_79B9_7F4A_7C15)) }
+        #expect(prints.count == 1000)
+        var wrong = 0
+        for index in 0..<1000 {
+            let digest = UInt64(index) &* 0x9E37_79B9_7F4A_7C15
+            if !prints.matches(index, RowPrints.print(key: "A\(index)", digest: digest)) { wrong += 1 }
+            if prints.matches(index, RowPrints.print(key: "A\(index)", digest: digest ^ 1)) { wrong += 1 }
+            if prints.matches(index, RowPrints.print(key: "B\(index)", digest: digest)) { wrong += 1 }
+        }
+        #expect(wrong == 0)
+        #expect(!prints.matches(1000, RowPrints.print(key: "A1000", digest: 0)))
+        #expect(!prints.matches(-1, 0))
     }
 }
 

@@ -12,7 +12,7 @@ public struct RowProblem: Equatable, Sendable {
 }
 
 /// The first pass over an input: reads and checks every row, counts them, keeps the first problems and, for an
-/// import, each row's print (its key's hash and its digest: 8 bytes a row) so that later passes and a resumed
+/// import, each row's print (`RowPrints`: 4 bytes a row, 8 for a resume) so that later passes and a resumed
 /// report can be checked against what this pass saw. Nothing is sent.
 public struct CheckPass {
     public var format: InputFormat
@@ -38,16 +38,18 @@ public struct CheckPass {
     /// Runs the pass.
     /// - Parameters:
     ///   - keyField: keep each row's print, keyed by this field's value; nil keeps none.
+    ///   - resuming: keep prints whose key's half a resumed report is checked by (`RowPrints.keyed`).
     ///   - onProblem: called with every problem as it is found.
     ///   - onRow: called with the number of rows read so far, after each row; returning false stops the pass
     ///     (an interrupt), which then throws.
     public static func run(input: InputFile, format given: InputFormat?, objectID: String, uniqueField: String,
                            model: Model? = nil, maxProblems: Int,
-                           keyField: String? = nil,
+                           keyField: String? = nil, resuming: Bool = true,
                            onProblem: ((RowProblem) -> Void)? = nil, onRow: ((Int) -> Bool)? = nil) throws(InputError) -> CheckPass {
         let source = try input.open()
         let format = try CheckPass.format(of: input, given: given, source: source)
         var pass = CheckPass(format: format)
+        pass.prints = RowPrints(keyed: resuming)
         let reader = format.reader(source, model: model)
         var validator = RowValidator(objectID: objectID, uniqueField: uniqueField, model: model.map(ModelCheck.init))
         let digester = RowDigest()

@@ -68,7 +68,7 @@ extension Importer {
                 guard [.unknown, .absent].contains(settled.fate(row.index)) else { continue }
                 let key = RowDigest.key(row, field: field)
                 let digest = digester.digest(row)
-                guard row.index < check.prints.count, RowPrints.print(key: key, digest: digest) == check.prints[row.index] else {
+                guard check.prints.matches(row.index, RowPrints.print(key: key, digest: digest)) else {
                     throw BKCCError(.invalidArgument, "\(displayName) changed while it was imported: line \(row.line) differs from what the check read")
                 }
                 guard problem == nil, let value = row.detail?[field], !key.isEmpty else {

@@ -177,7 +177,7 @@ final class SendPass {
             }
             let digest = scanned?.digest ?? digester.digest(row)
             let keyHash = pulling.keys.withUnsafeBytes { FNV1a.of(UnsafeRawBufferPointer(rebasing: $0[key])) }
-            guard row.index < prints.count, RowPrints.print(keyHash: keyHash, digest: digest) == prints[row.index] else {
+            guard prints.matches(row.index, RowPrints.print(keyHash: keyHash, digest: digest)) else {
                 let what = row.index < prints.count ? "line \(row.line) differs from what the check read" : "line \(row.line) was not there when it was checked"
                 changed(InputError(path: input.displayName, "changed while it was imported: \(what); it and the rows after it were not sent"))
                 closeRequest()
