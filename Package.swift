@@ -24,9 +24,11 @@ let package = Package(
         .systemLibrary(name: "CExpat", pkgConfig: "expat", providers: [.apt(["libexpat1-dev"])]),
         // xxHash's XXH3, header only (inlined: nothing linked): the hash of a row's strings (`ValueDigest`).
         .systemLibrary(name: "CXXHash", providers: [.apt(["libxxhash-dev"])]),
+        // The JSON string scan's sixteen-bytes-at-a-time test (SSE2), header only.
+        .systemLibrary(name: "CByteScan"),
         // include/bkcc.h seen from Swift, so that the exports are checked against the header at compile time.
         .systemLibrary(name: "CBKCCHeader"),
-        .target(name: "BKCC", dependencies: ["CJansson", "CCurl", "CXXHash"]),
+        .target(name: "BKCC", dependencies: ["CJansson", "CCurl", "CXXHash", "CByteScan"]),
         .target(
             name: "BKCCExports",
             dependencies: ["BKCC", "CJansson", "CBKCCHeader"],

@@ -32,10 +32,11 @@ import Testing
         }
     }
 
-    /// Every byte that needs an escape, at every position of a text longer than a word, and plain text around it.
+    /// Every byte that needs an escape, at every position of texts of one word, two, and sixteen-byte blocks with a
+    /// tail (the scan reads 16 bytes, then 8, then one at a time), and plain text around it.
     @Test func quotingIsJanssons() {
         let specials: [UInt8] = Array(0..<0x20) + [0x22, 0x5C]
-        for length in [0, 1, 7, 8, 9, 17] {
+        for length in [0, 1, 7, 8, 9, 15, 16, 17, 24, 31, 33, 40] {
             for position in 0..<max(length, 1) {
                 for special in specials where length > 0 {
                     var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)

@@ -59,14 +59,17 @@ import Testing
         }
     }
 
-    /// The string scan reads plain ASCII eight bytes at a time: every byte value at every position of a long
-    /// string (the first word, the second, the tail) is read as jansson reads it.
+    /// The string scan reads sixteen bytes at a time, then eight, then one: every byte value at every position of
+    /// a long string (the first block, the second, the eight-byte step, the tail), alone or after a UTF-8
+    /// sequence (the scan resumes after it), is read as jansson reads it.
     @Test func everyByteAtEveryPositionOfALongStringAgrees() {
-        for position in 0..<20 {
-            for byte in 0...255 {
-                var text = [UInt8](repeating: UInt8(ascii: "a"), count: 20)
-                text[position] = UInt8(byte)
-                Self.agree([UInt8(ascii: "\"")] + text + [UInt8(ascii: "\"")])
+        for prefix in [[], [0xE4, 0xB8, 0x89] as [UInt8]] {
+            for position in 0..<40 {
+                for byte in 0...255 {
+                    var text = [UInt8](repeating: UInt8(ascii: "a"), count: 40)
+                    text[position] = UInt8(byte)
+                    Self.agree([UInt8(ascii: "\"")] + prefix + text + [UInt8(ascii: "\"")])
+                }
             }
         }
     }

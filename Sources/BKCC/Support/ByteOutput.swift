@@ -1,3 +1,4 @@
+import CByteScan
 /// A write position in memory its owner sized for the worst case of what is written (`ReportLine.maxBytes`, a
 /// quoted text's 6 bytes a byte): each `put` is a copy and a pointer bump, with no capacity or uniqueness check.
 ///
@@ -48,14 +49,21 @@ public struct ByteOutput {
     }
 
     /// The JSON string literal of UTF-8 `text` (which the caller knows to be UTF-8): at most `6 × count + 2`
-    /// bytes. Runs that need no escape are copied whole (found eight bytes at a time); `"`, `\` and control
+    /// bytes. Runs that need no escape are copied whole (found sixteen or eight bytes at a time); `"`, `\` and control
     /// characters escaped as jansson does.
     public mutating func putQuoted(utf8 text: UnsafeRawBufferPointer) {
         put(0x22)
         guard let base = text.baseAddress else { return put(0x22) }
         var runStart = 0, at = 0
         while at < text.count {
-            if text.count - at >= 8 {
+            if text.count - at >= 16 {
+                let flags = bkcc_json_stops16(base.assumingMemoryBound(to: UInt8.self) + at, 0)
+                if flags == 0 {
+                    at += 16
+                    continue
+                }
+                at += flags.trailingZeroBitCount
+            } else if text.count - at >= 8 {
                 let flags = JSONReader.quoteBackslashOrControl((base + at).loadUnaligned(as: UInt64.self))
                 if flags == 0 {
                     at += 8
