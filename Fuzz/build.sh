@@ -9,7 +9,7 @@ OUT=build/fuzz
 mkdir -p "$OUT"
 ROOT=$(pwd)
 FLAGS=(-sanitize=fuzzer,address -parse-as-library -O -g -I "$ROOT/Sources/CJansson" -I "$ROOT/Sources/CCurl"
-       -I "$ROOT/Sources/CZip" -I "$ROOT/Sources/CExpat")
+       -I "$ROOT/Sources/CZip" -I "$ROOT/Sources/CExpat" -I "$ROOT/Sources/CXXHash" -I "$ROOT/Sources/CByteScan")
 
 newer() {  # newer OUTPUT INPUT...: true when OUTPUT is missing or older than an input
   local out=$1; shift
