@@ -12,9 +12,9 @@ import CXXHash
 /// seven-attribute rows: parsing again, digesting and serializing were ~19,000 instructions a row).
 ///
 /// Why XXH3 and not FNV-1a (report format 2's): FNV-1a takes a byte a step, each step a multiply that waits for
-/// the one before, and a row's keys and strings were hashed twice a row (check pass and send pass): ~720
-/// instructions a JSON Lines row and ~1,900 a CSV row (callgrind, 5,000 seven-attribute rows with --report),
-/// ~4 cycles a byte. XXH3 takes 8 to 16 bytes a step.
+/// the one before (~4 cycles a byte), and a row's keys and strings are hashed twice (check pass and send pass): its
+/// loop was ~720 instructions a JSON Lines row. XXH3 takes 8 to 16 bytes a step (callgrind, 5,000 seven-attribute
+/// rows with --report: 17,457 -> 16,909 instructions a JSON Lines row, 16,638 -> 16,162 a CSV one).
 public enum ValueDigest {
     /// The seeds the kinds of value are hashed from, so that a string and a key of the same bytes, or an integer
     /// and a real of the same bits, differ.

@@ -4,10 +4,10 @@
 /// bytes a row, 11.8 at a million rows — and growing never holds more than one shard twice (a single table, or a
 /// Dictionary, briefly holds all of it twice: 38 MB at a million rows).
 ///
-/// Why 48 bits and not the whole 64-bit hash: the shard is the mixed hash's top 8 bits, so a slot's 48 are the 56
+/// Why 48 bits and not the whole 64-bit hash: the shard is the mixed hash's top 8 bits, so a slot's 48 make the 56
 /// bits that tell values apart (two distinct values of a million are taken for one about once in 140,000 such
-/// files), and 8 + 4 bytes a slot were 13.5 MiB of the 22 MiB a million-row import's peak RSS has above a 10,000-row one's.
-/// One buffer, not an array of hashes beside one of lines: a probe reads one cache line, not two.
+/// files), and 8 + 4 bytes a slot were 13.5 MiB of the 22 MiB that a million-row import's peak RSS had above a
+/// 10,000-row one's. One buffer, not an array of hashes beside one of lines: a probe reads one cache line, not two.
 struct RepeatTable {
     fileprivate struct Shard {
         /// `capacity` slots: 6 bytes of stored hash (little-endian; 0: empty), 4 of line.
