@@ -122,3 +122,40 @@ def test_a_report_of_the_older_format_is_refused_with_advice(bkcc, emulator, tmp
     r = bkcc("batch-create-inst", "--obj", "bk_switch", "--resume", old, write_csv(tmp_path / "s.csv", switches(2)))
     assert r.code == 2 and "r.jsonl:1:" in r.err and "older bkcc" in r.err, r
     assert emulator.stats()["requests"].get("batch_create_inst", 0) == 0
+
+
+def test_a_format_2_report_is_resumed_by_its_keys(bkcc, emulator, tmp_path):
+    """Format 2's digests (FNV-1a) never equal format 3's: its created rows are trusted by their keys — not sent
+    again, not listed as changed — a row of another key still refuses the resume, and the part the resume appends
+    is format 3."""
+    rows = switches(300)
+    path = write_csv(tmp_path / "s.csv", rows)
+    report = tmp_path / "r.jsonl"
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", "--report", report, path)
+    assert r.code == 0, r
+    lines = report.read_text().splitlines()
+    old = [lines[0].replace('"bkcc_report":3', '"bkcc_report":2')]
+    for line in lines[1:]:  # every digest another number, as FNV-1a's would be
+        entry = json.loads(line)
+        if "digest" in entry:
+            entry["digest"] = "%016x" % (int(entry["digest"], 16) ^ 0x5A5A5A5A5A5A5A5A)
+        old.append(json.dumps(entry, ensure_ascii=False, separators=(",", ":")))
+    report.write_text("\n".join(old) + "\n")
+    assert old[0].startswith('{"bkcc_report":2,')
+
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", "--resume", report, "--report", report, path, "--output", "json")
+    assert r.code == 0, r
+    summary = r.json()
+    assert summary["created"] == 300 and summary["already_created"] == 300 and summary["sent"] == 0, summary
+    assert summary["changed"] == 0 and "changed since" not in r.err, r
+    assert len(emulator.instances("bk_switch")) == 300
+    headers = [json.loads(l) for l in report.read_text().splitlines() if '"bkcc_report"' in l]
+    assert [h["bkcc_report"] for h in headers] == [2, 3]
+
+    mixed = tmp_path / "other.jsonl"
+    first_row = next(i for i, l in enumerate(old) if '"outcome":"created"' in l)
+    old[first_row] = old[first_row].replace('"key":"SW-', '"key":"XX-', 1)
+    mixed.write_text("\n".join(old) + "\n")
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", "--resume", mixed, path)
+    assert r.code == 2 and "XX-" in r.err, r
+    assert len(emulator.instances("bk_switch")) == 300
