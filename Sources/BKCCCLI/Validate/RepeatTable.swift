@@ -10,7 +10,7 @@
 /// 10,000-row one's. One buffer, not an array of hashes beside one of lines: a probe reads one cache line, not two.
 struct RepeatTable {
     fileprivate struct Shard {
-        /// `capacity` slots: 6 bytes of stored hash (little-endian; 0: empty), 4 of line.
+        /// `capacity` slots: 6 bytes of stored hash (little-endian; 0: empty), 4 of line (`stored`, `line`, `put`).
         var slots: [UInt8] = []
         var capacity = 0
         var count = 0
@@ -52,7 +52,7 @@ extension RepeatTable.Shard {
                     RepeatTable.Shard.put(raw, offset, stored, line)
                     return nil
                 }
-                if current == stored { return raw.loadUnaligned(fromByteOffset: offset + 6, as: UInt32.self) }
+                if current == stored { return RepeatTable.Shard.line(raw, offset) }
                 slot += 1
                 if slot == capacity { slot = 0 }
             }
@@ -71,6 +71,10 @@ extension RepeatTable.Shard {
             | UInt64(raw.loadUnaligned(fromByteOffset: offset + 4, as: UInt16.self)) << 32
     }
 
+    private static func line(_ raw: UnsafeMutableRawBufferPointer, _ offset: Int) -> UInt32 {
+        raw.loadUnaligned(fromByteOffset: offset + 6, as: UInt32.self)
+    }
+
     private static func put(_ raw: UnsafeMutableRawBufferPointer, _ offset: Int, _ stored: UInt64, _ line: UInt32) {
         raw.storeBytes(of: UInt32(truncatingIfNeeded: stored), toByteOffset: offset, as: UInt32.self)
         raw.storeBytes(of: UInt16(truncatingIfNeeded: stored >> 32), toByteOffset: offset + 4, as: UInt16.self)
@@ -79,8 +83,8 @@ extension RepeatTable.Shard {
 
     private mutating func grow() {
         let newCapacity = max(16, capacity + capacity / 2)
-        var newSlots = [UInt8](repeating: 0, count: newCapacity * RepeatTable.Shard.slotBytes)
         let slotBytes = RepeatTable.Shard.slotBytes
+        var newSlots = [UInt8](repeating: 0, count: newCapacity * slotBytes)
         slots.withUnsafeMutableBytes { old in
             newSlots.withUnsafeMutableBytes { new in
                 for slot in 0..<capacity {
@@ -91,8 +95,7 @@ extension RepeatTable.Shard {
                         target += 1
                         if target == newCapacity { target = 0 }
                     }
-                    RepeatTable.Shard.put(new, target * slotBytes, stored,
-                                          old.loadUnaligned(fromByteOffset: slot * slotBytes + 6, as: UInt32.self))
+                    RepeatTable.Shard.put(new, target * slotBytes, stored, RepeatTable.Shard.line(old, slot * slotBytes))
                 }
             }
         }
