@@ -24,6 +24,8 @@ public struct ReportHeader: Equatable, Sendable {
     public static let oldestReadable: Int64 = 2
     /// This header's format.
     public var version: Int64 = ReportHeader.version
+    /// Whether its part's digests are of this bkcc's hash (format 3 on); format 2's are FNV-1a's, never equal.
+    public var hasComparableDigests: Bool { version >= 3 }
     public var objectID: String
     public var uniqueField: String
     /// The run's request timeout: after an intent line's time plus this, its request is over, one way or the other.

@@ -62,12 +62,8 @@ public struct ResumeState {
         let source: ByteSource
         do throws(InputError) { source = try ByteSource(path: path) } catch { throw .unreadable(error) }
         let splitter = LineSplitter(source: source, maxLineBytes: 1 << 20)
-        var timeoutMs: Int64?
-        // Lines keyed by another unique field than this run's are checked by their digest alone.
-        var keyedAlike = true
-        // The part's digests are of this bkcc's hash (format 3 on); a format-2 part's are FNV-1a's, never equal.
-        var digestsComparable = true
-        var partField = uniqueField
+        // The header of the part being read: its lines are checked by its unique field, format and timeout.
+        var part: ReportHeader?
         while true {
             let next: Line?
             do throws(InputError) { next = try splitter.next() } catch { throw .unreadable(error) }
@@ -88,26 +84,25 @@ public struct ResumeState {
                 guard header.objectID == objectID else {
                     throw refuse("the report is of --obj \(header.objectID), not \(objectID)")
                 }
-                keyedAlike = header.uniqueField == uniqueField
-                digestsComparable = header.version >= 3
-                partField = header.uniqueField
-                timeoutMs = header.timeoutMs
+                part = header
                 lastPid = header.pid
             case .sending(let indices, let atMs):
-                guard let timeoutMs else { throw refuse("an intent line before any header") }
+                guard let part else { throw refuse("an intent line before any header") }
                 for index in indices {
                     guard index < states.count else { throw refuse(ResumeState.beyond(index, rows: states.count)) }
                     if states[index] <= 0 { states[index] = ResumeState.unansweredCode }
                 }
-                inFlightUntilMs = max(inFlightUntilMs, atMs + timeoutMs)
+                inFlightUntilMs = max(inFlightUntilMs, atMs + part.timeoutMs)
             case .row(let row):
-                guard timeoutMs != nil else {
+                guard let part else {
                     throw refuse("a row line before any header (a report of an older bkcc, which cannot be checked against the input)")
                 }
                 guard row.index < states.count else { throw refuse(ResumeState.beyond(row.index, rows: states.count)) }
                 if row.outcome == .created {
+                    // Lines keyed by another unique field than this run's are checked by their digest alone.
+                    let keyedAlike = part.uniqueField == uniqueField, digestsComparable = part.hasComparableDigests
                     guard keyedAlike || digestsComparable else {
-                        throw refuse("a format-2 report's rows keyed by \(partField) cannot be checked against this input (their digests are of an older hash): resume with --unique-field \(partField)")
+                        throw refuse("a format-2 report's rows keyed by \(part.uniqueField) cannot be checked against this input (their digests are of an older hash): resume with --unique-field \(part.uniqueField)")
                     }
                     guard keyedAlike ? prints.keyMatches(row.index, row.key) : prints.digestMatches(row.index, row.digest) else {
                         throw .mismatch(reportLine: line.number, index: row.index, reportKey: row.key)
