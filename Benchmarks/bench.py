@@ -162,6 +162,7 @@ def write_csv(path, count):
 
 def build_tools():
     os.makedirs(WORK, exist_ok=True)
+    shutil.rmtree(os.path.join(WORK, "cache"), ignore_errors=True)  # no model kept from an earlier bench
     subprocess.run(["gcc", "-O2", "-Wall", "-Wextra", "-o", os.path.join(WORK, "runstat"),
                     os.path.join(HERE, "runstat.c")], check=True)
     subprocess.run(["gcc", "-O2", "-std=c99", "-D_POSIX_C_SOURCE=200809L", "-Wall", "-Wextra",
@@ -231,7 +232,8 @@ def bkcc_cli(url, path, concurrency, extra=()):
 
 
 def env_with_secret():
-    return dict(os.environ, BK_APP_SECRET=APP_SECRET)
+    # The models bkcc keeps between runs (ModelCache) go under build/bench, not the user's ~/.cache.
+    return dict(os.environ, BK_APP_SECRET=APP_SECRET, XDG_CACHE_HOME=os.path.join(WORK, "cache"))
 
 
 def python_env():

@@ -156,14 +156,65 @@ struct ModelOptions: ParsableArguments {
                 let client = try Client(configuration: configuration)
                 verbosity?.install(on: client, console: console)
                 return client
-            })
+            },
+            cache: { ModelCache(configuration: $0, environment: ProcessEnvironment.current()) })
+        guard let rules = ModelOptions.rules(choice, console: console) else { try finish(Self.status(of: choice)) }
+        return rules
+    }
+
+    /// The rules a choice makes; nil when it ends the command (said on stderr).
+    static func rules(_ choice: ModelSource.Choice, console: Console) -> Rules? {
         switch choice {
         case .model(let model, let note): return Rules(model: model, note: note, isWarning: false)
         case .offline(let note, let warning): return Rules(model: nil, note: note, isWarning: warning)
-        case .failed(let message, let status):
+        case .failed(let message, _):
             console.note("bkcc: error: \(message)")
-            try finish(status)
+            return nil
         }
+    }
+
+    static func status(of choice: ModelSource.Choice) -> ExitStatus {
+        if case .failed(_, let status) = choice { return status }
+        return .ok
+    }
+
+    /// The model read while the rows are checked: the one this CMDB gave last time (`ModelCache`) to check them
+    /// against at once, and the read that settles the rules, on its own thread. nil when there is nothing to
+    /// guess from or the read must stay in line: --offline, no CMDB configured, no cached model, or -v (the read's
+    /// log lines would come in the middle of the check pass).
+    func readAhead(objectID: String, connection: ConnectionOptions, verbosity: VerbosityOptions) -> RulesAhead? {
+        guard !offline, verbosity.level == nil, let configuration = try? connection.settings().configuration() else { return nil }
+        let cache = ModelCache(configuration: configuration, environment: ProcessEnvironment.current())
+        guard let guess = cache.load(objectID: objectID) else { return nil }
+        let read = ThreadResult<ModelSource.Choice>.start {
+            ModelSource.choose(objectID: objectID, offline: false,
+                               configuration: { () throws(BKCCError) -> Configuration in configuration })
+        }
+        return RulesAhead(guess: guess, read: read, cache: cache)
+    }
+}
+
+/// A model read on its own thread while the rows are checked against a guess (`ModelOptions.readAhead`).
+final class RulesAhead {
+    let guess: Model
+    private let read: ThreadResult<ModelSource.Choice>
+    private let cache: ModelCache
+
+    init(guess: Model, read: ThreadResult<ModelSource.Choice>, cache: ModelCache) {
+        self.guess = guess
+        self.read = read
+        self.cache = cache
+    }
+
+    /// Waits for the read (nil: interrupted): whether the CMDB's model is the guess; else the rules it makes (kept
+    /// for the next run when it is a model), or the end of the command (said on stderr).
+    func settle(console: Console, interrupted: () -> Bool) -> (rules: ModelOptions.Rules?, same: Bool, status: ExitStatus)? {
+        guard let choice = read.value(unless: interrupted) else { return nil }
+        let rules = ModelOptions.rules(choice, console: console)
+        guard case .model(let model, _) = choice else { return (rules, false, ModelOptions.status(of: choice)) }
+        let same = (try? model.json().serializedBytes()) == (try? guess.json().serializedBytes())
+        if !same { cache.store(model) }
+        return (rules, same, .ok)
     }
 }
 

@@ -74,6 +74,57 @@ import Glibc
         #expect(console.err.contains("\(input):5: bk_inst_name: required, must be a non-empty string"))
     }
 
+    /// A guess (a kept model, `ModelCache`) that requires bk_sn, which no row has.
+    static let strictGuess = Model(objectID: "bk_switch", name: "交换机", attributes: [
+        .init(id: "bk_inst_name", name: "名称", type: "singlechar", required: true),
+        .init(id: "bk_asset_id", name: "固资编号", type: "singlechar", required: true),
+        .init(id: "bk_sn", name: "序列号", type: "singlechar", required: true),
+    ], unique: [["bk_asset_id"]])
+
+    @Test func testRowsCheckedAgainstAGuess_AreCheckedAgainWhenTheCMDBSaysOtherwise() {
+        let input = csv(300)
+        defer { unlink(input) }
+        var options = ImportOptions(objectID: "bk_switch", input: input)
+        options.model = ImporterTests.strictGuess
+        options.outputJSON = true
+        var settled = 0
+        options.settleRules = { _ in
+            settled += 1
+            return .changed(model: nil, note: "checked by the offline rules", uniqueField: "bk_asset_id")
+        }
+        let server = Server()
+        let (status, console) = run(options, server)
+        #expect(status == .ok && settled == 1)
+        #expect(server.received == 300)
+        #expect(console.out.contains(#""rules":"checked by the offline rules""#))
+        #expect(!console.err.contains("bk_sn"))
+    }
+
+    @Test func testRowsCheckedAgainstAGuess_StandWhenTheCMDBAgrees() {
+        let input = csv(3)
+        defer { unlink(input) }
+        var options = ImportOptions(objectID: "bk_switch", input: input)
+        options.model = ImporterTests.strictGuess
+        options.settleRules = { _ in .same(note: "checked against model bk_switch from the CMDB") }
+        let server = Server()
+        let (status, console) = run(options, server)
+        #expect(status == .invalid && server.requests == 0)
+        #expect(console.err.contains("\(input):2: bk_sn (序列号): required"))
+    }
+
+    @Test func testAGuessTheCMDBDoesNotKnow_EndsWithItsStatusAndNothingMore() {
+        let input = csv(3)
+        defer { unlink(input) }
+        var options = ImportOptions(objectID: "bk_switch", input: input)
+        options.model = ImporterTests.strictGuess
+        options.outputJSON = true
+        options.settleRules = { _ in .stop(.failed) }
+        let server = Server()
+        let (status, console) = run(options, server)
+        #expect(status == .failed && server.requests == 0)
+        #expect(console.out.isEmpty && console.err.isEmpty)  // the reason was said where the read was settled
+    }
+
     @Test func testAuthenticationFailure_IsExitThree() {
         let input = csv(5)
         defer { unlink(input) }

@@ -136,6 +136,8 @@ import Testing
         #expect(again.attributes.map(\.id) == ModelTests.rack.attributes.map(\.id))
         #expect(again.unique == [["bk_inst_name"], ["rack_tag"]])
         #expect(again.attribute("rack_u")?.name == "U数")
+        // Byte for byte: a kept model (ModelCache) is taken as the CMDB's when its JSON text is the same.
+        #expect(try again.json().serializedBytes() == ModelTests.rack.json().serializedBytes())
         let bad: [(String, String)] = [
             ("[]", "model: must be a JSON object, got array"),
             (#"{"attributes": []}"#, "model.bk_obj_id: required, must be a non-empty string"),

@@ -54,7 +54,7 @@ class Runner:
 
     def env(self, extra=None, url=None):
         env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("BK_", "BKPAAS_", "BKCC_")) and k not in ("APP_CODE", "XDG_CONFIG_HOME")}
+               if not k.startswith(("BK_", "BKPAAS_", "BKCC_")) and k not in ("APP_CODE", "XDG_CONFIG_HOME", "XDG_CACHE_HOME")}
         env["HOME"] = self.home
         target = url or self.url
         if target:

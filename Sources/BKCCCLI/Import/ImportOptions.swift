@@ -24,11 +24,27 @@ public struct ImportOptions {
     public var model: Model?
     /// Which rules the rows were checked by ("checked against model … from the CMDB: …"): in `--output json`.
     public var rulesNote: String?
+    /// Set when `model` is a guess (the model this CMDB gave last time, `ModelCache`) while the CMDB is asked for
+    /// its model on another thread: called once, after the check pass, it waits for the answer (unless its argument
+    /// says the import was interrupted) and says whether the pass stands.
+    public var settleRules: ((_ interrupted: () -> Bool) -> RulesSettled)?
 
     public init(objectID: String, input: String = "-") {
         self.objectID = objectID
         self.input = input
     }
+}
+
+/// What the CMDB's answer makes of a check pass run against a guessed model (`ImportOptions.settleRules`).
+public enum RulesSettled {
+    /// Its model is the guess: the pass stands; which rules, in words (`rulesNote`).
+    case same(note: String)
+    /// Other rules (another model, or the offline rules when it could not be read): the rows are checked again.
+    case changed(model: Model?, note: String, uniqueField: String)
+    /// The command ends with this status (the reason is said already: a model the CMDB does not know).
+    case stop(ExitStatus)
+    /// A signal came while waiting for the answer.
+    case interrupted
 }
 
 extension ImportOptions {

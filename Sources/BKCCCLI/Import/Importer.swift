@@ -7,7 +7,8 @@ import BKCC
 /// line per row as requests finish. This file holds the order of the steps; each step lives in its own file
 /// (CheckPass, ResumeLookup, DryRun, SendPass, ImportSummary, ExitPolicy).
 public final class Importer {
-    let options: ImportOptions
+    /// As given; the rules in it change once if they were a guess (`settleRules`).
+    private(set) var options: ImportOptions
     let console: Console
     let clientFactory: () throws(BKCCError) -> Client
     let transport: (any Transport)?
@@ -28,18 +29,20 @@ public final class Importer {
     /// An import that cannot go on: the message on stderr (and as JSON with `--output json`), and its exit code.
     struct Stop: Error {
         var status: ExitStatus
-        var message: String
-        init(_ status: ExitStatus, _ message: String) {
+        /// nil: said already.
+        var message: String?
+        init(_ status: ExitStatus, _ message: String?) {
             self.status = status
             self.message = message
         }
     }
 
     func fail(_ stop: Stop) -> ExitStatus {
+        guard let message = stop.message else { return stop.status }
         console.flush()
-        console.note("bkcc: error: \(stop.message)")
+        console.note("bkcc: error: \(message)")
         if options.outputJSON {
-            let object = try? JSON.object(["exit_code": .integer(Int64(stop.status.rawValue)), "error": .string(stop.message)])
+            let object = try? JSON.object(["exit_code": .integer(Int64(stop.status.rawValue)), "error": .string(message)])
             if let object { console.print(JSONText.serialize(object)) }
         }
         return stop.status
@@ -105,13 +108,40 @@ public final class Importer {
     }
 
     /// Pass 1: every row checked. Nothing is sent if the input is broken, or a row is invalid without --skip-invalid.
+    /// Rows checked against a guessed model are judged only once the CMDB's answer says the guess was right; else
+    /// they are checked again, by the rules it gave.
     private func checkRows(_ input: InputFile) throws(Stop) -> CheckPass {
+        var check: CheckPass?
+        var broken: Stop?
+        do throws(Stop) { check = try passRows(input) } catch { broken = error }
+        if let settle = options.settleRules {
+            options.settleRules = nil
+            if let stop = broken, interruptedBy != 0 { throw stop }
+            switch settle({ interruptedBy != 0 }) {
+            case .same(let note): options.rulesNote = note
+            case .changed(let model, let note, let uniqueField):
+                options.model = model
+                options.rulesNote = note
+                options.uniqueField = uniqueField
+                broken = nil
+                do throws(Stop) { check = try passRows(input) } catch { broken = error }
+            case .stop(let status):
+                throw Stop(status, nil)
+            case .interrupted:
+                throw Stop(.stopped(by: interruptedBy), "interrupted (\(signalName(interruptedBy))) while reading the model; nothing was sent")
+            }
+        }
+        if let broken { throw broken }
+        return try judge(check!, input: input)
+    }
+
+    /// The check pass itself: an unreadable input or an interrupt stops it.
+    private func passRows(_ input: InputFile) throws(Stop) -> CheckPass {
         let ticker = CheckTicker(console: console, clock: clock, enabled: options.progress ?? console.stderrIsTerminal,
                                  name: input.displayName)
         defer { ticker.clear() }
-        let check: CheckPass
         do throws(InputError) {
-            check = try CheckPass.run(input: input, format: options.format, objectID: options.objectID,
+            return try CheckPass.run(input: input, format: options.format, objectID: options.objectID,
                                       uniqueField: options.uniqueField, model: options.model,
                                       maxProblems: options.maxProblems, keyField: options.uniqueField,
                                       resuming: options.resumePath != nil,
@@ -123,7 +153,10 @@ public final class Importer {
             if interruptedBy != 0 { throw Stop(.stopped(by: interruptedBy), "interrupted (\(signalName(interruptedBy))) while checking; nothing was sent") }
             throw Stop(.invalid, "\(error); nothing was sent")
         }
-        ticker.clear()
+    }
+
+    /// The pass's verdict: its warnings said, and a stop when there is nothing (valid) to send.
+    private func judge(_ check: CheckPass, input: InputFile) throws(Stop) -> CheckPass {
         for warning in check.warnings { console.note("bkcc: warning: \(warning)") }
         if check.rows == 0 {
             throw Stop(.invalid, "\(input.displayName): no rows to import (an empty input, or a header without rows); nothing was sent")

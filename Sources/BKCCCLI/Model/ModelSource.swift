@@ -4,7 +4,7 @@ import BKCC
 /// a URL and credentials are configured and `--offline` is not given; else — or when the model cannot be read —
 /// the offline rules. Either way they say which, before any row. A model the CMDB does not know stops the command.
 public enum ModelSource {
-    public enum Choice {
+    public enum Choice: Sendable {
         /// The model read from the CMDB.
         case model(Model, note: String)
         /// The offline rules, and why; `warning`: the model could not be read (said on stderr, always).
@@ -16,8 +16,10 @@ public enum ModelSource {
     /// - Parameters:
     ///   - configuration: the configured connection; throws when no URL or credentials are set.
     ///   - client: makes the client from it (tests pass one over a scripted transport).
+    ///   - cache: where a model read is kept for the next run (`ModelCache`); nil keeps none.
     public static func choose(objectID: String, offline: Bool, configuration: () throws(BKCCError) -> Configuration,
-                              client: (Configuration) throws(BKCCError) -> Client = { (c) throws(BKCCError) in try Client(configuration: c) })
+                              client: (Configuration) throws(BKCCError) -> Client = { (c) throws(BKCCError) in try Client(configuration: c) },
+                              cache: ((Configuration) -> ModelCache)? = nil)
         -> Choice {
         let rules = "bk_inst_name required\(Validation.deviceModels.contains(objectID) ? ", bk_asset_id required" : ""), unique: \(Validation.uniqueField(objectID))"
         if offline { return .offline(note: "checked by the offline rules (--offline): \(rules)", warning: false) }
@@ -29,6 +31,7 @@ public enum ModelSource {
         }
         do throws(BKCCError) {
             let model = try client(config).getModel(objectID: objectID)
+            cache?(config).store(model)
             return .model(model, note: "checked against model \(objectID) from the CMDB: \(model.summary)")
         } catch {
             if error.hint == .unknownModel { return .failed(error.message, .failed) }

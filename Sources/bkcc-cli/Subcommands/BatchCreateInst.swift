@@ -81,12 +81,28 @@ extension BKCCCommand {
             options.maxProblems = maxProblems
             let connection = self.connection, verbosity = self.verbosity
             let console = Console.standard()
-            let rules = try model.resolve(objectID: input.objectID, connection: connection, verbosity: verbosity, console: console)
-            options.model = rules.model
-            options.rulesNote = rules.note
+            let input = self.input
+            func uniqueField(_ model: Model?) -> String { input.uniqueFieldGiven ?? model?.uniqueField ?? input.uniqueField }
             // Which rules: said on a terminal (like the progress bar), in --output json, and first by `validate`.
-            if console.stderrIsTerminal || rules.isWarning { console.note(rules.note) }
-            if input.uniqueFieldGiven == nil, let field = rules.model?.uniqueField { options.uniqueField = field }
+            func say(_ rules: ModelOptions.Rules) { if console.stderrIsTerminal || rules.isWarning { console.note(rules.note) } }
+            if let ahead = model.readAhead(objectID: input.objectID, connection: connection, verbosity: verbosity) {
+                // Checked against last time's model while the CMDB is asked again; the rules are said once settled.
+                options.model = ahead.guess
+                options.uniqueField = uniqueField(ahead.guess)
+                options.settleRules = { interrupted in
+                    guard let settled = ahead.settle(console: console, interrupted: interrupted) else { return .interrupted }
+                    guard let rules = settled.rules else { return .stop(settled.status) }
+                    say(rules)
+                    if settled.same { return .same(note: rules.note) }
+                    return .changed(model: rules.model, note: rules.note, uniqueField: uniqueField(rules.model))
+                }
+            } else {
+                let rules = try model.resolve(objectID: input.objectID, connection: connection, verbosity: verbosity, console: console)
+                say(rules)
+                options.model = rules.model
+                options.rulesNote = rules.note
+                options.uniqueField = uniqueField(rules.model)
+            }
             let importer = Importer(options: options, console: console) { () throws(BKCCError) -> Client in
                 let configuration = try connection.settings().configuration()
                 if !configuration.verifyTLS, configuration.url.lowercased().hasPrefix("https://") {
