@@ -81,48 +81,42 @@ import Glibc
         .init(id: "bk_sn", name: "序列号", type: "singlechar", required: true),
     ], unique: [["bk_asset_id"]])
 
-    @Test func testRowsCheckedAgainstAGuess_AreCheckedAgainWhenTheCMDBSaysOtherwise() {
-        let input = csv(300)
+    /// An import of `count` rows checked against `strictGuess`, settled by `settle`; the input is removed after.
+    func runWithGuess(_ count: Int, _ settle: @escaping (() -> Bool) -> RulesSettled)
+        -> (status: BKCCCLI.ExitStatus, console: CapturedConsole, server: Server, input: String) {
+        let input = csv(count)
         defer { unlink(input) }
         var options = ImportOptions(objectID: "bk_switch", input: input)
         options.model = ImporterTests.strictGuess
         options.outputJSON = true
+        options.settleRules = settle
+        let server = Server()
+        let (status, console) = run(options, server)
+        return (status, console, server, input)
+    }
+
+    @Test func testRowsCheckedAgainstAGuess_AreCheckedAgainWhenTheCMDBSaysOtherwise() {
         var settled = 0
-        options.settleRules = { _ in
+        let run = runWithGuess(300) { _ in
             settled += 1
             return .changed(model: nil, note: "checked by the offline rules", uniqueField: "bk_asset_id")
         }
-        let server = Server()
-        let (status, console) = run(options, server)
-        #expect(status == .ok && settled == 1)
-        #expect(server.received == 300)
-        #expect(console.out.contains(#""rules":"checked by the offline rules""#))
-        #expect(!console.err.contains("bk_sn"))
+        #expect(run.status == .ok && settled == 1)
+        #expect(run.server.received == 300)
+        #expect(run.console.out.contains(#""rules":"checked by the offline rules""#))
+        #expect(!run.console.err.contains("bk_sn"))
     }
 
     @Test func testRowsCheckedAgainstAGuess_StandWhenTheCMDBAgrees() {
-        let input = csv(3)
-        defer { unlink(input) }
-        var options = ImportOptions(objectID: "bk_switch", input: input)
-        options.model = ImporterTests.strictGuess
-        options.settleRules = { _ in .same(note: "checked against model bk_switch from the CMDB") }
-        let server = Server()
-        let (status, console) = run(options, server)
-        #expect(status == .invalid && server.requests == 0)
-        #expect(console.err.contains("\(input):2: bk_sn (序列号): required"))
+        let run = runWithGuess(3) { _ in .same(note: "checked against model bk_switch from the CMDB") }
+        #expect(run.status == .invalid && run.server.requests == 0)
+        #expect(run.console.err.contains("\(run.input):2: bk_sn (序列号): required"))
     }
 
     @Test func testAGuessTheCMDBDoesNotKnow_EndsWithItsStatusAndNothingMore() {
-        let input = csv(3)
-        defer { unlink(input) }
-        var options = ImportOptions(objectID: "bk_switch", input: input)
-        options.model = ImporterTests.strictGuess
-        options.outputJSON = true
-        options.settleRules = { _ in .stop(.failed) }
-        let server = Server()
-        let (status, console) = run(options, server)
-        #expect(status == .failed && server.requests == 0)
-        #expect(console.out.isEmpty && console.err.isEmpty)  // the reason was said where the read was settled
+        let run = runWithGuess(3) { _ in .stop(.failed) }
+        #expect(run.status == .failed && run.server.requests == 0)
+        #expect(run.console.out.isEmpty && run.console.err.isEmpty)  // the reason was said where the read was settled
     }
 
     @Test func testAuthenticationFailure_IsExitThree() {
