@@ -206,15 +206,19 @@ final class RulesAhead {
         self.cache = cache
     }
 
-    /// Waits for the read (nil: interrupted): whether the CMDB's model is the guess; else the rules it makes (kept
-    /// for the next run when it is a model), or the end of the command (said on stderr).
-    func settle(console: Console, interrupted: () -> Bool) -> (rules: ModelOptions.Rules?, same: Bool, status: ExitStatus)? {
-        guard let choice = read.value(unless: interrupted) else { return nil }
-        let rules = ModelOptions.rules(choice, console: console)
-        guard case .model(let model, _) = choice else { return (rules, false, ModelOptions.status(of: choice)) }
-        let same = (try? model.json().serializedBytes()) == (try? guess.json().serializedBytes())
-        if !same { cache.store(model) }
-        return (rules, same, .ok)
+    /// Waits for the read, and says what it makes of the pass run against the guess: it stands when the CMDB's
+    /// model is the guess byte for byte; else the rules it gives (a model is kept for the next run), or the end of
+    /// the command (said on stderr). `say` is given the rules, `uniqueField` makes the field rows are keyed by.
+    func settle(console: Console, interrupted: () -> Bool, say: (ModelOptions.Rules) -> Void,
+                uniqueField: (Model?) -> String) -> RulesSettled {
+        guard let choice = read.value(unless: interrupted) else { return .interrupted }
+        guard let rules = ModelOptions.rules(choice, console: console) else { return .stop(ModelOptions.status(of: choice)) }
+        say(rules)
+        if case .model(let model, _) = choice {
+            if (try? model.json().serializedBytes()) == (try? guess.json().serializedBytes()) { return .same(note: rules.note) }
+            cache.store(model)
+        }
+        return .changed(model: rules.model, note: rules.note, uniqueField: uniqueField(rules.model))
     }
 }
 

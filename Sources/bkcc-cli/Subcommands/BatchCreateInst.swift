@@ -8,7 +8,7 @@ extension BKCCCommand {
             commandName: "batch-create-inst",
             abstract: "Create instances of a model from a CSV, JSON Lines or JSON array file.",
             discussion: """
-                Every row is checked first, against the model read from the CMDB (required attributes, types, unique rules; --offline: bk_inst_name, and bk_asset_id on the device models): if any row is invalid nothing is sent, unless --skip-invalid. Attributes the model does not have are named once, as warnings. Then rows are streamed to the CMDB, at most 200 per request, with --concurrency requests in flight; memory stays flat whatever the size of the input. Standard input is copied to a temporary file to be read twice.
+                Every row is checked first, against the model read from the CMDB (required attributes, types, unique rules; --offline: bk_inst_name, and bk_asset_id on the device models): if any row is invalid nothing is sent, unless --skip-invalid. Attributes the model does not have are named once, as warnings. Then rows are streamed to the CMDB, at most 200 per request, with --concurrency requests in flight; memory stays flat whatever the size of the input. Standard input is copied to a temporary file to be read twice. Each model read is kept in ~/.cache/bkcc/models ($XDG_CACHE_HOME): the next import against the same CMDB checks the rows against it while reading the model again, and checks them again if the CMDB's model differs (BKCC_MODEL_CACHE=off: nothing kept).
 
                 CSV: the header row names the attributes, by id or by display name; the CMDB's own import template and export are read as they are. Empty cells are left out. Cells are converted by the model's types (enum cells may hold option names); offline they are strings unless a header such as "rack_u:int" (or :float, :bool, :json) types the column.
 
@@ -90,11 +90,7 @@ extension BKCCCommand {
                 options.model = ahead.guess
                 options.uniqueField = uniqueField(ahead.guess)
                 options.settleRules = { interrupted in
-                    guard let settled = ahead.settle(console: console, interrupted: interrupted) else { return .interrupted }
-                    guard let rules = settled.rules else { return .stop(settled.status) }
-                    say(rules)
-                    if settled.same { return .same(note: rules.note) }
-                    return .changed(model: rules.model, note: rules.note, uniqueField: uniqueField(rules.model))
+                    ahead.settle(console: console, interrupted: interrupted, say: say, uniqueField: uniqueField)
                 }
             } else {
                 let rules = try model.resolve(objectID: input.objectID, connection: connection, verbosity: verbosity, console: console)
