@@ -206,6 +206,9 @@ final class RulesAhead {
         self.cache = cache
     }
 
+    /// Whether the read is still going on (an import that stopped before it waited for it).
+    var isReading: Bool { read.isRunning }
+
     /// Waits for the read, and says what it makes of the pass run against the guess: it stands when the CMDB's
     /// model is the guess byte for byte; else the rules it gives (a model is kept for the next run), or the end of
     /// the command (said on stderr). `say` is given the rules, `uniqueField` makes the field rows are keyed by.

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// Runs `body` on a new detached POSIX thread (no Foundation in the library); on the calling thread when no
 /// thread can be had.
@@ -23,6 +24,7 @@ public final class ThreadResult<Value: Sendable>: @unchecked Sendable {
     // Written by the thread before it posts `finished`, read only after the join.
     private var result: Value?
     private let finished = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+    private let done = Atomic<Bool>(false)
 
     private init(_ body: @escaping @Sendable () -> Value) {
         self.body = body
@@ -34,10 +36,14 @@ public final class ThreadResult<Value: Sendable>: @unchecked Sendable {
         let task = ThreadResult(body)
         task.running = startThread(&task.thread) {
             task.result = task.body()
+            task.done.store(true, ordering: .releasing)
             sem_post(task.finished)
         }
         return task
     }
+
+    /// Whether the thread is still computing the value.
+    public var isRunning: Bool { running && !done.load(ordering: .acquiring) }
 
     /// The value, or nil as soon as `stop` says so (checked every 100 ms at most, and whenever a signal handler
     /// runs: sem_timedwait then returns EINTR). Call from one thread only.

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import BKCC
 import BKCCCLI
@@ -85,7 +88,8 @@ extension BKCCCommand {
             func uniqueField(_ model: Model?) -> String { input.uniqueFieldGiven ?? model?.uniqueField ?? input.uniqueField }
             // Which rules: said on a terminal (like the progress bar), in --output json, and first by `validate`.
             func say(_ rules: ModelOptions.Rules) { if console.stderrIsTerminal || rules.isWarning { console.note(rules.note) } }
-            if let ahead = model.readAhead(objectID: input.objectID, connection: connection, verbosity: verbosity) {
+            let ahead = model.readAhead(objectID: input.objectID, connection: connection, verbosity: verbosity)
+            if let ahead {
                 // Checked against last time's model while the CMDB is asked again; the rules are said once settled.
                 options.model = ahead.guess
                 options.uniqueField = uniqueField(ahead.guess)
@@ -110,6 +114,11 @@ extension BKCCCommand {
                 return client
             }
             let status = console.finish(importer.run())
+            // An import that stopped before it waited for the read (the report locked, an interrupt) leaves its
+            // thread inside libcurl. exit()'s handlers (OpenSSL's cleanup among them) would tear down what that
+            // thread is using: a SIGSEGV after the last line, seen in CI. Everything is written by now (the
+            // console flushed, the report by write(2)), so the process ends without running them.
+            if ahead?.isReading == true { _exit(status.rawValue) }
             if status != .ok { try finish(status) }
         }
     }
