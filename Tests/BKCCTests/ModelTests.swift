@@ -227,4 +227,46 @@ import Testing
             #expect(found.problems.isEmpty == valid, "\(entry): \(found.problems)")
         }
     }
+
+    /// Answers each model read by its path, and keeps the most requests it ever had in flight at once.
+    final class ModelReadTransport: Transport {
+        var maxInFlight: Int { 8 }
+        private var active: [(tag: Int, request: HTTPRequest)] = []
+        private(set) var mostAtOnce = 0
+        private(set) var paths: [String] = []
+
+        func start(_ request: HTTPRequest, tag: Int) {
+            active.append((tag, request))
+            mostAtOnce = max(mostAtOnce, active.count)
+            paths.append(request.url)
+        }
+
+        func poll(timeoutMs: Int) -> [(tag: Int, outcome: TransportOutcome)] {
+            defer { active.removeAll() }
+            return active.map { entry in
+                let data = entry.request.url.contains("objectunique")
+                    ? #"[{"id":1,"keys":[{"key_kind":"property","key_id":2}]}]"#
+                    : #"[{"id":1,"bk_property_id":"bk_inst_name","bk_property_name":"名称","bk_property_type":"singlechar","isrequired":true},"#
+                      + #"{"id":2,"bk_property_id":"rack_tag","bk_property_name":"标签","bk_property_type":"singlechar"}]"#
+                let body = #"{"result":true,"code":0,"message":"success","request_id":"r","data":\#(data)}"#
+                return (entry.tag, .answered(HTTPResponse(status: 200, body: Array(body.utf8))))
+            }
+        }
+    }
+
+    @Test func theGatewaysTwoModelReadsAreInFlightAtOnce() throws {
+        let transport = ModelReadTransport()
+        let client = try Client(configuration: Configuration(url: "http://127.0.0.1:9", appCode: "app", appSecret: "s",
+                                                             username: "u", api: .apigw))
+        let model = try client.getModel(objectID: "rack", transport: transport)
+        #expect(transport.mostAtOnce == 2)
+        #expect(transport.paths.count == 2 && transport.paths.contains { $0.hasSuffix("/api/v3/find/objectunique/object/rack") })
+        #expect(model.unique == [["rack_tag"]])
+        #expect(model.attribute("bk_inst_name")?.required == true)
+        // On the ESB the rules come with the attributes: one read.
+        let esb = ModelReadTransport()
+        _ = try Client(configuration: Configuration(url: "http://127.0.0.1:9", appCode: "app", appSecret: "s", username: "u"))
+            .getModel(objectID: "rack", transport: esb)
+        #expect(esb.paths.count == 1 && esb.mostAtOnce == 1)
+    }
 }

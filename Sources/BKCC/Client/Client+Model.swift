@@ -7,24 +7,33 @@ extension Client {
     public func getModel(objectID: String, transport: (any Transport)? = nil) throws(BKCCError) -> Model {
         try Validation.checkObjectID(objectID)
         if let cached = modelCache.withLock({ $0[objectID] }) { return cached }
-        let attributes = try readModel(.searchObjectAttribute, objectID: objectID, transport: transport)
-        let uniques = configuration.api == .apigw ? try readModel(.searchObjectUnique, objectID: objectID, transport: transport) : nil
+        // On the API gateway the unique rules are a read of their own: both go out at once.
+        let routes: [Route] = configuration.api == .apigw ? [.searchObjectAttribute, .searchObjectUnique] : [.searchObjectAttribute]
+        let data = try readModel(routes, objectID: objectID, transport: transport)
+        let attributes = data[0], uniques = data.count > 1 ? data[1] : nil
         let model = try Model.fromServer(objectID: objectID, attributes: attributes, uniques: uniques)
         modelCache.withLock { $0[objectID] = model }
         return model
     }
 
-    /// One read of the model's metadata on the engine: its answer's data, or the read's error.
-    private func readModel(_ route: Route, objectID: String, transport: (any Transport)?) throws(BKCCError) -> JSON {
+    /// The reads of the model's metadata on the engine, all in flight at once: each answer's data in `routes`'
+    /// order, or the first read's error.
+    private func readModel(_ routes: [Route], objectID: String, transport: (any Transport)?) throws(BKCCError) -> [JSON] {
         let answer = ModelReadOperation.Answer()
-        var sent = false
-        let tally = try run(ModelReadOperation(route: route, answer: answer), objectID: objectID, transport: transport,
+        var sent = 0
+        let tally = try run(ModelReadOperation(routes: routes, answer: answer), objectID: objectID, transport: transport,
                             next: { () throws(BKCCError) -> SourceItem? in
-                                defer { sent = true }
-                                return sent ? nil : SourceItem(index: 0, detail: .null, checked: true)
+                                defer { sent += 1 }
+                                return sent < routes.count ? SourceItem(index: sent, detail: .null, checked: true) : nil
                             },
                             onRequest: { _, _ in true })
-        if let data = answer.value { return data }
-        throw tally.cause ?? tally.error ?? BKCCError(.protocolError, "\(route.name): no answer was read")
+        var data: [JSON] = []
+        for (index, route) in routes.enumerated() {
+            guard let value = answer.value(index) else {
+                throw tally.cause ?? tally.error ?? BKCCError(.protocolError, "\(route.name): no answer was read")
+            }
+            data.append(value)
+        }
+        return data
     }
 }

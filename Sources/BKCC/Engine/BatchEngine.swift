@@ -97,7 +97,7 @@ final class BatchEngine {
             }
             var request: HTTPRequest
             do {
-                request = try client.builder.request(operation.route, objectID: objectID,
+                request = try client.builder.request(operation.route(for: pending.items), objectID: objectID,
                                                      members: operation.members(objectID: objectID, items: pending.items),
                                                      splice: operation.splice(items: pending.items),
                                                      requestID: pending.requestID)

@@ -6,6 +6,8 @@
 public protocol BatchOperation: Sendable {
     /// Its entry in the route table.
     var route: Route { get }
+    /// The route of one request for `items` (default: `route`): a model read sends its two reads at once.
+    func route(for items: [SourceItem]) -> Route
     /// The most items one request takes.
     var itemsPerRequest: Int { get }
     /// True for a read or an idempotent write: a request that was sent and got no answer (or an HTTP 5xx) may be
@@ -30,6 +32,7 @@ public protocol BatchOperation: Sendable {
 }
 
 extension BatchOperation {
+    public func route(for items: [SourceItem]) -> Route { route }
     public func splice(items: [SourceItem]) throws(BKCCError) -> HTTPRequest.Splice? { nil }
     public var successKind: ItemOutcome.Kind { .created }
     public var maxInFlight: Int? { nil }
