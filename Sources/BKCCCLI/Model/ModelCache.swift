@@ -75,16 +75,9 @@ public struct ModelCache: Sendable {
         let temporary = path + ".tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { return }
-        var written = 0
-        let complete = text.withUnsafeBytes { bytes -> Bool in
-            while written < bytes.count {
-                let n = write(fd, bytes.baseAddress! + written, bytes.count - written)
-                if n < 0, errno == EINTR { continue }
-                guard n > 0 else { return false }
-                written += n
-            }
-            return true
-        }
+        let writer = FileWriter(fd: fd, capacity: 0)
+        writer.write(bytes: text)
+        let complete = writer.failure == nil
         if close(fd) != 0 || !complete || rename(temporary, path) != 0 { unlink(temporary) }
     }
 
