@@ -111,28 +111,24 @@ public final class Importer {
     /// Rows checked against a guessed model are judged only once the CMDB's answer says the guess was right; else
     /// they are checked again, by the rules it gave.
     private func checkRows(_ input: InputFile) throws(Stop) -> CheckPass {
-        var check: CheckPass?
-        var broken: Stop?
-        do throws(Stop) { check = try passRows(input) } catch { broken = error }
+        var check = Result { () throws(Stop) in try passRows(input) }
         if let settle = options.settleRules {
             options.settleRules = nil
-            if let stop = broken, interruptedBy != 0 { throw stop }
+            if case .failure(let stop) = check, interruptedBy != 0 { throw stop }
             switch settle({ interruptedBy != 0 }) {
             case .same(let note): options.rulesNote = note
             case .changed(let model, let note, let uniqueField):
                 options.model = model
                 options.rulesNote = note
                 options.uniqueField = uniqueField
-                broken = nil
-                do throws(Stop) { check = try passRows(input) } catch { broken = error }
+                check = Result { () throws(Stop) in try passRows(input) }
             case .stop(let status):
                 throw Stop(status, nil)
             case .interrupted:
                 throw Stop(.stopped(by: interruptedBy), "interrupted (\(signalName(interruptedBy))) while reading the model; nothing was sent")
             }
         }
-        if let broken { throw broken }
-        return try judge(check!, input: input)
+        return try judge(check.get(), input: input)
     }
 
     /// The check pass itself: an unreadable input or an interrupt stops it.

@@ -34,8 +34,7 @@ public struct ModelCache: Sendable {
         }
         // The stage and API are part of the name: a gateway's stages may front different CMDBs.
         let server = FNV1a.of("\(configuration.url)\u{0}\(configuration.api.rawValue)\u{0}\(configuration.stage)")
-        let hex = String(server, radix: 16)
-        directory = base + "/bkcc/models/" + String(repeating: "0", count: 16 - hex.count) + hex
+        directory = base + "/bkcc/models/" + hex16(server)
     }
 
     /// The file of a model; `objectID` has passed `Validation.checkObjectID` (letters, digits, `_`).
@@ -54,13 +53,8 @@ public struct ModelCache: Sendable {
             close(fd)
             return nil
         }
-        let source = ByteSource(fd: fd, name: path, owns: true)
-        var bytes: [UInt8] = []
-        while let chunk = try? source.read() {
-            bytes.append(contentsOf: chunk)
-            if bytes.count > ModelCache.limit { return nil }
-        }
-        guard case .success(let json) = JSONText.parse(bytes), let model = try? Model(json: json),
+        guard let bytes = try? readWhole(ByteSource(fd: fd, name: path, owns: true), limit: ModelCache.limit),
+              case .success(let json) = JSONText.parse(bytes), let model = try? Model(json: json),
               model.objectID == objectID else { return nil }
         return model
     }

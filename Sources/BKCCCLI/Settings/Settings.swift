@@ -243,11 +243,15 @@ public enum ProcessEnvironment {
 
 /// A whole (small) file; an error past `limit` bytes.
 func readWholeFile(_ path: String, limit: Int) throws(InputError) -> [UInt8] {
-    let source = try ByteSource(path: path)
+    try readWhole(try ByteSource(path: path), limit: limit)
+}
+
+/// Everything `source` holds; an error past `limit` bytes.
+func readWhole(_ source: ByteSource, limit: Int) throws(InputError) -> [UInt8] {
     var bytes: [UInt8] = []
     while let chunk = try source.read() {
         bytes.append(contentsOf: chunk)
-        if bytes.count > limit { throw InputError(path: path, "is over \(limit / 1024) KiB") }
+        if bytes.count > limit { throw InputError(path: source.name, "is over \(limit / 1024) KiB") }
     }
     return bytes
 }
