@@ -552,6 +552,32 @@ def test_fault_drop_does_not_process(emu):
     assert emu.stats()["requests"]["batch_create_inst"] == 1
 
 
+def test_a_request_waiting_when_the_emulator_is_reset_is_never_processed(emu):
+    """A killed client's last request, still in its latency when the next test resets, stores nothing after it."""
+    emu.set_faults(["latency:600"])
+    outcome = {}
+
+    def send():
+        try:
+            outcome["answer"] = emu.esb_create("bk_switch", switches(3, "old"))
+        except (ConnectionError, http.client.HTTPException, OSError) as e:
+            outcome["error"] = e
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    deadline = time.monotonic() + 5
+    while emu.stats()["requests"].get("batch_create_inst", 0) < 1 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    emu.reset()
+    sender.join(10)
+    assert not sender.is_alive()
+    assert "error" in outcome, outcome          # dropped without an answer: its fate is not claimed either way
+    assert emu.instances("bk_switch") == []
+    # the next generation's requests are processed as ever
+    assert items(emu.esb_create("bk_switch", switches(2, "new")))[0] == {"0": 1001, "1": 1002}
+    assert len(emu.instances("bk_switch")) == 2
+
+
 def raw_exchange(emu, path, body, headers, timeout=5.0):
     """Send one request on a raw socket and read until EOF (bounded): (status line, headers, body)."""
     data = json.dumps(body).encode()

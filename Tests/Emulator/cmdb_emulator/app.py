@@ -16,6 +16,9 @@ from .routes import obj_in_path
 from .server import tls_context
 from .store import Store
 
+# How long a reset waits for requests being processed, and a request for a reset under way (neither sleeps).
+RESET_WAIT_S = 10.0
+
 
 class Emulator:
     """The emulator's state (models, store, faults, counters, runtime configuration) and the steps of an API
@@ -42,6 +45,13 @@ class Emulator:
         self.stats = Stats()
         self.bucket = TokenBucket(args.rate)
         self.stop = threading.Event()
+        # A reset starts a new generation. An API request that arrived before it is not processed after it: a
+        # killed client's request still waiting out its latency would otherwise store its items in the next
+        # test's empty CMDB (seen in CI: a killed import's last request landed after the next test's reset).
+        self.generation = 0
+        self.gate = threading.Condition()
+        self.processing = 0   # API requests inside handle_api
+        self.resetting = 0    # resets under way
         self.save_lock = threading.Lock()
         self.saved_version = -1
         if self.state_path and os.path.exists(self.state_path):
@@ -81,13 +91,39 @@ class Emulator:
             self.saved_version = version
 
     def reset(self):
-        self.store.clear()
-        self.faults.replace([])
-        self.faults.set_random(self.start_fault_rate, seed=self.fault_seed)
-        self.stats.reset()
-        self.envelope = self.start_envelope
-        self.bucket.set_rate(self.start_rate)
-        self.save_state()
+        """Back to the state at start. Requests of the generation before are let finish processing first (bounded:
+        processing has no sleeps in it); those still waiting to be processed are never processed (`begin`)."""
+        with self.gate:
+            self.generation += 1
+            self.resetting += 1
+            self.gate.wait_for(lambda: self.processing == 0, timeout=RESET_WAIT_S)
+        try:
+            self.store.clear()
+            self.faults.replace([])
+            self.faults.set_random(self.start_fault_rate, seed=self.fault_seed)
+            self.stats.reset()
+            self.envelope = self.start_envelope
+            self.bucket.set_rate(self.start_rate)
+            self.save_state()
+        finally:
+            with self.gate:
+                self.resetting -= 1
+                self.gate.notify_all()
+
+    def begin(self, generation):
+        """Before an API request of `generation` (the one it arrived in) is processed: False when a reset came since
+        (the caller drops the connection, unprocessed); else True, and `end()` must follow."""
+        with self.gate:
+            self.gate.wait_for(lambda: self.resetting == 0, timeout=RESET_WAIT_S)
+            if generation != self.generation or self.resetting:
+                return False
+            self.processing += 1
+            return True
+
+    def end(self):
+        with self.gate:
+            self.processing -= 1
+            self.gate.notify_all()
 
     # ----- the API -----------------------------------------------------------------------------
 

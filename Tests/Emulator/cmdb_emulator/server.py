@@ -185,6 +185,7 @@ class Handler(BaseHTTPRequestHandler):
         if hit is None or routes.method_of(hit[0], hit[1]) != method:
             return self.not_found(method, path, hit)
         route, api, obj_id = hit
+        generation = emu.generation  # a reset after this point means this request is not processed (Emulator.begin)
         ctx = Ctx(route, api, obj_id, self.headers, body)
         if api == "apigw":
             ctx.stage = path.split("/")[3]
@@ -241,7 +242,12 @@ class Handler(BaseHTTPRequestHandler):
         if "cmdb_1199002" in names:
             ctx.fail_after = args["cmdb_1199002"]
         ctx.audit_fail = "audit_fail" in names
-        answer = emu.handle_api(ctx)
+        if not emu.begin(generation):  # reset while it waited: it belongs to the CMDB the reset discarded
+            return self.hard_close(rst=False)
+        try:
+            answer = emu.handle_api(ctx)
+        finally:
+            emu.end()
         headers.update(answer.headers)
         obj, status = answer.obj, answer.status
 
