@@ -67,6 +67,8 @@ extension Client {
         let unique = Validation.uniqueField(objectID)
         var seen = Array(repeating: Set<UInt64>(), count: max(1, model?.unique.count ?? 1))
         let flat = FlatObject()
+        // The items' texts share one copy of the array's text (an array an item was an allocation each).
+        let run = TextRun(text)
         var items: [SourceItem] = []
         items.reserveCapacity(ranges.count)
         for (index, range) in ranges.enumerated() {
@@ -84,7 +86,7 @@ extension Client {
                 }
             }
             guard !repeated else { return nil }
-            items.append(SourceItem(index: index, checkedText: Array(bytes)))
+            items.append(SourceItem(index: index, checkedText: TextSpan(run: run, range: range)))
         }
         return items
     }

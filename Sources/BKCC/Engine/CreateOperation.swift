@@ -18,15 +18,18 @@ public struct CreateOperation: BatchOperation {
     /// Items given as text are sent as their own bytes, the others serialized beside them.
     public func splice(items: [SourceItem]) throws(BKCCError) -> HTTPRequest.Splice? {
         guard items.contains(where: { $0.text != nil }) else { return nil }
-        var elements: [[UInt8]] = []
+        var elements: [TextSpan] = []
         elements.reserveCapacity(items.count)
         // By position, not `for item in items`: each item copied out was a retain and a release of its text and
         // of its detail (atomic operations, two pairs a row).
         for position in items.indices {
-            guard let bytes = items[position].text ?? items[position].detail.serializedBytes() else {
+            if let span = items[position].text {
+                elements.append(span)
+            } else if let bytes = items[position].detail.serializedBytes() {
+                elements.append(TextSpan(bytes))
+            } else {
                 throw BKCCError(.noMemory, "cannot serialize details[\(items[position].index)]")
             }
-            elements.append(bytes)
         }
         return HTTPRequest.Splice(name: "details", elements: elements)
     }

@@ -8,7 +8,7 @@ public struct SourceItem: Sendable {
     public var checked: Bool
     /// The detail as JSON text, checked and verified by the caller: sent as these bytes (`HTTPRequest.Splice`),
     /// `detail` unused. For a create only.
-    public var text: [UInt8]?
+    public var text: TextSpan?
 
     public init(index: Int, detail: JSON, checked: Bool = false) {
         self.index = index
@@ -17,9 +17,14 @@ public struct SourceItem: Sendable {
     }
 
     /// An item whose detail is the JSON text of an object the caller checked (a JSON Lines row's bytes).
-    public init(index: Int, checkedText: [UInt8]) {
+    public init(index: Int, checkedText: TextSpan) {
         self.init(index: index, detail: .null, checked: true)
         text = checkedText
+    }
+
+    /// The same, the text in an array of its own.
+    public init(index: Int, checkedText: [UInt8]) {
+        self.init(index: index, checkedText: TextSpan(checkedText))
     }
 }
 

@@ -16,9 +16,10 @@ public struct HTTPRequest: Sendable {
     /// A body member made of JSON texts: `"name":[text,text,…]`.
     public struct Splice: Sendable {
         public var name: String
-        public var elements: [[UInt8]]
+        /// The texts, each copied once, into the body (`bodyBytes`).
+        public var elements: [TextSpan]
 
-        public init(name: String, elements: [[UInt8]]) {
+        public init(name: String, elements: [TextSpan]) {
             self.name = name
             self.elements = elements
         }
@@ -31,12 +32,13 @@ public struct HTTPRequest: Sendable {
         guard bytes.last == UInt8(ascii: "}"), let name = (try? JSON.string(splice.name))?.serializedBytes() else { return nil }
         bytes.removeLast()
         if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
-        bytes.reserveCapacity(bytes.count + name.count + 3 + splice.elements.reduce(0) { $0 + $1.count + 1 })
+        bytes.reserveCapacity(bytes.count + name.count + 3 + splice.elements.reduce(0) { $0 + $1.range.count + 1 })
         bytes += name
         bytes += Array(":[".utf8)
-        for (position, element) in splice.elements.enumerated() {
+        for position in splice.elements.indices {
             if position > 0 { bytes.append(UInt8(ascii: ",")) }
-            bytes += element
+            let element = splice.elements[position]
+            element.run.withBytes(element.range) { bytes.append(contentsOf: $0) }
         }
         bytes += Array("]}".utf8)
         return bytes

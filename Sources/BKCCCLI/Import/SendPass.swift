@@ -37,10 +37,14 @@ final class SendPass {
         var digest: UInt64
         var integerKey: Bool
     }
-    /// A request's rows, in the order pulled, and their keys' bytes (one buffer a request, not a String a row).
+    /// A request's rows, in the order pulled, their keys' bytes (one buffer a request, not a String a row) and
+    /// their texts (one buffer a request, not an array a row: `TextRun`).
     private struct Request {
         var rows: [Pulled] = []
         var keys: [UInt8] = []
+        var texts: TextRun
+
+        init(textCapacity: Int) { texts = TextRun(capacity: textCapacity) }
 
         /// The key in `range` of `keys`, as a String (the rare lines that need one).
         func key(_ range: Range<Int>) -> String { String(decoding: keys[range], as: UTF8.self) }
@@ -49,7 +53,9 @@ final class SendPass {
     // only `nextItem`, `started` and `finished` touch them, which the engine calls one at a time, none from
     // inside another.
     /// The rows of the request being pulled.
-    @exclusivity(unchecked) private var pulling = Request()
+    @exclusivity(unchecked) private var pulling = Request(textCapacity: 64 * 1024)
+    /// The reader, when it writes rows' texts into `pulling.texts` (`TextRowReader.textSink`).
+    @exclusivity(unchecked) private var textReader: TextRowReader?
     /// Each request in flight, by its first row's index: the engine pulls a request's rows one after another and
     /// reports them in that order (a table a row, by index, was ~600 instructions a row).
     @exclusivity(unchecked) private var inFlight: [Int: Request] = [:]
@@ -92,6 +98,8 @@ final class SendPass {
             // CSV row's digest and key come from its cells (`filled`), with its text written for the body.
             (reader as? TextRowReader)?.givesText = true
             (reader as? TextRowReader)?.filling = filled
+            textReader = reader as? TextRowReader
+            textReader?.textSink = pulling.texts
             let invalidRows = invalidRows
             (reader as? CSVRowReader)?.foundValid = invalidRows.isEmpty ? .every : .those { invalidRows[$0] == nil }
         } catch {
@@ -142,26 +150,32 @@ final class SendPass {
             }
             rowsRead += 1
             let keyStart = pulling.keys.count
+            // The row's text in the request's buffer: put there by the reader, or copied there now.
+            let texts = pulling.texts
+            let textStart = texts.count
+            var text = row.textInSink ?? row.text.map { bytes in bytes.withUnsafeBytes { texts.append($0) } }
             var scanned: (digest: UInt64, key: ValueDigest.Key?)?
             if row.filled {
                 scanned = (filled.digest, ValueDigest.appendLookupKey(filled.value(of: uniqueField, hash: uniqueFieldHash), to: &pulling.keys))
-            } else if let text = row.text {
+            } else if let range = text {
                 // A row the check pass found invalid is parsed as it parsed it (the scan would read a repeated key,
                 // which jansson refuses); a valid one is scanned. Its UTF-8 was checked by the check pass: a row
                 // with other bytes has another digest, and stops the pass below.
                 if invalidRows.isEmpty || invalidRows[row.index] == nil {
-                    scanned = text.withUnsafeBytes {
+                    scanned = texts.withBytes(range) {
                         ValueDigest.scan($0, member: uniqueField, checkingUTF8: false, keys: &pulling.keys)
                     }
                 }
                 if scanned == nil {
                     // What the scan is not sure of (a real, a row that is not JSON…) is parsed as the check pass
                     // parsed it; a row it could not read has the problem it found (its print is of that text).
-                    switch JSONText.parse(text) {
+                    switch texts.withBytes(range, { JSONText.parse($0) }) {
                     case .success(let value): row.detail = value
                     case .failure: row.problem = invalidRows[row.index] ?? "not valid JSON"
                     }
                     row.text = nil
+                    text = nil
+                    texts.removeAll(from: textStart)
                 }
             }
             // RowDigest.key and .digest, each from the scan when there was one; the key's bytes in `pulling.keys`.
@@ -186,24 +200,28 @@ final class SendPass {
             let problem = invalidRows.isEmpty ? nil : invalidRows[row.index]
             if resume?.createdID(row.index) != nil {  // created before: already in the report
                 pulling.keys.removeSubrange(keyStart...)
+                texts.removeAll(from: textStart)
                 continue
             }
             if let problem {
                 // Counted in the tally from the start (Importer.seed): only reported here.
                 let keyText = pulling.key(key)
                 pulling.keys.removeSubrange(keyStart...)
+                texts.removeAll(from: textStart)
                 write(ReportLine(index: row.index, line: row.line, key: keyText, digest: digest, outcome: .failed,
                                  message: "invalid: \(problem)"), error: nil)
                 writer?.flush()
                 continue
             }
             let item: SourceItem
-            if let text = row.text {
-                item = SourceItem(index: row.index, checkedText: text)  // verified: the row the check pass checked
+            if let text {
+                // verified: the row the check pass checked
+                item = SourceItem(index: row.index, checkedText: TextSpan(run: texts, range: text))
             } else if let detail = row.detail {
                 item = SourceItem(index: row.index, detail: detail, checked: true)  // the check pass ran Validation on it
             } else {
                 pulling.keys.removeSubrange(keyStart...)
+                texts.removeAll(from: textStart)
                 continue
             }
             pulling.rows.append(Pulled(index: row.index, line: row.line, key: key, digest: digest, integerKey: integerKey))
@@ -223,7 +241,9 @@ final class SendPass {
     private func closeRequest() {
         guard let first = pulling.rows.first else { return }
         inFlight[first.index] = pulling
-        pulling = Request()
+        // Room for a request like this one, so that the next one's texts are not copied as their buffer grows.
+        pulling = Request(textCapacity: pulling.texts.count + pulling.texts.count / 4)
+        textReader?.textSink = pulling.texts
     }
 
     /// An attempt of a request is about to start: its intent line, written and flushed; false (not sent) when the
@@ -247,7 +267,7 @@ final class SendPass {
             counts.sent += record.items.count { $0.kind != .skipped }
         }
         let quotedID = JSONQuote.quotedBytes(record.requestID)
-        let request = record.items.first.flatMap { inFlight.removeValue(forKey: $0.index) } ?? Request()
+        let request = record.items.first.flatMap { inFlight.removeValue(forKey: $0.index) } ?? Request(textCapacity: 0)
         let rows = request.rows
         let writer = self.writer  // read once a request (`write`)
         // The keys' buffer opened once for the request, not once a row.

@@ -38,6 +38,8 @@ public final class CSVRowReader: TextRowReader {
         case those((Int) -> Bool)
     }
     @exclusivity(unchecked) public var foundValid = RowsFoundValid.unknown
+    /// Set by the send pass (`TextRowReader.textSink`): a plain row's JSON text is written at its end.
+    @exclusivity(unchecked) public var textSink: TextRun?
     private let records: RecordSource
     /// `records` when it is a CSV file's (not a worksheet's).
     private let plainSource: CSVReader?
@@ -282,19 +284,38 @@ public final class CSVRowReader: TextRowReader {
             return true
         }
         guard fill(record.bytes) else { return nil }
-        return InputRow(index: index, line: record.line, text: givesText ? plainText(record, columns, skipsFirst) : nil,
-                        filled: filling != nil)
+        guard givesText else { return InputRow(index: index, line: record.line, text: nil, filled: filling != nil) }
+        if let textSink {
+            let range = textSink.write(bound: CSVRowReader.plainTextBound(record, columns)) {
+                CSVRowReader.writePlainText(record, columns, skipsFirst, at: $0)
+            }
+            return InputRow(index: index, line: record.line, textInSink: range, filled: filling != nil)
+        }
+        return InputRow(index: index, line: record.line, text: plainText(record, columns, skipsFirst), filled: filling != nil)
     }
 
-    /// A plain record's JSON text (`plainRow`: every cell checked).
+    /// A plain record's JSON text (`plainRow`: every cell checked), in an array of its own.
     private func plainText(_ record: CSVReader.PlainRecord, _ columns: PlainColumns, _ skipsFirst: Bool) -> [UInt8] {
-        var bound = 2 + 6 * record.bytes.count
-        for field in 0..<record.count { bound += columns.list[field].prefix.count + 3 }
+        let bound = CSVRowReader.plainTextBound(record, columns)
         if textScratch.count < bound {
             textScratch.deallocate()
             textScratch = .allocate(byteCount: max(bound, 4096), alignment: 1)
         }
         let base = textScratch.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let count = CSVRowReader.writePlainText(record, columns, skipsFirst, at: base)
+        return Array(UnsafeBufferPointer(start: base, count: count))
+    }
+
+    /// The most bytes a plain record's JSON text can take: every byte escaped as `\u00XX`, and each member's name.
+    private static func plainTextBound(_ record: CSVReader.PlainRecord, _ columns: PlainColumns) -> Int {
+        var bound = 2 + 6 * record.bytes.count
+        for field in 0..<record.count { bound += columns.list[field].prefix.count + 3 }
+        return bound
+    }
+
+    /// A plain record's JSON text written at `base` (room for `plainTextBound` bytes); how many bytes it took.
+    private static func writePlainText(_ record: CSVReader.PlainRecord, _ columns: PlainColumns, _ skipsFirst: Bool,
+                                       at base: UnsafeMutablePointer<UInt8>) -> Int {
         let all = record.bytes
         var output = ByteOutput(base)
         output.put(UInt8(ascii: "{"))
@@ -311,7 +332,7 @@ public final class CSVRowReader: TextRowReader {
             if column.kind == .text { output.putQuoted(utf8: cell) } else { output.put(cell) }
         }
         output.put(UInt8(ascii: "}"))
-        return Array(UnsafeBufferPointer(start: base, count: output.count(from: base)))
+        return output.count(from: base)
     }
 
     private func row(_ record: CSVRecord, _ plan: ColumnPlan) -> InputRow {

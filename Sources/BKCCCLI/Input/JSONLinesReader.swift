@@ -129,7 +129,18 @@ public final class JSONLinesRowReader: TextRowReader {
     /// reader fills nothing: the send pass scans a row's text for its digest, which is cheaper than reading it.
     @exclusivity(unchecked) public var filling: FlatObject?
 
+    /// Set by the send pass (`TextRowReader.textSink`): each row's text is appended to it, a line inside the chunk
+    /// read straight from there.
+    @exclusivity(unchecked) public var textSink: TextRun?
+
     public func next() throws(InputError) -> InputRow? {
+        if givesText, let textSink {
+            while let line = try lines.nextInChunk() {
+                if JSONLinesRowReader.isBlank(line.bytes) { continue }
+                defer { index += 1 }
+                return InputRow(index: index, line: line.number, textInSink: textSink.append(line.bytes), filled: false)
+            }
+        }
         if !givesText, let filling {
             while let line = try lines.nextInChunk() {
                 if JSONLinesRowReader.isBlank(line.bytes) { continue }
@@ -141,7 +152,13 @@ public final class JSONLinesRowReader: TextRowReader {
         while let line = try lines.next() {
             if line.bytes.withUnsafeBytes({ JSONLinesRowReader.isBlank($0) }) { continue }
             defer { index += 1 }
-            if givesText { return InputRow(index: index, line: line.number, text: line.bytes, filled: false) }
+            if givesText {
+                if let textSink {
+                    return InputRow(index: index, line: line.number, textInSink: line.bytes.withUnsafeBytes { textSink.append($0) },
+                                    filled: false)
+                }
+                return InputRow(index: index, line: line.number, text: line.bytes, filled: false)
+            }
             if let filling, line.bytes.withUnsafeBytes({ filling.read($0) }) {
                 return InputRow(index: index, line: line.number, text: nil, filled: true)
             }

@@ -11,6 +11,8 @@ public struct InputRow {
     public var problem: String?
     /// The row's JSON text, not parsed, from a reader asked for text (`TextRowReader`); then `detail` is nil.
     public var text: [UInt8]?
+    /// The row's JSON text is these bytes of the reader's `textSink` (then `text` is nil).
+    public var textInSink: Range<Int>?
     /// The column on `line` where the text starts (a JSON array's element): where a parse error's column counts from.
     public var column = 1
     /// The row's members are in the reader's `filling` object (`TextRowReader.filling`), as `FlatObject.read`
@@ -30,6 +32,14 @@ public struct InputRow {
         self.index = index
         self.line = line
         self.text = text
+        self.filled = filled
+    }
+
+    /// A row whose text the reader put into its `textSink`, filled or not.
+    public init(index: Int, line: Int, textInSink: Range<Int>, filled: Bool) {
+        self.index = index
+        self.line = line
+        self.textInSink = textInSink
         self.filled = filled
     }
 }
@@ -64,6 +74,10 @@ public protocol TextRowReader: RowReader {
     /// object (`InputRow.filled`), with no text written to be read back, and gives that row's text too only when
     /// `givesText`. A reader that cannot fill keeps it nil.
     var filling: FlatObject? { get set }
+    /// Set by a caller that asks for text and gathers rows' texts in one buffer (the send pass: a request's rows):
+    /// the reader may write a row's text at its end (`InputRow.textInSink`) instead of into an array of its own. A
+    /// reader that cannot keeps it nil, and gives `text`.
+    var textSink: TextRun? { get set }
     /// A row read as text (or filled), as this reader gives it when not asked for text: parsed, or with its problem.
     func parsed(_ row: InputRow) -> InputRow
 }
@@ -77,6 +91,12 @@ extension TextRowReader {
 
     /// A reader that cannot fill (a JSON array's) keeps nothing: its rows' text is what a `FlatObject` reads.
     public var filling: FlatObject? {
+        get { nil }
+        set {}
+    }
+
+    /// A reader that cannot write into a sink (a JSON array's) keeps none: it gives each row's text.
+    public var textSink: TextRun? {
         get { nil }
         set {}
     }
