@@ -84,6 +84,28 @@ import Testing
         for status in [199, 300, 429, 500] { #expect(plainBody.withUnsafeBytes { PlainCreateAnswer.read(httpStatus: status, body: $0, detailCount: 3) } == nil) }
     }
 
+    /// `success_created` written compactly, as CMDB writes it, is read by a loop over its bytes; whatever that
+    /// loop is not sure of (white space, a leading zero, a real, an index or id given twice) is left to the general
+    /// walk, which reads the same ids or refuses the same answers.
+    @Test func compactCreatedMapsReadAsTheGeneralWalkReadsThem() {
+        func created(_ map: String, count: Int = 3) -> [Int64]? {
+            let body = #"{"result":true,"code":0,"data":{"success_created":"# + map + #","error_msg":{}}}"#
+            _ = parseAnswer(200, body, count: count)  // the general reader agrees (Support.swift)
+            return Array(body.utf8).withUnsafeBytes { PlainCreateAnswer.read(httpStatus: 200, body: $0, detailCount: count) }?.created
+        }
+        #expect(created(#"{"0":1001,"1":1002,"2":1003}"#) == [1001, 1002, 1003])
+        #expect(created(#"{"2":7,"0":9}"#) == [9, 0, 7])                      // ids not rising: sorted to be checked
+        #expect(created(#"{"0":1001, "1":1002}"#) == [1001, 1002, 0])         // a space: the general walk, from the start
+        #expect(created(#"{"1":5,"0":6 }"#) == [6, 5, 0])
+        #expect(created(#"{"0":999999999999999999}"#) == [999_999_999_999_999_999, 0, 0])
+        #expect(created(#"{"0":1000000000000000000}"#) == nil)  // 19 digits: neither is sure; ResponseParser reads it
+        #expect(created(#"{"10":1}"#, count: 11) == Array(repeating: 0, count: 10) + [1])
+        for odd in [#"{"0":1,"0":2}"#, #"{"00":1}"#, #"{"0":01}"#, #"{"0":1.5}"#, #"{"0":-1}"#, #"{"0":0}"#,
+                    #"{"0":1,"1":1}"#, #"{"3":1}"#, #"{"0":1,}"#, #"{"0":1"#, #"{"0":"1"}"#, #"{"0":1e3}"#] {
+            #expect(created(odd) == nil, "\(odd)")
+        }
+    }
+
     @Test func codeAsStringAndMissingMaps() throws {
         let answer = try parseAnswer(200, #"{"result": true, "code": "0", "data": {}}"#, count: 2).get()
         #expect(answer.created.isEmpty && answer.failed.isEmpty)

@@ -97,6 +97,7 @@ public struct PlainCreateAnswer {
                 case .successCreated where !seenCreated:
                     seenCreated = true
                     if cursor.literal("null") { return true }
+                    if cursor.compactIndexMap(into: &maps.created) { return true }
                     return cursor.members { cursor, key in
                         guard let index = ResponseParser.parseIndex(key, below: detailCount), maps.created[index] == 0,
                               let id = cursor.plainInteger(), id > 0 else { return false }
@@ -117,8 +118,10 @@ public struct PlainCreateAnswer {
                 }
             }
             guard read, !zip(maps.created, maps.failed).contains(where: { $0 > 0 && $1 != nil }) else { return nil }
-            // Each new instance belongs to one item.
-            let ids = maps.created.filter { $0 > 0 }.sorted()
+            // Each new instance belongs to one item. The ids are sorted only when not already rising (a server
+            // numbers a request's instances in order: sorting 200 was ~80 instructions a row).
+            var ids = maps.created.filter { $0 > 0 }
+            if !zip(ids, ids.dropFirst()).allSatisfy({ $0 < $1 }) { ids.sort() }
             guard zip(ids, ids.dropFirst()).allSatisfy({ $0 != $1 }) else { return nil }
             return maps
         }
@@ -158,5 +161,61 @@ extension JSONReader.Cursor {
     mutating func plainInteger() -> Int64? {
         guard at < end, base[at] == UInt8(ascii: "-") || base[at] &- UInt8(ascii: "0") < 10 else { return nil }
         return integerValue()
+    }
+}
+
+extension JSONReader.Cursor {
+    /// `success_created` written compactly — `{"0":1001,"1":1002,…}`: no white space, canonical indices below
+    /// `created.count` each given once, ids of 1 to 18 digits — read into `created` by a loop over its bytes.
+    /// Anything else leaves the cursor and `created` as they were and returns false, for the general walk
+    /// (`members`) to decide: what this accepts, that walk accepts and reads alike. (That walk — a key scanned as
+    /// a string, its index parsed, the id read — was ~500 instructions a created item; this loop ~60.)
+    mutating func compactIndexMap(into created: inout [Int64]) -> Bool {
+        // The cursor's fields in locals, the loop calling nothing but an inlined helper: through `self` (inout),
+        // each byte read went to memory (~190 instructions an item).
+        let base = self.base, end = self.end, quote = UInt8(ascii: "\"")
+        var at = self.at, filled = 0
+        let accepted = created.withUnsafeMutableBufferPointer { slots -> Bool in
+            guard at + 1 < end, base[at] == UInt8(ascii: "{"), base[at + 1] == quote else { return false }
+            at += 1
+            while true {
+                guard at < end, base[at] == quote else { return false }
+                at += 1
+                guard let index = JSONReader.Cursor.canonicalDigits(base, end, &at, below: 10), index < slots.count,
+                      slots[index] == 0, at + 1 < end, base[at] == quote, base[at + 1] == UInt8(ascii: ":") else { return false }
+                at += 2
+                guard let id = JSONReader.Cursor.canonicalDigits(base, end, &at, below: 19), id > 0, at < end else { return false }
+                slots[index] = Int64(id)
+                filled += 1
+                if base[at] == UInt8(ascii: ",") {
+                    at += 1
+                    continue
+                }
+                guard base[at] == UInt8(ascii: "}") else { return false }
+                at += 1
+                return true
+            }
+        }
+        if accepted {
+            self.at = at
+        } else if filled > 0 {
+            for index in created.indices { created[index] = 0 }
+        }
+        return accepted
+    }
+
+    /// Decimal digits at `at` (consumed), fewer than `limit` of them, without a leading zero (but "0"); nil for
+    /// anything else.
+    @inline(__always)
+    static func canonicalDigits(_ base: UnsafePointer<UInt8>, _ end: Int, _ at: inout Int, below limit: Int) -> Int? {
+        let first = at
+        var value = 0
+        while at < end, base[at] &- 0x30 < 10 {
+            guard at - first < limit - 1 else { return nil }
+            value = value &* 10 &+ Int(base[at] &- 0x30)
+            at += 1
+        }
+        let count = at - first
+        return count == 0 || (count > 1 && base[first] == 0x30) ? nil : value
     }
 }
