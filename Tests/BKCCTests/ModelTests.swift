@@ -131,6 +131,27 @@ import Testing
         #expect(found[0] == nil)
     }
 
+    /// The repeat check's hashes (the CLI's `RowValidator`) collide where the server's unique index does: an absent
+    /// text attribute, an empty one and one of spaces are all "", whether the row was read flat or parsed.
+    @Test func uniqueKeyHashesCollideWhereTheServerWould() throws {
+        let check = ModelCheck(ModelTests.rack)
+        func hashes(_ text: String) throws -> (flat: [UInt64], parsed: [UInt64]) {
+            let flat = FlatObject()
+            #expect(Array(text.utf8).withUnsafeBytes { flat.read($0) }, "\(text)")
+            var quick: [UInt64] = [], full: [UInt64] = []
+            check.forEachUniqueKeyHash(flat) { quick.append($1) }
+            check.forEachUniqueKeyHash(try json(text)) { full.append($1) }
+            #expect(quick == full, "\(text)")
+            return (quick, full)
+        }
+        let absent = try hashes(#"{"bk_inst_name":"a"}"#).flat
+        #expect(absent.count == 2)
+        #expect(try hashes(#"{"bk_inst_name":"a","rack_tag":""}"#).flat == absent)
+        #expect(try hashes(#"{"bk_inst_name":" a ","rack_tag":"  "}"#).flat == absent)
+        #expect(try hashes(#"{"bk_inst_name":"a","rack_tag":"t"}"#).flat[1] != absent[1])
+        #expect(try hashes(#"{"bk_inst_name":"b"}"#).flat[0] != absent[0])
+    }
+
     @Test func theModelJSONRoundTripsAndRefusesWhatIsNotAModel() throws {
         let again = try Model(json: ModelTests.rack.json())
         #expect(again.attributes.map(\.id) == ModelTests.rack.attributes.map(\.id))

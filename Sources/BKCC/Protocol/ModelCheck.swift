@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CJansson
+import CXXHash
 
 /// Checks instances against a model as the CMDB does when it creates them (bk-cmdb
 /// `coreservice/core/instances/instance_validate.go` validCreateInstanceData, `common/metadata/attribute.go`
@@ -173,18 +174,19 @@ public final class ModelCheck: @unchecked Sendable {
         return keys
     }
 
-    /// `uniqueKeys` as 64-bit FNV-1a hashes of the same key text, given to `body` rule by rule, without building
-    /// the text: what a million-row file's repeat check needs (a String a rule a row cost ~5,000 instructions).
+    /// `uniqueKeys` as 64-bit hashes of the same key pieces (`UniqueKeyHash`), given to `body` rule by rule,
+    /// without building the text: what a million-row file's repeat check needs (a String a rule a row cost ~5,000
+    /// instructions).
     public func forEachUniqueKeyHash(_ detail: JSON, _ body: (_ slot: Int, _ hash: UInt64) -> Void) {
         guard detail.isObject else { return }
-        forEachUniqueKey(as: FNV1a.self, { field in KeyPart(json_object_get(detail.raw, field.cID)) }) { slot, hash in
+        forEachUniqueKey(as: UniqueKeyHash.self, { field in KeyPart(json_object_get(detail.raw, field.cID)) }) { slot, hash in
             body(slot, hash.value)
         }
     }
 
     /// The same hashes of a flat row's unique keys.
     public func forEachUniqueKeyHash(_ row: FlatObject, _ body: (_ slot: Int, _ hash: UInt64) -> Void) {
-        forEachUniqueKey(as: FNV1a.self, { field in
+        forEachUniqueKey(as: UniqueKeyHash.self, { field in
             KeyPart(row.value(of: field.idBytes, hash: field.hash))
         }) { slot, hash in body(slot, hash.value) }
     }
@@ -228,16 +230,13 @@ public final class ModelCheck: @unchecked Sendable {
             for field in fields {
                 switch member(field) {
                 case .text(let bytes):
-                    withSpaceTrimmed(bytes) { trimmed in
-                        key.add(UInt8(ascii: "s"), Int64(trimmed.count), UInt8(ascii: ":"))
-                        key.add(trimmed)
-                    }
+                    withSpaceTrimmed(bytes) { key.addText($0) }
                 case .integer(let number): key.add(UInt8(ascii: "n"), number, UInt8(ascii: ";"))
                 case .real(let number): key.add("n\(number);")
                 case .bool(let flag): key.add(flag ? "t;" : "f;")
                 case .absent:
                     guard field.isText else { continue rules }
-                    key.add("s0:")
+                    key.addText(UnsafeRawBufferPointer(start: nil, count: 0))  // as the server stores it: ""
                 }
             }
             body(slot, key)
@@ -553,11 +552,13 @@ extension ModelCheck {
     }
 }
 
-/// What a unique key's text is fed to: the text itself (`uniqueKeys`) or its hash (`FNV1a`).
+/// What a unique key's text is fed to: the text itself (`uniqueKeys`) or its hash (`UniqueKeyHash`).
 protocol UniqueKeyText {
     init()
     mutating func add(_ text: String)
     mutating func add(_ bytes: UnsafeRawBufferPointer)
+    /// A text value, trimmed: `s<its byte count>:` and its bytes.
+    mutating func addText(_ trimmed: UnsafeRawBufferPointer)
 }
 
 extension UniqueKeyText {
@@ -565,9 +566,37 @@ extension UniqueKeyText {
     mutating func add(_ tag: UInt8, _ number: Int64, _ end: UInt8) {
         withDecimal(number, prefix: tag, suffix: end) { add($0) }
     }
+
+    mutating func addText(_ trimmed: UnsafeRawBufferPointer) {
+        add(UInt8(ascii: "s"), Int64(trimmed.count), UInt8(ascii: ":"))
+        add(trimmed)
+    }
 }
 
-extension FNV1a: UniqueKeyText {}
+/// A unique key's pieces hashed one after another, each by XXH3 seeded with the hash so far; a text value in one
+/// piece, its length folded into the seed. Not a hash of the key's text (as FNV-1a's stream was): both ways of
+/// reading a row (`forEachUniqueKeyHash` of a flat row and of a parsed one) feed it the same pieces, and nothing
+/// else compares with it. (FNV-1a takes a byte a step and a text's `s<count>:` was a piece of its own: ~330 more
+/// instructions a row, for a switch's two rules.)
+struct UniqueKeyHash: UniqueKeyText {
+    var value: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    mutating func add(_ text: String) {
+        var text = text
+        text.withUTF8 { add(UnsafeRawBufferPointer($0)) }
+    }
+
+    @inline(__always)
+    mutating func add(_ bytes: UnsafeRawBufferPointer) {
+        value = bkcc_xxh3(bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, bytes.count, value)
+    }
+
+    @inline(__always)
+    mutating func addText(_ trimmed: UnsafeRawBufferPointer) {
+        value = bkcc_xxh3(trimmed.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, trimmed.count,
+                          ValueDigest.mix(value ^ (UInt64(trimmed.count) &* 0x7300_0000_0000_0001)))
+    }
+}
 
 /// The rules by the FNV-1a hash of their id, in one open-addressed array: a member's rule found in a few
 /// instructions (a `Dictionary<UInt64, Rule>` lookup was ~140 instructions, and a row looks up each member).
