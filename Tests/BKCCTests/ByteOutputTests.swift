@@ -25,8 +25,26 @@ import Testing
         for value in values { #expect(Self.written(20) { $0.putDecimal(value) } == String(value)) }
     }
 
+    /// Bytes of every length up to 40 (the word-sized copies below 17, memcpy above) go out as they are, and
+    /// nothing after them is written.
+    @Test func bytesAreCopiedWhole() {
+        for length in 0...40 {
+            let piece = (0..<length).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+            var buffer = [UInt8](repeating: UInt8(ascii: "#"), count: 48)
+            let count = buffer.withUnsafeMutableBufferPointer { out in
+                var output = ByteOutput(out.baseAddress!)
+                piece.withUnsafeBytes { output.put($0) }
+                return output.count(from: out.baseAddress!)
+            }
+            #expect(count == length && Array(buffer[..<length]) == piece, "\(length)")
+            #expect(buffer[length...].allSatisfy { $0 == UInt8(ascii: "#") }, "\(length)")
+        }
+    }
+
     @Test func hexIsSixteenLowercaseDigits() {
-        for value: UInt64 in [0, 1, 0xabc, 0xfb04_70c8_bdd1_21fc, .max, 0x0123_4567_89ab_cdef] {
+        var values: [UInt64] = [0, 1, 0xabc, 0xfb04_70c8_bdd1_21fc, .max, 0x0123_4567_89ab_cdef]
+        for shift in stride(from: 0, to: 64, by: 4) { values += [0x9 << UInt64(shift), 0xa << UInt64(shift), 0xf << UInt64(shift)] }
+        for value in values {
             let expected = String(repeating: "0", count: 16 - String(value, radix: 16).count) + String(value, radix: 16)
             #expect(Self.written(16) { $0.putHex16(value) } == expected)
         }
