@@ -182,8 +182,8 @@ struct ModelOptions: ParsableArguments {
     /// against at once, and the read that settles the rules, on its own thread. nil when there is nothing to
     /// guess from or the read must stay in line: --offline, no CMDB configured, no cached model, or -v (the read's
     /// log lines would come in the middle of the check pass).
-    func readAhead(objectID: String, connection: ConnectionOptions, verbosity: VerbosityOptions) -> RulesAhead? {
-        guard !offline, verbosity.level == nil, let configuration = try? connection.settings().configuration() else { return nil }
+    func readAhead(objectID: String, connection: ConnectionOptions, verbose: Bool) -> RulesAhead? {
+        guard !offline, !verbose, let configuration = try? connection.settings().configuration() else { return nil }
         let cache = ModelCache(configuration: configuration, environment: ProcessEnvironment.current())
         guard let guess = cache.load(objectID: objectID) else { return nil }
         let read = ThreadResult<ModelSource.Choice>.start {

@@ -210,3 +210,67 @@ def test_an_import_that_stops_before_the_read_is_in_ends_cleanly(bkcc, emulator,
     codes = [bkcc("batch-create-inst", "--obj", "rack", "--report", tmp_path / "dir", rows, timeout=30).code for _ in range(40)]
     assert codes == [2] * 40, codes
     assert emulator.creates() == 0
+
+
+def validate_both_ways(bkcc, rows, *extra):
+    """`validate` with the kept model as its guess, and without it: (guessed, plain), text and --output json alike."""
+    out = []
+    for output in ("text", "json"):
+        args = ("validate", "--obj", "rack", "--output", output, *extra, rows)
+        out.append((bkcc(*args), bkcc(*args, env={"BKCC_MODEL_CACHE": "off"})))
+    return out
+
+
+def test_validate_checks_against_the_kept_model_and_says_what_the_cmdbs_says(bkcc, emulator, tmp_path):
+    """validate reads ahead too: its rows are checked against the kept model while the CMDB is asked, and its output —
+    the rules line first, the problems, the count — is what the CMDB's model makes it, whatever was kept."""
+    path = first_import(bkcc, tmp_path)
+    emulator.reset()
+    bad = write_csv(tmp_path / "bad.csv", racks(3, u="61") + [("R-ok", "7", "机房-1", "idle", "10.0.9.9")], header=RACK_HEADER)
+    good = write_csv(tmp_path / "good.csv", racks(4, u="42"), header=RACK_HEADER)
+    with open(path, encoding="utf-8") as f:
+        kept = f.read()
+
+    def laxer(model):
+        attribute(model, "rack_u")["option"].update({"max": "100"})
+
+    def stricter(model):
+        attribute(model, "rack_u").update({"type": "singlechar", "option": "^[0-9]$"})
+    for guess in (None, laxer, stricter):
+        for rows, code in ((bad, 2), (good, 0)):
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(kept)
+            if guess:
+                plant(path, guess)
+            for guessed, plain in validate_both_ways(bkcc, rows):
+                assert guessed.code == plain.code == code, guessed
+                assert (guessed.out, guessed.err) == (plain.out, plain.err), (guessed, plain)
+    text = bkcc("validate", "--obj", "rack", bad)
+    assert text.out.splitlines()[0] == "checked against model rack from the CMDB: 5 attributes, unique: bk_inst_name"
+    assert "bad.csv:2: rack_u (机柜U数): 61 is above the maximum 60" in text.out
+    assert text.out.splitlines()[-1].endswith("bad.csv: 4 rows (csv), 3 invalid")
+    with open(path, encoding="utf-8") as f:
+        assert json.load(f) == json.loads(kept)  # corrected to the CMDB's model
+    assert emulator.creates() == 0
+
+
+def test_validate_with_a_guess_over_standard_input_reads_the_rows_again(bkcc, emulator, tmp_path):
+    """The guess differs, so the rows are checked twice: standard input is spooled once and read again."""
+    path = first_import(bkcc, tmp_path)
+    plant(path, lambda model: attribute(model, "rack_u")["option"].update({"max": "100"}))
+    csv_text = (tmp_path / "x.csv")
+    write_csv(csv_text, racks(2, u="61"), header=RACK_HEADER)
+    r = bkcc("validate", "--obj", "rack", "--format", "csv", "-", input=csv_text.read_bytes())
+    assert r.code == 2, r
+    assert r.out.count("is above the maximum 60") == 2 and r.out.splitlines()[-1] == "<stdin>: 2 rows (csv), 2 invalid"
+
+
+def test_validate_without_a_limit_lists_every_problem_as_without_a_cache(bkcc, emulator, tmp_path):
+    """--max-problems 0 prints every problem as it is found, so nothing is held back (the model is read first, as
+    without a cache): the output is the same."""
+    path = first_import(bkcc, tmp_path)
+    plant(path, lambda model: attribute(model, "rack_u")["option"].update({"max": "100"}))
+    rows = write_csv(tmp_path / "r.csv", racks(30, u="61"), header=RACK_HEADER)
+    for guessed, plain in validate_both_ways(bkcc, rows, "--max-problems", "0"):
+        assert guessed.code == plain.code == 2 and (guessed.out, guessed.err) == (plain.out, plain.err)
+        assert guessed.out.count("is above the maximum 60") == 30

@@ -88,7 +88,7 @@ extension BKCCCommand {
             func uniqueField(_ model: Model?) -> String { input.uniqueFieldGiven ?? model?.uniqueField ?? input.uniqueField }
             // Which rules: said on a terminal (like the progress bar), in --output json, and first by `validate`.
             func say(_ rules: ModelOptions.Rules) { if console.stderrIsTerminal || rules.isWarning { console.note(rules.note) } }
-            let ahead = model.readAhead(objectID: input.objectID, connection: connection, verbosity: verbosity)
+            let ahead = model.readAhead(objectID: input.objectID, connection: connection, verbose: verbosity.level != nil)
             if let ahead {
                 // Checked against last time's model while the CMDB is asked again; the rules are said once settled.
                 options.model = ahead.guess

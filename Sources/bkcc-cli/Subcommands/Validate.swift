@@ -1,4 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
+import BKCC
 import BKCCCLI
 
 extension BKCCCommand {
@@ -35,12 +39,34 @@ extension BKCCCommand {
             options.maxProblems = maxProblems
             options.outputJSON = output == .json
             let console = Console.standard()
-            let rules = try model.resolve(objectID: input.objectID, connection: connection, console: console)
-            options.model = rules.model
-            // A model that could not be read is a warning (stderr); which rules were used goes first on stdout.
-            if rules.isWarning { console.note(rules.note) } else { options.modelNote = rules.note }
-            if input.uniqueFieldGiven == nil, let field = rules.model?.uniqueField { options.uniqueField = field }
+            let input = self.input
+            func uniqueField(_ model: Model?) -> String { input.uniqueFieldGiven ?? model?.uniqueField ?? input.uniqueField }
+            // Checked against last time's model while the CMDB is asked again, when what is printed before the
+            // answer is bounded (--max-problems); the rules are said first all the same.
+            let ahead = maxProblems > 0 ? model.readAhead(objectID: input.objectID, connection: connection, verbose: false) : nil
+            if let ahead {
+                options.model = ahead.guess
+                options.uniqueField = uniqueField(ahead.guess)
+                options.settleRules = {
+                    var warned = false
+                    let settled = ahead.settle(console: console, interrupted: { false }, say: { rules in
+                        // A model that could not be read is a warning (stderr), as below.
+                        if rules.isWarning { console.note(rules.note) }
+                        warned = rules.isWarning
+                    }, uniqueField: uniqueField)
+                    return (settled, !warned)
+                }
+            } else {
+                let rules = try model.resolve(objectID: input.objectID, connection: connection, console: console)
+                options.model = rules.model
+                // A model that could not be read is a warning (stderr); which rules were used goes first on stdout.
+                if rules.isWarning { console.note(rules.note) } else { options.modelNote = rules.note }
+                options.uniqueField = uniqueField(rules.model)
+            }
             let status = console.finish(runValidate(options, console: console))
+            // Stopped before it waited for the read (--obj refused): as `batch-create-inst` does, the process ends
+            // without exit()'s clean-up handlers, which tear down what the read's thread uses inside libcurl.
+            if ahead?.isReading == true { _exit(status.rawValue) }
             if status != .ok { try finish(status) }
         }
     }
