@@ -4,14 +4,15 @@ import Glibc
 
 /// Items' JSON texts written one after another into one buffer — a request's rows, or a whole array given as
 /// text — shared by the items that point into it (`TextSpan`). One buffer a request, not an array a row: a row's
-/// own array (its allocation, the copy into it, its free and its release when its request was done) was ~1,100
-/// instructions a JSON Lines row (callgrind, 5,000 seven-attribute rows with --report).
+/// own array (its allocation, the copy into it, its free and its release when its request was done) cost ~500
+/// instructions more a JSON Lines row, ~415 a CSV one (callgrind, 5,000 seven-attribute rows with --report).
 ///
 /// The bytes are malloc'd, not an `[UInt8]`: a writer (a CSV row's JSON, written straight from its cells) writes
 /// into room it reserved, which an array would have to fill with zeros first.
 ///
-/// Written by one thread, the one that pulls the items (the engine's); a span's bytes are never written again once
-/// it is made, only bytes after it (`removeAll(from:)` cuts back only what no span holds yet).
+/// Written by one thread at a time, the one that makes the items (the engine's source, or the caller that hands
+/// them over); a span's bytes are never written again once it is made, only bytes after it (`removeAll(from:)`
+/// cuts back only what no span holds yet).
 public final class TextRun: @unchecked Sendable {
     // Not checked for exclusivity at run time (@exclusivity(unchecked)): only this class's methods change them,
     // none calling out while it does but `write`'s body, which is given a pointer, not the run (the checks were

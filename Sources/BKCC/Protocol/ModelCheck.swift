@@ -576,8 +576,8 @@ extension UniqueKeyText {
 /// A unique key's pieces hashed one after another, each by XXH3 seeded with the hash so far; a text value in one
 /// piece, its length folded into the seed. Not a hash of the key's text (as FNV-1a's stream was): both ways of
 /// reading a row (`forEachUniqueKeyHash` of a flat row and of a parsed one) feed it the same pieces, and nothing
-/// else compares with it. (FNV-1a takes a byte a step and a text's `s<count>:` was a piece of its own: ~330 more
-/// instructions a row, for a switch's two rules.)
+/// else compares with it. (FNV-1a takes a byte a step and a text's `s<count>:` was a piece of its own: ~100 more
+/// instructions a JSON Lines row, callgrind.)
 struct UniqueKeyHash: UniqueKeyText {
     var value: UInt64 = 0xcbf2_9ce4_8422_2325
 
