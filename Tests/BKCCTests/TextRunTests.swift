@@ -33,6 +33,15 @@ import Testing
         #expect(run.write(bound: 0) { _ in 0 } == 9..<9)
     }
 
+    @Test func aCopyOfACallersTextHoldsItAndGrowsLikeAnyRun() throws {
+        let text = Array(#"[{"bk_inst_name":"a"},{"bk_inst_name":"b"}]"#.utf8)
+        let run = try #require(text.withUnsafeBytes { TextRun.copying($0) })
+        #expect(run.count == text.count && TextSpan(run: run, range: 1..<21).bytes == Array(text[1..<21]))
+        let more = Array(repeating: UInt8(ascii: "x"), count: 1000).withUnsafeBytes { run.append($0) }
+        #expect(more == text.count..<(text.count + 1000) && TextSpan(run: run, range: 0..<text.count).bytes == text)
+        #expect(try #require(TextRun.copying(UnsafeRawBufferPointer(start: nil, count: 0))).count == 0)
+    }
+
     /// Items that share a run and items with texts of their own go out alike, each its own bytes once.
     @Test func aRequestOfSharedAndOwnTextsHasEachRowOnce() throws {
         let run = TextRun()

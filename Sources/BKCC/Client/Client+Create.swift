@@ -67,11 +67,7 @@ extension Client {
         let unique = Validation.uniqueField(objectID)
         var seen = Array(repeating: Set<UInt64>(), count: max(1, model?.unique.count ?? 1))
         let flat = FlatObject()
-        // The items' texts share one copy of the array's text (an array an item was an allocation each).
-        let run = TextRun(text)
-        var items: [SourceItem] = []
-        items.reserveCapacity(ranges.count)
-        for (index, range) in ranges.enumerated() {
+        for range in ranges {
             let bytes = UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count)
             guard flat.read(bytes) else { return nil }
             var repeated = false
@@ -86,9 +82,11 @@ extension Client {
                 }
             }
             guard !repeated else { return nil }
-            items.append(SourceItem(index: index, checkedText: TextSpan(run: run, range: range)))
         }
-        return items
+        // Every detail passed: the items' texts share one copy of the array's text (an array an item was an
+        // allocation each); without the memory for it, the general path decides (and reports no memory as an error).
+        guard let run = TextRun.copying(text) else { return nil }
+        return ranges.enumerated().map { index, range in SourceItem(index: index, checkedText: TextSpan(run: run, range: range)) }
     }
 
     /// The problems of details to create: by the model when the caller gave one (its model id must be the call's),

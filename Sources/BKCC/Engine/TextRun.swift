@@ -30,10 +30,25 @@ public final class TextRun: @unchecked Sendable {
         base = TextRun.allocate(self.capacity)
     }
 
+    private init(base: UnsafeMutablePointer<UInt8>, capacity: Int) {
+        self.base = base
+        self.capacity = capacity
+    }
+
     /// A run holding `text`, as it is.
     public convenience init(_ text: UnsafeRawBufferPointer) {
         self.init(capacity: text.count)
         append(text)
+    }
+
+    /// The same, nil when there is no memory for it: a caller's text of any size (`bkcc_batch_create_inst_json`'s
+    /// details), for which no memory is an error the caller reports, not a trap in its host.
+    public static func copying(_ text: UnsafeRawBufferPointer) -> TextRun? {
+        let capacity = max(text.count, 256)
+        guard let raw = malloc(capacity) else { return nil }
+        let run = TextRun(base: raw.assumingMemoryBound(to: UInt8.self), capacity: capacity)
+        run.append(text)
+        return run
     }
 
     deinit { free(base) }
