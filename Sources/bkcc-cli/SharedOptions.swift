@@ -128,6 +128,9 @@ struct InputOptions: ParsableArguments {
 
     /// --unique-field, else the offline rules' unique field of the model.
     var uniqueField: String { uniqueFieldGiven ?? Validation.uniqueField(objectID) }
+
+    /// --unique-field, else `model`'s single-field unique rule, else the offline rules' field.
+    func uniqueField(by model: Model?) -> String { uniqueFieldGiven ?? model?.uniqueField ?? uniqueField }
 }
 
 extension InputFormat: ExpressibleByArgument {}

@@ -85,7 +85,7 @@ extension BKCCCommand {
             let connection = self.connection, verbosity = self.verbosity
             let console = Console.standard()
             let input = self.input
-            func uniqueField(_ model: Model?) -> String { input.uniqueFieldGiven ?? model?.uniqueField ?? input.uniqueField }
+            let uniqueField = input.uniqueField(by:)
             // Which rules: said on a terminal (like the progress bar), in --output json, and first by `validate`.
             func say(_ rules: ModelOptions.Rules) { if console.stderrIsTerminal || rules.isWarning { console.note(rules.note) } }
             let ahead = model.readAhead(objectID: input.objectID, connection: connection, verbose: verbosity.level != nil)

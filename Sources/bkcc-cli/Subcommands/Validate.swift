@@ -40,7 +40,7 @@ extension BKCCCommand {
             options.outputJSON = output == .json
             let console = Console.standard()
             let input = self.input
-            func uniqueField(_ model: Model?) -> String { input.uniqueFieldGiven ?? model?.uniqueField ?? input.uniqueField }
+            let uniqueField = input.uniqueField(by:)
             // Checked against last time's model while the CMDB is asked again, when what is printed before the
             // answer is bounded (--max-problems); the rules are said first all the same.
             let ahead = maxProblems > 0 ? model.readAhead(objectID: input.objectID, connection: connection, verbose: false) : nil
