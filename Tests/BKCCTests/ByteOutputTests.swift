@@ -23,6 +23,11 @@ import Testing
             values += [power - 1, power, power + 1, -power]
         }
         for value in values { #expect(Self.written(20) { $0.putDecimal(value) } == String(value)) }
+        // `withDecimal` writes its buffer through `putDecimal`, between a prefix and a suffix.
+        for value in values {
+            #expect(withDecimal(value, prefix: UInt8(ascii: "n"), suffix: UInt8(ascii: ";")) { String(decoding: $0, as: UTF8.self) } == "n\(value);")
+            #expect(withDecimal(value) { String(decoding: $0, as: UTF8.self) } == String(value))
+        }
     }
 
     /// Bytes of every length up to 40 (the word-sized copies below 17, memcpy above) go out as they are, and

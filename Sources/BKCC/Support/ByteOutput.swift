@@ -41,8 +41,9 @@ public struct ByteOutput {
         put(UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 
-    /// At most 20 bytes (`withDecimal`'s digits), written in place: through `withDecimal`'s buffer and a call to
-    /// memcpy for a few bytes, a number was ~17 instructions more (callgrind, four numbers a report row).
+    /// `value`'s decimal digits (a minus first when negative), at most 20 bytes, written in place: through a buffer
+    /// of their own and a call to memcpy for a few bytes, a number was ~17 instructions more (callgrind, four numbers
+    /// a report row). `withDecimal` writes its buffer with this.
     public mutating func putDecimal(_ value: Int64) {
         if value < 0 { put(UInt8(ascii: "-")) }
         var rest = value.magnitude

@@ -52,29 +52,15 @@ extension JSONQuote {
 }
 
 /// `body` given `value`'s decimal digits (a minus first when negative), between `prefix` and `suffix` bytes when
-/// given, in a buffer on the stack: numbers written for every row (report lines, unique keys) make no String.
+/// given, in a buffer on the stack: numbers hashed or compared for every row (unique keys, lookup keys) make no String.
 public func withDecimal<R>(_ value: Int64, prefix: UInt8? = nil, suffix: UInt8? = nil, _ body: (UnsafeRawBufferPointer) -> R) -> R {
     var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: a prefix, a sign, 19 digits and a suffix fit
     return withUnsafeMutableBytes(of: &buffer) { out in
-        var at = out.count
-        if let suffix {
-            at -= 1
-            out[at] = suffix
-        }
-        var rest = value.magnitude
-        repeat {
-            at -= 1
-            out[at] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
-            rest /= 10
-        } while rest > 0
-        if value < 0 {
-            at -= 1
-            out[at] = UInt8(ascii: "-")
-        }
-        if let prefix {
-            at -= 1
-            out[at] = prefix
-        }
-        return body(UnsafeRawBufferPointer(rebasing: out[at...]))
+        let start = out.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        var output = ByteOutput(start)
+        if let prefix { output.put(prefix) }
+        output.putDecimal(value)  // the one digit loop
+        if let suffix { output.put(suffix) }
+        return body(UnsafeRawBufferPointer(start: start, count: output.count(from: start)))
     }
 }
