@@ -25,38 +25,30 @@ public final class TextRun: @unchecked Sendable {
     /// How many bytes the run holds.
     public var count: Int { used }
 
-    public init(capacity: Int = 0) {
-        self.capacity = max(capacity, 256)
-        base = TextRun.allocate(self.capacity)
+    /// An empty run with room for `capacity` bytes (at least 256).
+    public convenience init(capacity: Int = 0) {
+        let room = max(capacity, 256)
+        guard let raw = malloc(room) else { fatalError("out of memory: \(room) bytes for items' text") }
+        self.init(base: raw, capacity: room)
     }
 
-    private init(base: UnsafeMutablePointer<UInt8>, capacity: Int) {
-        self.base = base
+    private init(base: UnsafeMutableRawPointer, capacity: Int) {
+        self.base = base.assumingMemoryBound(to: UInt8.self)
         self.capacity = capacity
     }
 
-    /// A run holding `text`, as it is.
-    public convenience init(_ text: UnsafeRawBufferPointer) {
-        self.init(capacity: text.count)
-        append(text)
-    }
-
-    /// The same, nil when there is no memory for it: a caller's text of any size (`bkcc_batch_create_inst_json`'s
-    /// details), for which no memory is an error the caller reports, not a trap in its host.
+    /// A run holding `text`, as it is; nil when there is no memory for it: a caller's text of any size
+    /// (`bkcc_batch_create_inst_json`'s details), for which no memory is an error the caller reports, not a trap in
+    /// its host.
     public static func copying(_ text: UnsafeRawBufferPointer) -> TextRun? {
-        let capacity = max(text.count, 256)
-        guard let raw = malloc(capacity) else { return nil }
-        let run = TextRun(base: raw.assumingMemoryBound(to: UInt8.self), capacity: capacity)
+        let room = max(text.count, 256)
+        guard let raw = malloc(room) else { return nil }
+        let run = TextRun(base: raw, capacity: room)
         run.append(text)
         return run
     }
 
     deinit { free(base) }
-
-    private static func allocate(_ bytes: Int) -> UnsafeMutablePointer<UInt8> {
-        guard let raw = malloc(bytes) else { fatalError("out of memory: \(bytes) bytes for items' text") }
-        return raw.assumingMemoryBound(to: UInt8.self)
-    }
 
     /// Room for `extra` more bytes after `count`.
     @inline(__always)
@@ -116,8 +108,9 @@ public struct TextSpan: Sendable {
 
     /// A span of its own holding `text`.
     public init(_ text: [UInt8]) {
-        run = text.withUnsafeBytes { TextRun($0) }
-        range = 0..<text.count
+        let run = TextRun(capacity: text.count)
+        range = text.withUnsafeBytes { run.append($0) }
+        self.run = run
     }
 
     public var bytes: [UInt8] { run.withBytes(range) { Array($0) } }
