@@ -21,15 +21,19 @@ for name in bkcc_version bkcc_status_name bkcc_client_new bkcc_client_new_json b
             bkcc_batch_update_inst bkcc_batch_update_inst_json bkcc_batch_delete_inst bkcc_batch_delete_inst_json \
             bkcc_search_inst bkcc_search_inst_json bkcc_get_model bkcc_get_model_json \
             bkcc_validate_model bkcc_validate_model_json bkcc_sync_plan bkcc_sync_plan_json; do
-  echo "$exported" | grep -qx "$name" || { echo "missing contract symbol: $name"; status=1; }
+  grep -qx "$name" <<< "$exported" || { echo "missing contract symbol: $name"; status=1; }
 done
 # The request log (Exports+Log.swift).
 for name in bkcc_client_set_log; do
-  echo "$exported" | grep -qx "$name" || { echo "missing contract symbol: $name"; status=1; }
+  grep -qx "$name" <<< "$exported" || { echo "missing contract symbol: $name"; status=1; }
 done
 soname=$(readelf -d "$lib" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')
 [ "$soname" = "libbkcc.so.0" ] || { echo "SONAME is '$soname', expected libbkcc.so.0"; status=1; }
-if ldd "$lib" | grep -qE 'swift|/opt/'; then
+# grep -q reads from a here-string, not a pipe: with pipefail, the writer killed by SIGPIPE when grep -q stops at
+# its first match failed the pipeline (CI once reported "missing contract symbol: bkcc_batch_update_inst", which
+# the library exports; here it would have hidden a toolchain dependency).
+linked=$(ldd "$lib")
+if grep -qE 'swift|/opt/' <<< "$linked"; then
   echo "libbkcc depends on the Swift toolchain:"; ldd "$lib" | grep -E 'swift|/opt/'; status=1
 fi
 [ $status -eq 0 ] && echo "header check: $(echo "$exported" | wc -l) exports match include/bkcc.h; SONAME libbkcc.so.0; no toolchain dependency"

@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(libjansson-dev libcurl4-openssl-dev libzip-dev libexpat1-dev libxxhash-dev pkg-config valgrind binutils openssl man-db)
 missing=()
 for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  grep -q 'install ok installed' <<< "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" || missing+=("$p")  # no pipe: see check-exports.sh
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ]; then
