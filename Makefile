@@ -238,10 +238,11 @@ test-security: cli test-c-asan
 # --- benchmarks ---------------------------------------------------------------------------------------------
 # bkcc side by side with the BlueKing Python SDK and a requests loop, against the emulator on 127.0.0.1: client CPU
 # per instance, throughput, sans-IO cost, memory, start-up, and a callgrind profile. Rewrites BENCHMARKS.md (~5 min;
-# creates build/bench/venv with bkapi-component-open from PyPI the first time).
+# creates build/bench/venv with bkapi-component-open from PyPI the first time). The .xlsx part writes its workbook
+# with XlsxWriter (requirements-test.txt): TEST_PYTHON installs it as for `make test` (a fresh machine lacked it).
 bench:
 	$(MAKE) dist
-	$(PYTHON) Benchmarks/bench.py
+	$(TEST_PYTHON) Benchmarks/bench.py
 
 # --- install ------------------------------------------------------------------------------------------------
 
