@@ -120,3 +120,36 @@ def test_an_invalid_json_row_is_reported_as_the_check_pass_found_it(bkcc, emulat
     failed = {e["line"]: e["message"] for e in report_entries(report) if e.get("outcome") == "failed"}
     assert "duplicate object key" in failed[2] and "not valid JSON" in failed[3], failed
     assert sorted(i["bk_asset_id"] for i in emulator.instances("bk_switch")) == ["D-1", "D-4"]
+
+
+def test_a_json_lines_row_spelled_anew_in_place_is_a_change_and_stops_the_pass(bkcc, emulator, tmp_path):
+    """The send pass knows a row again by its bytes (RowSpool): a row rewritten with the same value but other
+    spacing is not the text that was checked, so it is not sent as it is, and the pass stops before it."""
+    rows = switches(5000)
+    path = tmp_path / "s.jsonl"
+    lines = [json.dumps({"bk_inst_name": n, "bk_asset_id": a}) for n, a in rows]
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    report = tmp_path / "r.jsonl"
+    proc = start_paced_import(bkcc, emulator, path, report)
+    # Same length, same value: ", " between members becomes "," and a space before the closing brace.
+    respelled = lines[:4000] + [line.replace(", ", ",")[:-1] + " }" for line in lines[4000:]]
+    assert all(len(a) == len(b) and json.loads(a) == json.loads(b) for a, b in zip(lines, respelled))
+    with open(path, "r+", encoding="utf-8", newline="") as f:
+        f.write("".join(line + "\n" for line in respelled))
+    code, summary, err = finish(proc)
+    assert code == 1, (summary, err)
+    assert summary["message"] == "%s: changed while it was imported: line 4001 differs from what the check read; it and the rows after it were not sent" % path, summary
+    assert summary["total"] == 5000 and summary["created"] == 4000 and summary["skipped"] == 1000, summary
+    assert len(emulator.instances("bk_switch")) == 4000
+
+
+def test_an_import_without_a_writable_temporary_folder_is_refused_before_anything_is_sent(bkcc, emulator, tmp_path):
+    """The check pass spools what the send pass needs of each row to $TMPDIR: without one, a clear refusal."""
+    path = tmp_path / "rows.jsonl"
+    path.write_text('{"bk_inst_name": "sw-1", "bk_asset_id": "T-1"}\n', encoding="utf-8")
+    missing = tmp_path / "no-such-folder"
+    r = bkcc("batch-create-inst", "--obj", "bk_switch", "--output", "json", path, env={"TMPDIR": str(missing)})
+    refusal = json.loads(r.out.strip().splitlines()[-1])
+    assert r.code == 2, r
+    assert refusal["error"] == "%s: cannot create a temporary file in %s (TMPDIR): No such file or directory; nothing was sent" % (path, missing), refusal
+    assert emulator.instances("bk_switch") == [] and emulator.creates() == 0

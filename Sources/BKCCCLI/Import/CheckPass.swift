@@ -12,8 +12,9 @@ public struct RowProblem: Equatable, Sendable {
 }
 
 /// The first pass over an input: reads and checks every row, counts them, keeps the first problems and, for an
-/// import, each row's print (`RowPrints`: 4 bytes a row, 8 for a resume) so that later passes and a resumed
-/// report can be checked against what this pass saw. Nothing is sent.
+/// import, what the send pass knows each row again by (`RowSpool`: its bytes' hash, digest and key, in a
+/// temporary file) and, for a resume, each row's print (`RowPrints`: 8 bytes a row) that a resumed report is
+/// checked against. Nothing is sent.
 public struct CheckPass {
     public var format: InputFormat
     public var rows = 0
@@ -22,8 +23,10 @@ public struct CheckPass {
     public var problems: [RowProblem] = []
     /// Said once before anything is sent: attributes the model does not know (the CMDB drops them).
     public var warnings: [String] = []
-    /// Per row, `RowPrints.print(key:digest:)` (empty unless asked for).
+    /// Per row, `RowPrints.print(key:digest:)` (a resume's; empty otherwise).
     public var prints = RowPrints()
+    /// Per row, what the send pass needs of it again (an import's; nil otherwise), rewound for reading.
+    var spool: RowSpool?
     /// With prints: every invalid row's problem, by index. Later passes verify each row against its print, so they
     /// take the verdict from here instead of checking the row (and rebuilding the repeat table) again.
     public var invalidRows: [Int: String] = [:]
@@ -37,8 +40,8 @@ public struct CheckPass {
 
     /// Runs the pass.
     /// - Parameters:
-    ///   - keyField: keep each row's print, keyed by this field's value; nil keeps none.
-    ///   - resuming: keep prints whose key's half a resumed report is checked by (`RowPrints.keyed`).
+    ///   - keyField: spool each row for the send pass (`spool`), its key this field's value; nil spools none.
+    ///   - resuming: with `keyField`, also keep each row's print (`prints`), which a resumed report is checked by.
     ///   - onProblem: called with every problem as it is found.
     ///   - onRow: called with the number of rows read so far, after each row; returning false stops the pass
     ///     (an interrupt), which then throws.
@@ -49,8 +52,15 @@ public struct CheckPass {
         let source = try input.open()
         let format = try CheckPass.format(of: input, given: given, source: source)
         var pass = CheckPass(format: format)
-        pass.prints = RowPrints(keyed: resuming)
+        let spool = try keyField.map { _ throws(InputError) in try RowSpool(name: input.displayName) }
+        let keepsPrints = keyField != nil && resuming
         let reader = format.reader(source, model: model)
+        // A row's bytes are hashed as it is read, for the spool (the send pass knows the row again by them).
+        let hashing = spool == nil ? nil : reader as? TextRowReader
+        hashing?.hashesRows = true
+        // A JSON row's text is sent as it is when it was read flat here (on its bytes, sure of every value as
+        // jansson reads it), else parsed again and its value sent; a CSV row's text is the reader's own writing.
+        let textIsOwn = format == .csv || format == .xlsx
         var validator = RowValidator(objectID: objectID, uniqueField: uniqueField, model: model.map(ModelCheck.init))
         let digester = RowDigest()
         // With the model known, rows are checked as flat objects (`FlatObject`) where they are: JSON rows read from
@@ -66,13 +76,21 @@ public struct CheckPass {
             // `textReader` tested, not bound, and captured unowned(unsafe): the local above holds it for the whole
             // loop and the closure runs only inside the call; binding it, or a strong capture, was a retain and a
             // release a row (atomic operations).
-            if textReader != nil, row.filled || row.text?.withUnsafeBytes({ flat.read($0) }) == true {
+            let readFlat = textReader != nil && (row.filled || row.text?.withUnsafeBytes({ flat.read($0) }) == true)
+            if readFlat {
                 if let verdict = validator.checkQuickly(flat, line: row.line, parsed: { [unowned(unsafe) textReader = textReader.unsafelyUnwrapped] in
                     textReader.parsed(row).detail
                 }) {
                     if let keyField {
-                        let keyHash = RowDigest.keyHash(flat, field: keyField, fieldHash: keyFieldHash)
-                        pass.prints.append(RowPrints.print(keyHash: keyHash, digest: flat.digest))
+                        let value = flat.value(of: keyField, hash: keyFieldHash)
+                        var integerKey = false
+                        if case .integer? = value { integerKey = true }
+                        // `RowDigest.keyHash`'s rule: one key for the spool and the print.
+                        ValueDigest.withLookupKey(value) { key in
+                            let key = key ?? UnsafeRawBufferPointer(start: nil, count: 0)
+                            spool?.append(hash: hashing?.rowHash, digest: flat.digest, key: key, integerKey: integerKey, sendsText: true)
+                            if keepsPrints { pass.prints.append(RowPrints.print(keyHash: FNV1a.of(key), digest: flat.digest)) }
+                        }
                     }
                     if let problem = verdict { pass.found(problem, in: row, keeping: keyField != nil, maxProblems, onProblem) }
                     // called through the optional, not bound to a local (which was a retain of its context a row)
@@ -82,12 +100,18 @@ public struct CheckPass {
             }
             if let textReader, row.text != nil || row.filled { row = textReader.parsed(row) }
             if let keyField {
-                pass.prints.append(RowPrints.print(key: RowDigest.key(row, field: keyField), digest: digester.digest(row)))
+                var key = RowDigest.key(row, field: keyField)
+                let digest = digester.digest(row)
+                let integerKey = row.detail?[keyField]?.integer != nil
+                key.withUTF8 { spool?.append(hash: hashing?.rowHash, digest: digest, key: UnsafeRawBufferPointer($0), integerKey: integerKey, sendsText: textIsOwn || readFlat) }
+                if keepsPrints { pass.prints.append(RowPrints.print(key: key, digest: digest)) }
             }
             if let problem = validator.check(row) { pass.found(problem, in: row, keeping: keyField != nil, maxProblems, onProblem) }
             if onRow?(pass.rows) == false { throw InputError(path: input.displayName, "interrupted") }
         }
         pass.warnings = validator.warnings
+        try spool?.rewind()
+        pass.spool = spool
         return pass
     }
 

@@ -72,8 +72,9 @@ public final class Importer {
                 resume = state
             }
             seed(&counts, check: check, resume: resume)
+            guard let spool = check.spool else { preconditionFailure("an import's check pass spools its rows (keyField)") }
             let send = SendPass(importer: self, input: input, format: check.format, resume: resume, writer: writer,
-                                prints: check.prints, invalidRows: check.invalidRows, counts: counts, enabled: options.progress ?? console.stderrIsTerminal)
+                                spool: spool, invalidRows: check.invalidRows, counts: counts, enabled: options.progress ?? console.stderrIsTerminal)
             send.run(client: client)
             return finish(send: send, resume: resume, elapsed: Double(clock() - started) / 1e9, input: input)
         } catch {

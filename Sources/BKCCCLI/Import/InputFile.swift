@@ -116,11 +116,11 @@ public final class InputFile {
     }
 
     /// An unlinked temporary file in $TMPDIR (else /tmp): gone when closed, whatever happens.
-    static func makeSpool(name: String = "-") throws(InputError) -> Int32 {
+    static func makeSpool(name: String = "-", prefix: String = "bkcc-input") throws(InputError) -> Int32 {
         let directory = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
-        var template = Array((directory + "/bkcc-input-XXXXXX").utf8CString)
+        var template = Array((directory + "/\(prefix)-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw InputError(path: name, "cannot create a spool file in \(directory): \(systemError())") }
+        guard fd >= 0 else { throw InputError(path: name, "cannot create a temporary file in \(directory) (TMPDIR): \(systemError())") }
         template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
         return fd
     }

@@ -4,8 +4,8 @@ import Glibc
 import BKCC
 
 /// The second pass: rows streamed from the input to the batch runner, outcomes streamed to the report, the
-/// progress bar and the counts. Every row read is checked against the print the check pass kept of it: a row that
-/// differs (the file changed meanwhile) stops the pass before it is sent. Rows already created (resume) are
+/// progress bar and the counts. Every row read is checked against what the check pass spooled of it (`RowSpool`):
+/// a row that differs (the file changed meanwhile) stops the pass before it is sent. Rows already created (resume) are
 /// passed over; invalid rows (`--skip-invalid`) are reported failed without being sent. Before each attempt of a
 /// request goes out (its first, and each retry), its rows are written to the report as an intent line.
 final class SendPass {
@@ -14,7 +14,8 @@ final class SendPass {
     let format: InputFormat
     let resume: ResumeState?
     let writer: ReportWriter?
-    let prints: RowPrints
+    /// The check pass's entry of each row, read in step with the rows.
+    let spool: RowSpool
     /// Not checked for exclusivity at run time (@exclusivity(unchecked)), as the rows in flight below: changed by
     /// `nextItem` and `finished` only, one at a time (a check a row was ~100 instructions).
     @exclusivity(unchecked) var counts: ImportCounts
@@ -23,9 +24,6 @@ final class SendPass {
     /// The check pass's verdicts on the invalid rows (every row read here is verified to be the row it checked).
     private let invalidRows: [Int: String]
     private let digester = RowDigest()
-    /// A filled row's members (`InputRow.filled`), and the unique field's key hash to find its key there.
-    private let filled = FlatObject()
-    private let uniqueFieldHash: UInt64
     /// The field each row's lookup key is of (read once: `importer.options` is a struct with the model in it).
     private let uniqueField: String
     /// What the report line of a row in flight needs.
@@ -74,17 +72,16 @@ final class SendPass {
     private var held: [(line: ReportLine, integerKey: Bool)] = []
 
     init(importer: Importer, input: InputFile, format: InputFormat, resume: ResumeState?, writer: ReportWriter?,
-         prints: RowPrints, invalidRows: [Int: String], counts: ImportCounts, enabled: Bool) {
+         spool: RowSpool, invalidRows: [Int: String], counts: ImportCounts, enabled: Bool) {
         self.importer = importer
         self.input = input
         self.format = format
         self.resume = resume
         self.writer = writer
-        self.prints = prints
+        self.spool = spool
         self.counts = counts
         self.invalidRows = invalidRows
         uniqueField = importer.options.uniqueField
-        uniqueFieldHash = FlatObject.keyHash(uniqueField)
         progress = ProgressBar(console: importer.console, total: counts.rows, baseline: counts.tally.done, enabled: enabled,
                                clock: importer.clock)
     }
@@ -94,10 +91,11 @@ final class SendPass {
         let reader: RowReader
         do throws(InputError) {
             reader = format.reader(try input.open(), model: importer.options.model)
-            // JSON rows are not parsed again: each row's text is digested as it is scanned and sent as it is. A
-            // CSV row's digest and key come from its cells (`filled`), with its text written for the body.
+            // Rows are not parsed again: each row's bytes are hashed as they are read, and a row the check pass
+            // read from the same bytes takes its digest and key from the spool; its text (a JSON row's own, a CSV
+            // row's written from its cells) is sent as it is.
             (reader as? TextRowReader)?.givesText = true
-            (reader as? TextRowReader)?.filling = filled
+            (reader as? TextRowReader)?.hashesRows = true
             textReader = reader as? TextRowReader
             textReader?.textSink = pulling.texts
             let invalidRows = invalidRows
@@ -142,58 +140,82 @@ final class SendPass {
                 throw BKCCError(.invalidArgument, "\(error)")
             }
             guard var row = read.take() else {  // taken, not copied (a copy was a retain and a release of its text)
-                if rowsRead < prints.count {
-                    changed(InputError(path: input.displayName, "changed while it was imported: it ends after \(grouped(rowsRead)) rows, the check read \(grouped(prints.count)); the rows not read were not sent"))
+                if rowsRead < spool.count {
+                    changed(InputError(path: input.displayName, "changed while it was imported: it ends after \(grouped(rowsRead)) rows, the check read \(grouped(spool.count)); the rows not read were not sent"))
                 }
                 closeRequest()
                 return nil
             }
             rowsRead += 1
+            guard let entry = spool.next() else {
+                if let failure = spool.readFailure {
+                    readError = InputError(path: input.displayName, "cannot read a temporary file back (TMPDIR): \(failure); the rows after line \(row.line - 1) were not sent")
+                } else {
+                    changed(InputError(path: input.displayName, "changed while it was imported: line \(row.line) was not there when it was checked; it and the rows after it were not sent"))
+                }
+                closeRequest()
+                throw BKCCError(.invalidArgument, "the input changed")
+            }
             let keyStart = pulling.keys.count
             // The row's text in the request's buffer: put there by the reader, or copied there now.
             let texts = pulling.texts
             let textStart = texts.count
             var text = row.textInSink ?? row.text.map { bytes in bytes.withUnsafeBytes { texts.append($0) } }
-            var scanned: (digest: UInt64, key: ValueDigest.Key?)?
-            if row.filled {
-                scanned = (filled.digest, ValueDigest.appendLookupKey(filled.value(of: uniqueField, hash: uniqueFieldHash), to: &pulling.keys))
-            } else if let range = text {
-                // A row the check pass found invalid is parsed as it parsed it (the scan would read a repeated key,
-                // which jansson refuses); a valid one is scanned. Its UTF-8 was checked by the check pass: a row
-                // with other bytes has another digest, and stops the pass below.
-                if invalidRows.isEmpty || invalidRows[row.index] == nil {
-                    scanned = texts.withBytes(range) {
-                        ValueDigest.scan($0, member: uniqueField, checkingUTF8: false, keys: &pulling.keys)
-                    }
-                }
-                if scanned == nil {
-                    // What the scan is not sure of (a real, a row that is not JSON…) is parsed as the check pass
-                    // parsed it; a row it could not read has the problem it found (its print is of that text).
+            let digest: UInt64, key: Range<Int>, integerKey: Bool, same: Bool
+            if entry.hashed, let hash = textReader?.rowHash {
+                // Read from the bytes the check pass read (or not, and it stops below): its digest and key are the
+                // spool's. A JSON row the check pass parsed is parsed again, and its value sent.
+                same = UInt32(truncatingIfNeeded: hash) == entry.hash
+                digest = entry.digest
+                pulling.keys.append(contentsOf: entry.key)
+                key = keyStart..<pulling.keys.count
+                integerKey = entry.integerKey
+                if same, !entry.sendsText, let range = text, invalidRows.isEmpty || invalidRows[row.index] == nil {
                     switch texts.withBytes(range, { JSONText.parse($0) }) {
                     case .success(let value): row.detail = value
-                    case .failure: row.problem = invalidRows[row.index] ?? "not valid JSON"
+                    case .failure: row.problem = "not valid JSON"
                     }
                     row.text = nil
                     text = nil
                     texts.removeAll(from: textStart)
                 }
-            }
-            // RowDigest.key and .digest, each from the scan when there was one; the key's bytes in `pulling.keys`.
-            let key: Range<Int>, integerKey: Bool
-            if let scanned {
-                key = scanned.key?.range ?? keyStart..<keyStart
-                integerKey = scanned.key?.isInteger ?? false
             } else {
-                let keyValue = row.detail?[uniqueField]
-                pulling.keys.append(contentsOf: (keyValue.flatMap(LookupOperation.key) ?? "").utf8)
-                key = keyStart..<pulling.keys.count
-                integerKey = keyValue?.integer != nil
+                // No hash of its bytes (a JSON array's row, a worksheet's typed cells): the row is known again by
+                // its digest and key, worked out again. A row the check pass found invalid is parsed as it parsed
+                // it (the scan would read a repeated key, which jansson refuses); a valid one is scanned.
+                var scanned: (digest: UInt64, key: ValueDigest.Key?)?
+                if let range = text {
+                    if invalidRows.isEmpty || invalidRows[row.index] == nil {
+                        scanned = texts.withBytes(range) {
+                            ValueDigest.scan($0, member: uniqueField, checkingUTF8: false, keys: &pulling.keys)
+                        }
+                    }
+                    if scanned == nil {
+                        // What the scan is not sure of (a real, a row that is not JSON…) is parsed as the check pass
+                        // parsed it; a row it could not read has the problem it found (its digest is of that text).
+                        switch texts.withBytes(range, { JSONText.parse($0) }) {
+                        case .success(let value): row.detail = value
+                        case .failure: row.problem = invalidRows[row.index] ?? "not valid JSON"
+                        }
+                        row.text = nil
+                        text = nil
+                        texts.removeAll(from: textStart)
+                    }
+                }
+                if let scanned {
+                    key = scanned.key?.range ?? keyStart..<keyStart
+                    integerKey = scanned.key?.isInteger ?? false
+                } else {
+                    let keyValue = row.detail?[uniqueField]
+                    pulling.keys.append(contentsOf: (keyValue.flatMap(LookupOperation.key) ?? "").utf8)
+                    key = keyStart..<pulling.keys.count
+                    integerKey = keyValue?.integer != nil
+                }
+                digest = scanned?.digest ?? digester.digest(row)
+                same = digest == entry.digest && pulling.keys[key].elementsEqual(entry.key)
             }
-            let digest = scanned?.digest ?? digester.digest(row)
-            let keyHash = pulling.keys.withUnsafeBytes { FNV1a.of(UnsafeRawBufferPointer(rebasing: $0[key])) }
-            guard prints.matches(row.index, RowPrints.print(keyHash: keyHash, digest: digest)) else {
-                let what = row.index < prints.count ? "line \(row.line) differs from what the check read" : "line \(row.line) was not there when it was checked"
-                changed(InputError(path: input.displayName, "changed while it was imported: \(what); it and the rows after it were not sent"))
+            guard same else {
+                changed(InputError(path: input.displayName, "changed while it was imported: line \(row.line) differs from what the check read; it and the rows after it were not sent"))
                 closeRequest()
                 throw BKCCError(.invalidArgument, "the input changed")
             }

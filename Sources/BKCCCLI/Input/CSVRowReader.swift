@@ -40,6 +40,9 @@ public final class CSVRowReader: TextRowReader {
     @exclusivity(unchecked) public var foundValid = RowsFoundValid.unknown
     /// Set by the send pass (`TextRowReader.textSink`): a plain row's JSON text is written at its end.
     @exclusivity(unchecked) public var textSink: TextRun?
+    @exclusivity(unchecked) public var hashesRows = false
+    /// With `hashesRows`: `CSVRowReader.hash` of the last row's record; nil for a worksheet's typed cells.
+    @exclusivity(unchecked) public private(set) var rowHash: UInt64?
     private let records: RecordSource
     /// `records` when it is a CSV file's (not a worksheet's).
     private let plainSource: CSVReader?
@@ -123,6 +126,11 @@ public final class CSVRowReader: TextRowReader {
             if templateLayout, index == 0, ColumnPlan.isTemplateLabelRow(try texts(record)) { continue }  // the table rows
             guard let columns = plainColumns else { continue }
             defer { index += 1 }
+            if hashesRows {
+                rowHash = record.kinds.isEmpty ? record.bytes.withUnsafeBytes { bytes in
+                    record.ends.withUnsafeBufferPointer { CSVRowReader.hash(bytes, $0) }
+                } : nil
+            }
             let plain = record.kinds.isEmpty ? record.bytes.withUnsafeBytes { bytes in
                 record.ends.withUnsafeBufferPointer { ends in
                     plainRow(CSVReader.PlainRecord(line: record.line, bytes: bytes, ends: ends), columns)
@@ -132,6 +140,12 @@ public final class CSVRowReader: TextRowReader {
             return row(record, plan!)
         }
         return nil
+    }
+
+    /// A record's fields and where each ends, hashed (`rowHash`): the same record read in place or as a
+    /// `CSVRecord` (its line across two chunks, quoted fields) hashes the same.
+    static func hash(_ bytes: UnsafeRawBufferPointer, _ ends: UnsafeBufferPointer<Int>) -> UInt64 {
+        ByteHash.of(bytes, seed: ByteHash.of(UnsafeRawBufferPointer(ends)))
     }
 
     /// A text row holds JSON this reader wrote from the cells, a filled row the cells: either becomes the object
@@ -222,6 +236,7 @@ public final class CSVRowReader: TextRowReader {
         while let record = csv.nextPlain() {
             if record.isBlank { continue }
             defer { index += 1 }
+            if hashesRows { rowHash = CSVRowReader.hash(record.bytes, record.ends) }
             if let row = plainRow(record, columns) { return row }
             return row(record.record, plan!)
         }

@@ -133,11 +133,16 @@ public final class JSONLinesRowReader: TextRowReader {
     /// read straight from there.
     @exclusivity(unchecked) public var textSink: TextRun?
 
+    @exclusivity(unchecked) public var hashesRows = false
+    /// `ByteHash` of the last row's line (without its line break), with `hashesRows`.
+    @exclusivity(unchecked) public private(set) var rowHash: UInt64?
+
     public func next() throws(InputError) -> InputRow? {
         if givesText, let textSink {
             while let line = try lines.nextInChunk() {
                 if JSONLinesRowReader.isBlank(line.bytes) { continue }
                 defer { index += 1 }
+                if hashesRows { rowHash = ByteHash.of(line.bytes) }
                 return InputRow(index: index, line: line.number, textInSink: textSink.append(line.bytes), filled: false)
             }
         }
@@ -145,6 +150,7 @@ public final class JSONLinesRowReader: TextRowReader {
             while let line = try lines.nextInChunk() {
                 if JSONLinesRowReader.isBlank(line.bytes) { continue }
                 defer { index += 1 }
+                if hashesRows { rowHash = ByteHash.of(line.bytes) }
                 if filling.read(line.bytes) { return InputRow(index: index, line: line.number, text: nil, filled: true) }
                 return JSONLinesRowReader.parse(line.bytes, index: index, line: line.number)
             }
@@ -152,6 +158,7 @@ public final class JSONLinesRowReader: TextRowReader {
         while let line = try lines.next() {
             if line.bytes.withUnsafeBytes({ JSONLinesRowReader.isBlank($0) }) { continue }
             defer { index += 1 }
+            if hashesRows { rowHash = line.bytes.withUnsafeBytes { ByteHash.of($0) } }
             if givesText {
                 if let textSink {
                     return InputRow(index: index, line: line.number, textInSink: line.bytes.withUnsafeBytes { textSink.append($0) },

@@ -78,6 +78,13 @@ public protocol TextRowReader: RowReader {
     /// the reader may write a row's text at its end (`InputRow.textInSink`) instead of into an array of its own. A
     /// reader that cannot keeps it nil, and gives `text`.
     var textSink: TextRun? { get set }
+    /// Set by a caller that knows rows again by their bytes (the import: `RowSpool`): the reader then keeps
+    /// `rowHash` of every row it gives.
+    var hashesRows: Bool { get set }
+    /// With `hashesRows`: `ByteHash` of the bytes the row last given was read from (a JSON line; a CSV record's
+    /// fields and where each ends), the same for the same bytes whichever way the reader took them; nil when it
+    /// cannot say (a reader that does not hash, a worksheet's typed cells).
+    var rowHash: UInt64? { get }
     /// A row read as text (or filled), as this reader gives it when not asked for text: parsed, or with its problem.
     func parsed(_ row: InputRow) -> InputRow
 }
@@ -100,6 +107,14 @@ extension TextRowReader {
         get { nil }
         set {}
     }
+
+    /// A reader that does not hash its rows (a JSON array's) says so: its rows are known again by their digests.
+    public var hashesRows: Bool {
+        get { false }
+        set {}
+    }
+
+    public var rowHash: UInt64? { nil }
 }
 
 /// The input formats.
