@@ -153,3 +153,6 @@ def test_an_import_without_a_writable_temporary_folder_is_refused_before_anythin
     assert r.code == 2, r
     assert refusal["error"] == "%s: cannot create a temporary file in %s (TMPDIR): No such file or directory; nothing was sent" % (path, missing), refusal
     assert emulator.instances("bk_switch") == [] and emulator.creates() == 0
+    # A dry run sends nothing, so it needs no such file.
+    dry = bkcc("batch-create-inst", "--obj", "bk_switch", "--dry-run", path, env={"TMPDIR": str(missing)})
+    assert dry.code == 0 and '"T-1"' in dry.out, dry

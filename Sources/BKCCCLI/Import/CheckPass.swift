@@ -41,18 +41,19 @@ public struct CheckPass {
     /// Runs the pass.
     /// - Parameters:
     ///   - keyField: spool each row for the send pass (`spool`), its key this field's value; nil spools none.
+    ///   - spooling: false keeps no spool even with `keyField` (a dry run sends nothing).
     ///   - resuming: with `keyField`, also keep each row's print (`prints`), which a resumed report is checked by.
     ///   - onProblem: called with every problem as it is found.
     ///   - onRow: called with the number of rows read so far, after each row; returning false stops the pass
     ///     (an interrupt), which then throws.
     public static func run(input: InputFile, format given: InputFormat?, objectID: String, uniqueField: String,
                            model: Model? = nil, maxProblems: Int,
-                           keyField: String? = nil, resuming: Bool = true,
+                           keyField: String? = nil, spooling: Bool = true, resuming: Bool = true,
                            onProblem: ((RowProblem) -> Void)? = nil, onRow: ((Int) -> Bool)? = nil) throws(InputError) -> CheckPass {
         let source = try input.open()
         let format = try CheckPass.format(of: input, given: given, source: source)
         var pass = CheckPass(format: format)
-        let spool = try keyField.map { _ throws(InputError) in try RowSpool(name: input.displayName) }
+        let spool = spooling ? try keyField.map { _ throws(InputError) in try RowSpool(name: input.displayName) } : nil
         let keepsPrints = keyField != nil && resuming
         let reader = format.reader(source, model: model)
         // A row's bytes are hashed as it is read, for the spool (the send pass knows the row again by them).

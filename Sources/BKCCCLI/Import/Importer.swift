@@ -141,7 +141,7 @@ public final class Importer {
             return try CheckPass.run(input: input, format: options.format, objectID: options.objectID,
                                       uniqueField: options.uniqueField, model: options.model,
                                       maxProblems: options.maxProblems, keyField: options.uniqueField,
-                                      resuming: options.resumePath != nil,
+                                      spooling: !options.dryRun, resuming: options.resumePath != nil,
                                       onRow: { rows in
                                           ticker.tick(rows)
                                           return interruptedBy == 0
