@@ -12,15 +12,15 @@ pip_install() { "$python" -m pip install -q --disable-pip-version-check "$@" >bu
 mkdir -p build
 # pytest, and the modules the .xlsx tests write workbooks with: a Python with pytest alone failed to collect them.
 if ! has pytest || ! has openpyxl || ! has xlsxwriter; then
-  echo "make test: installing the test requirements (requirements-test.txt) with $python -m pip" >&2
+  echo "make: installing the test requirements (requirements-test.txt) with $python -m pip" >&2
   if ! pip_install -r requirements-test.txt && ! has pytest; then
     if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null && [ "$python" = python3 ]; then
-      echo "make test: pip could not (build/pip-install.log); installing python3-pytest with apt-get" >&2
+      echo "make: pip could not (build/pip-install.log); installing python3-pytest with apt-get" >&2
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pytest >/dev/null 2>&1 || true
     fi
   fi
   if ! has pytest; then
-    echo "make test: pytest is missing and could not be installed (build/pip-install.log). Run one of:" >&2
+    echo "make: pytest is missing and could not be installed (build/pip-install.log). Run one of:" >&2
     echo "    $python -m pip install -r requirements-test.txt" >&2
     echo "    sudo apt-get install python3-pytest" >&2
     echo "  or use another Python: make test PYTHON=/path/to/python3" >&2
