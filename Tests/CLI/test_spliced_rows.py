@@ -51,6 +51,8 @@ def test_json_lines_rows_go_out_as_written_and_a_resume_agrees(bkcc, emulator, t
     # The bytes on the wire are the rows' own: spaces and escapes as written.
     assert '{ "bk_asset_id" : "A-2" ,  "bk_inst_name" : "sw-\\u4e09" }' in body, body
     assert '"ratio":1.5' in body or '"ratio": 1.5' in body, body
+    # A row the check pass could not read flat (nested values) but the scan is sure of goes out as written too.
+    assert '"tags": ["x", {"y": [1, -2, true, null]}]}' in body, body
     expected = sorted((json.loads(row)["bk_inst_name"], json.loads(row)["bk_asset_id"].strip()) for row in ROWS)
     assert stored_names(emulator) == expected
     # The row with a real was parsed, the others scanned: every digest and key is the check pass's.

@@ -60,7 +60,8 @@ public struct CheckPass {
         let hashing = spool == nil ? nil : reader as? TextRowReader
         hashing?.hashesRows = true
         // A JSON row's text is sent as it is when it was read flat here (on its bytes, sure of every value as
-        // jansson reads it), else parsed again and its value sent; a CSV row's text is the reader's own writing.
+        // jansson reads it); else the send pass scans it to know (`SendPass`). A CSV row's text is the reader's
+        // own writing.
         let textIsOwn = format == .csv || format == .xlsx
         var validator = RowValidator(objectID: objectID, uniqueField: uniqueField, model: model.map(ModelCheck.init))
         let digester = RowDigest()

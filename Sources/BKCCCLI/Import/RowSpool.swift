@@ -24,8 +24,8 @@ final class RowSpool {
         /// next `next()`.
         var key: UnsafeRawBufferPointer
         var integerKey: Bool
-        /// The row's text may be sent as it is: the check pass read it as a flat object, on its bytes (a JSON
-        /// row it parsed instead is parsed again, and its value sent).
+        /// The row's text may be sent as it is: the check pass read it as a flat object, on its bytes, or it is
+        /// a CSV row's (written by the reader). Else the send pass scans it to know (`SendPass`).
         var sendsText: Bool
     }
 

@@ -164,21 +164,28 @@ final class SendPass {
             let digest: UInt64, key: Range<Int>, integerKey: Bool, same: Bool
             if entry.hashed, let hash = textReader?.rowHash {
                 // Read from the bytes the check pass read (or not, and it stops below): its digest and key are the
-                // spool's. A JSON row the check pass parsed is parsed again, and its value sent.
+                // spool's. A JSON row the check pass parsed rather than read flat goes out as it is when the scan
+                // is sure of it as jansson reads it (nested values), else parsed again, its value sent.
                 same = UInt32(truncatingIfNeeded: hash) == entry.hash
+                if same, !entry.sendsText, let range = text, invalidRows.isEmpty || invalidRows[row.index] == nil {
+                    let sure = texts.withBytes(range) {
+                        ValueDigest.scan($0, member: uniqueField, checkingUTF8: false, keys: &pulling.keys)
+                    } != nil
+                    pulling.keys.removeSubrange(keyStart...)
+                    if !sure {
+                        switch texts.withBytes(range, { JSONText.parse($0) }) {
+                        case .success(let value): row.detail = value
+                        case .failure: row.problem = "not valid JSON"
+                        }
+                        row.text = nil
+                        text = nil
+                        texts.removeAll(from: textStart)
+                    }
+                }
                 digest = entry.digest
                 pulling.keys.append(contentsOf: entry.key)
                 key = keyStart..<pulling.keys.count
                 integerKey = entry.integerKey
-                if same, !entry.sendsText, let range = text, invalidRows.isEmpty || invalidRows[row.index] == nil {
-                    switch texts.withBytes(range, { JSONText.parse($0) }) {
-                    case .success(let value): row.detail = value
-                    case .failure: row.problem = "not valid JSON"
-                    }
-                    row.text = nil
-                    text = nil
-                    texts.removeAll(from: textStart)
-                }
             } else {
                 // No hash of its bytes (a JSON array's row, a worksheet's typed cells): the row is known again by
                 // its digest and key, worked out again. A row the check pass found invalid is parsed as it parsed
