@@ -158,3 +158,27 @@ def test_an_import_without_a_writable_temporary_folder_is_refused_before_anythin
     # A dry run sends nothing, so it needs no such file.
     dry = bkcc("batch-create-inst", "--obj", "bk_switch", "--dry-run", path, env={"TMPDIR": str(missing)})
     assert dry.code == 0 and '"T-1"' in dry.out, dry
+
+
+def test_a_row_spool_that_cannot_be_written_stops_the_import_before_anything_is_sent(bkcc, emulator, tmp_path):
+    """A full disk while the check pass spools its rows (here: a file size limit, RLIMIT_FSIZE, with SIGXFSZ
+    ignored, so that the write fails with EFBIG): a clear refusal, exit 2, nothing sent."""
+    import resource
+    import signal
+    import subprocess
+
+    path = tmp_path / "rows.jsonl"
+    path.write_text("".join(json.dumps({"bk_inst_name": n, "bk_asset_id": a}) + "\n" for n, a in switches(5000)),
+                    encoding="utf-8")
+
+    def limited():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # kept across exec: the write fails instead of killing
+        resource.setrlimit(resource.RLIMIT_FSIZE, (10_000, 10_000))
+
+    proc = subprocess.run([bkcc.path, "batch-create-inst", "--obj", "bk_switch", "--output", "json", str(path)],
+                          env=bkcc.env({"TMPDIR": str(tmp_path)}), capture_output=True, timeout=60, preexec_fn=limited)
+    refusal = json.loads(proc.stdout.decode().strip().splitlines()[-1])
+    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
+    assert refusal["error"] == "%s: cannot write a temporary file (TMPDIR): File too large; nothing was sent" % path, refusal
+    assert emulator.creates() == 0 and emulator.instances("bk_switch") == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("bkcc-")] == []  # unlinked at once
