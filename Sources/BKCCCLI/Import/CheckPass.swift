@@ -27,8 +27,9 @@ public struct CheckPass {
     public var prints = RowPrints()
     /// Per row, what the send pass needs of it again (an import's; nil otherwise), rewound for reading.
     var spool: RowSpool?
-    /// With prints: every invalid row's problem, by index. Later passes verify each row against its print, so they
-    /// take the verdict from here instead of checking the row (and rebuilding the repeat table) again.
+    /// With `keyField`: every invalid row's problem, by index. Later passes verify each row against the spool (or
+    /// a resume's print), so they take the verdict from here instead of checking the row (and rebuilding the
+    /// repeat table) again.
     public var invalidRows: [Int: String] = [:]
 
     /// The format to read `input` with: `--format`, else the file's extension, else a look at its first bytes.
@@ -87,7 +88,8 @@ public struct CheckPass {
                         let value = flat.value(of: keyField, hash: keyFieldHash)
                         var integerKey = false
                         if case .integer? = value { integerKey = true }
-                        // `RowDigest.keyHash`'s rule: one key for the spool and the print.
+                        // `LookupOperation.key`'s rule on the bytes (`RowDigest.key`'s for a parsed row): one key
+                        // for the spool and the print.
                         ValueDigest.withLookupKey(value) { key in
                             let key = key ?? UnsafeRawBufferPointer(start: nil, count: 0)
                             spool?.append(hash: hashing?.rowHash, digest: flat.digest, key: key, integerKey: integerKey, sendsText: true)
