@@ -173,13 +173,8 @@ final class SendPass {
                     } != nil
                     pulling.keys.removeSubrange(keyStart...)
                     if !sure {
-                        switch texts.withBytes(range, { JSONText.parse($0) }) {
-                        case .success(let value): row.detail = value
-                        case .failure: row.problem = "not valid JSON"
-                        }
-                        row.text = nil
+                        parseInstead(&row, texts, range, from: textStart)
                         text = nil
-                        texts.removeAll(from: textStart)
                     }
                 }
                 digest = entry.digest
@@ -200,13 +195,8 @@ final class SendPass {
                     if scanned == nil {
                         // What the scan is not sure of (a real, a row that is not JSON…) is parsed as the check pass
                         // parsed it; a row it could not read has the problem it found (its digest is of that text).
-                        switch texts.withBytes(range, { JSONText.parse($0) }) {
-                        case .success(let value): row.detail = value
-                        case .failure: row.problem = invalidRows[row.index] ?? "not valid JSON"
-                        }
-                        row.text = nil
+                        parseInstead(&row, texts, range, from: textStart)
                         text = nil
-                        texts.removeAll(from: textStart)
                     }
                 }
                 if let scanned {
@@ -259,6 +249,17 @@ final class SendPass {
             if pulling.rows.count >= CreateOperation().itemsPerRequest { closeRequest() }
             return item
         }
+    }
+
+    /// `row`'s text (`range` of `texts`) parsed as the check pass parsed it: its value is sent, not its text, which
+    /// is cut from `texts` (back to `textStart`). A row that does not parse has the problem the check pass found.
+    private func parseInstead(_ row: inout InputRow, _ texts: TextRun, _ range: Range<Int>, from textStart: Int) {
+        switch texts.withBytes(range, { JSONText.parse($0) }) {
+        case .success(let value): row.detail = value
+        case .failure: row.problem = invalidRows[row.index] ?? "not valid JSON"
+        }
+        row.text = nil
+        texts.removeAll(from: textStart)
     }
 
     private func changed(_ error: InputError) {
