@@ -22,6 +22,10 @@ import Testing
             power *= 10
             values += [power - 1, power, power + 1, -power]
         }
+        // every pair of the two-digit table, in each place of a number
+        values += (0..<1_000).map { Int64($0) } + (0..<100).map { 1_000_000 + 1_001 * Int64($0) }
+        var random = SystemRandomNumberGenerator()
+        values += (0..<200).map { _ in Int64.random(in: .min ... .max, using: &random) }
         for value in values { #expect(Self.written(20) { $0.putDecimal(value) } == String(value)) }
         // `withDecimal` writes its buffer through `putDecimal`, between a prefix and a suffix.
         for value in values {
