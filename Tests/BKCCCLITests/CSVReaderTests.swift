@@ -103,6 +103,49 @@ import Glibc
         }
     }
 
+    /// Long lines of many fields, a quote, a CR or an LF anywhere in them: the whole-buffer read (plain lines, read
+    /// by `nextPlain`) against a byte at a time (the state machine alone).
+    @Test func testLongRandomLines_ReadAlikeWholeAndByteByByte() throws {
+        let alphabet: [[UInt8]] = [[0x61], [0x62], [0x63], [0x64], [0x2C], [0x2C], [0x2C], [0x22], [0x0D], [0x0A], [0x0A],
+                                   [0x0D, 0x0A], Array("交换机".utf8), [0x20]]
+        var generator = SplitMix(seed: 0x6c6f_6e67)
+        for round in 0..<300 {
+            var bytes: [UInt8] = []
+            // Every fourth text without quotes or CRs: nearly all of its lines are plain.
+            let letters = round % 4 == 0 ? alphabet.filter { $0 != [0x22] && $0 != [0x0D] && $0 != [0x0D, 0x0A] } : alphabet
+            for _ in 0..<Int(generator.next() % 300) { bytes += letters[Int(generator.next() % UInt64(letters.count))] }
+            let path = temporaryFile(String(decoding: bytes, as: UTF8.self))
+            defer { unlink(path) }
+            func read(_ size: Int) -> [String] {
+                do throws(InputError) {
+                    return try CSVReaderTests.records(path, bufferSize: size).map { "\($0.line):" + CSVReaderTests.render($0) }
+                } catch {
+                    return ["error \(error.line ?? 0): \(error.reason)"]
+                }
+            }
+            let reference = read(1)
+            #expect(read(65536) == reference, "\(bytes)")
+            #expect(read(61) == reference, "\(bytes)")
+        }
+    }
+
+    /// A plain line at the record size limit is read; one byte over is the state machine's error, as for any line.
+    @Test(arguments: [1, 65536])
+    func testPlainLineAtTheLimit_IsReadAndOneOverIsAnError(bufferSize: Int) throws {
+        let atLimit = String(repeating: "x,", count: 49) + "xx"  // 100 bytes, 50 fields
+        let fits = temporaryFile("a\n" + atLimit + "\r\nb\n")
+        defer { unlink(fits) }
+        let reader = CSVReader(source: try ByteSource(path: fits, bufferSize: bufferSize), maxRecordBytes: 100)
+        var ends: [Int] = []
+        while let record = try reader.next() { ends.append(record.count) }
+        #expect(ends == [1, 50, 1])
+        let over = temporaryFile("a\n" + String(repeating: "x", count: 101) + "\nb\n")
+        defer { unlink(over) }
+        let overReader = CSVReader(source: try ByteSource(path: over, bufferSize: bufferSize), maxRecordBytes: 100)
+        let error = thrown { () throws(InputError) in _ = try overReader.next(); return try overReader.next() }
+        #expect(error?.reason.contains("over") == true)
+    }
+
     @Test func testRecordLines_CountEveryKindOfLineBreak() throws {
         let path = temporaryFile("a,b\r\n1,\"x\ny\"\r2,3\n\n4,5")
         defer { unlink(path) }

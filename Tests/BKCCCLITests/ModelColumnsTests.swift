@@ -129,12 +129,13 @@ import Glibc
         #expect(reader.parsed(InputRow(index: 0, line: 2, text: nil, filled: true)).detail == parsed)
     }
 
-    /// Random rows of the bytes that matter (commas, quotes, CR, LF, digits, a sign, UTF-8 and a byte that is not)
-    /// read alike with plain lines read in place (`CSVReader.nextPlain`) and as records, whole and in 7-byte
-    /// chunks: the same lines, texts, members, digests and problems.
+    /// Random rows of the bytes that matter (commas, quotes, CR, LF, digits, a sign, UTF-8 and a byte that is not,
+    /// and a backslash and a tab, which a plain line's JSON text escapes) read alike with plain lines read in place
+    /// (`CSVReader.nextPlain`) and as records, whole and in 7-byte chunks: the same lines, texts, members, digests
+    /// and problems.
     @Test func plainLinesReadInPlaceAreReadAsRecords() throws {
         let alphabet: [[UInt8]] = [[0x61], [0x31], [0x37], [0x2D], [0x2C], [0x2C], [0x2C], [0x22], [0x0D], [0x0A], [0x0A],
-                                   [0x0D, 0x0A], Array("机".utf8), [0xFF], [0x20]]
+                                   [0x0D, 0x0A], Array("机".utf8), [0xFF], [0x20], [0x5C], [0x09]]
         var generator = SplitMix(seed: 0x706C_6169)
         func describe(_ row: InputRow, _ flat: FlatObject) -> String {
             var text = "\(row.index)@\(row.line) \(row.text.map { String(decoding: $0, as: UTF8.self) } ?? "-") \(row.problem ?? "") \(row.detail?.serialized() ?? "-")"

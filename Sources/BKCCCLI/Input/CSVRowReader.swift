@@ -332,6 +332,7 @@ public final class CSVRowReader: TextRowReader {
     private static func writePlainText(_ record: CSVReader.PlainRecord, _ columns: PlainColumns, _ skipsFirst: Bool,
                                        at base: UnsafeMutablePointer<UInt8>) -> Int {
         let all = record.bytes
+        let plain = JSONQuote.needsNoEscape(all)  // nearly every record: its cells are copied as they are
         var output = ByteOutput(base)
         output.put(UInt8(ascii: "{"))
         var start = 0, first = true
@@ -344,7 +345,15 @@ public final class CSVRowReader: TextRowReader {
             if !first { output.put(UInt8(ascii: ",")) }
             first = false
             output.put(column.prefix)
-            if column.kind == .text { output.putQuoted(utf8: cell) } else { output.put(cell) }
+            if column.kind != .text {
+                output.put(cell)
+            } else if plain {
+                output.put(UInt8(ascii: "\""))
+                output.put(cell)
+                output.put(UInt8(ascii: "\""))
+            } else {
+                output.putQuoted(utf8: cell)
+            }
         }
         output.put(UInt8(ascii: "}"))
         return output.count(from: base)
