@@ -28,6 +28,35 @@ import Testing
         }
     }
 
+    /// One reader, row after row, keys at the same position differing in one byte only (first, middle, last) or
+    /// in length, of every size around the remembered ones (4 to 16 bytes): each member's hash is its key's own,
+    /// and the digest the parsed row's.
+    @Test func keysReadAgainKeepTheirOwnHashes() throws {
+        let flat = FlatObject()
+        var keys: [String] = []
+        for length in [1, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 24] {
+            let base = String((0..<length).map { Character(Unicode.Scalar(UInt8(97 + $0 % 26))) })
+            keys.append(base)
+            for position in Set([0, length / 2, length - 1]) {
+                var bytes = Array(base.utf8)
+                bytes[position] = UInt8(ascii: "Z")
+                keys.append(String(decoding: bytes, as: UTF8.self))
+            }
+            keys.append(base)
+        }
+        for (row, key) in keys.enumerated() {
+            // The key at position 1, behind a key that never changes; the row read twice in a row once.
+            let text = #"{"fixed_key": 1, ""# + key + #"": "v\#(row)"}"#
+            for _ in 0..<(row % 3 == 0 ? 2 : 1) {
+                let read = Array(text.utf8).withUnsafeBytes { flat.read($0) }
+                #expect(read, "\(text)")
+                #expect(flat.members.map(\.keyHash) == flat.members.map { FlatObject.keyHash($0.key) }, "\(text)")
+                let parsed = try JSON.parse(text).get()  // kept: `raw` does not hold the value
+                #expect(flat.digest == ValueDigest.of(parsed.raw), "\(text)")
+            }
+        }
+    }
+
     @Test func whatIsNotSurelyAFlatObjectIsLeftToTheParser() {
         let many = "{" + (0...FlatObject.maxMembers).map { "\"k\($0)\": 1" }.joined(separator: ",") + "}"
         for text in [
