@@ -135,9 +135,7 @@ final class SendPass {
             do throws(InputError) {
                 read = try reader.next()
             } catch {
-                readError = error
-                closeRequest()
-                throw BKCCError(.invalidArgument, "\(error)")
+                throw stop(error)
             }
             guard var row = read.take() else {  // taken, not copied (a copy was a retain and a release of its text)
                 if rowsRead < spool.count {
@@ -149,12 +147,9 @@ final class SendPass {
             rowsRead += 1
             guard let entry = spool.next() else {
                 if let failure = spool.readFailure {
-                    readError = InputError(path: input.displayName, "cannot read a temporary file back (TMPDIR): \(failure); the rows after line \(row.line - 1) were not sent")
-                } else {
-                    changed(InputError(path: input.displayName, "changed while it was imported: line \(row.line) was not there when it was checked; it and the rows after it were not sent"))
+                    throw stop(InputError(path: input.displayName, "cannot read a temporary file back (TMPDIR): \(failure); the rows after line \(row.line - 1) were not sent"))
                 }
-                closeRequest()
-                throw BKCCError(.invalidArgument, "the input changed")
+                throw stop(changed: InputError(path: input.displayName, "changed while it was imported: line \(row.line) was not there when it was checked; it and the rows after it were not sent"))
             }
             let keyStart = pulling.keys.count
             // The row's text in the request's buffer: put there by the reader, or copied there now.
@@ -212,9 +207,7 @@ final class SendPass {
                 same = digest == entry.digest && pulling.keys[key].elementsEqual(entry.key)
             }
             guard same else {
-                changed(InputError(path: input.displayName, "changed while it was imported: line \(row.line) differs from what the check read; it and the rows after it were not sent"))
-                closeRequest()
-                throw BKCCError(.invalidArgument, "the input changed")
+                throw stop(changed: InputError(path: input.displayName, "changed while it was imported: line \(row.line) differs from what the check read; it and the rows after it were not sent"))
             }
             let problem = invalidRows.isEmpty ? nil : invalidRows[row.index]
             if resume?.createdID(row.index) != nil {  // created before: already in the report
@@ -265,6 +258,20 @@ final class SendPass {
     private func changed(_ error: InputError) {
         inputChanged = true
         readError = error
+    }
+
+    /// The pass stops at a row before sending it: `error` kept for the summary, the rows pulled so far closed as
+    /// a request, and the error to throw to the engine, which sends nothing more (its text is `error`'s).
+    private func stop(_ error: InputError) -> BKCCError {
+        readError = error
+        closeRequest()
+        return BKCCError(.invalidArgument, "\(error)")
+    }
+
+    /// The same, the input having changed since the check pass.
+    private func stop(changed error: InputError) -> BKCCError {
+        inputChanged = true
+        return stop(error)
     }
 
     /// The rows pulled so far are a request: kept until it finished (`finished`), by its first row's index.
