@@ -4,15 +4,20 @@ import CByteScan
 ///
 /// Why: lines written for every row were built by appending to an Array, whose checks cost ~90 instructions an
 /// append (callgrind, 5,000 report lines of 12 appends: ~2,200 instructions a line, ~400 this way).
+///
+/// The small writes are `@inlinable`: the report's lines and the CSV rows' texts are written from another module
+/// (BKCCCLI), where a call each was ~20 instructions (callgrind: seven names a report line, seven cells a CSV row).
 public struct ByteOutput {
-    public private(set) var position: UnsafeMutablePointer<UInt8>
+    @usableFromInline var position: UnsafeMutablePointer<UInt8>
 
+    @inlinable
     public init(_ start: UnsafeMutablePointer<UInt8>) { position = start }
 
     /// The bytes written since `start`.
+    @inlinable
     public func count(from start: UnsafeMutablePointer<UInt8>) -> Int { position - start }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func put(_ byte: UInt8) {
         position.pointee = byte
         position += 1
@@ -20,7 +25,7 @@ public struct ByteOutput {
 
     /// Up to 16 bytes (a report line's names, a number's digits) are two overlapping loads and stores, not a call
     /// to memcpy (~12 instructions more a piece, callgrind; eight pieces a report line).
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func put(_ bytes: UnsafeRawBufferPointer) {
         guard let from = bytes.baseAddress else { return }
         let count = bytes.count, to = UnsafeMutableRawPointer(position)
@@ -36,7 +41,7 @@ public struct ByteOutput {
         position += count
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func put(literal: StaticString) {
         put(UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
