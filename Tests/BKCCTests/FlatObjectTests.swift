@@ -57,6 +57,23 @@ import Testing
         }
     }
 
+    /// A repeated key is refused whatever was read before: after rows with the same keys (the repeat check is then
+    /// skipped), after a row cut short by a nested value, and with the repeat past the keys read before.
+    @Test func aRepeatedKeyIsRefusedAfterRowsOfTheSameKeys() {
+        let flat = FlatObject()
+        func read(_ text: String) -> Bool { Array(text.utf8).withUnsafeBytes { flat.read($0) } }
+        let row = #"{"bk_inst_name": "a", "bk_asset_id": "b", "bk_sn": "c"}"#
+        #expect(read(row) && read(row))
+        #expect(!read(#"{"bk_inst_name": "a", "bk_inst_name": "b", "bk_sn": "c"}"#))
+        #expect(read(row))
+        #expect(!read(#"{"bk_inst_name": "a", "bk_asset_id": "b", "bk_sn": "c", "bk_sn": "d"}"#))
+        #expect(read(row))
+        #expect(!read(#"{"bk_inst_name": "a", "bk_sn": "b", "x": {"y": 1}}"#))  // bk_sn remembered second, then cut short
+        #expect(!read(#"{"bk_inst_name": "a", "bk_sn": "b", "bk_sn": "c"}"#))
+        #expect(read(row) && read(#"{"bk_inst_name": "a", "bk_asset_id": "b"}"#) && read(row))
+        #expect(!read(#"{"bk_inst_name": "a", "bk_asset_id": "b", "bk_inst_name": "c"}"#))
+    }
+
     @Test func whatIsNotSurelyAFlatObjectIsLeftToTheParser() {
         let many = "{" + (0...FlatObject.maxMembers).map { "\"k\($0)\": 1" }.joined(separator: ",") + "}"
         for text in [

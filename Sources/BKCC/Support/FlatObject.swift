@@ -59,7 +59,13 @@ public final class FlatObject {
     /// (callgrind: ~45 instructions a key, seven a JSON Lines row).
     private struct KeyMemo {
         var count = 0, head: UInt64 = 0, tail: UInt64 = 0, hash: UInt64 = 0
+
+        /// A key found in the memo, put there now, or not kept there (its length).
+        enum Use { case found, kept, notKept }
     }
+    /// How many of `keyMemo`'s first keys are the keys of a row read whole, none repeated (0: none known): a
+    /// row whose keys are all found there needs no repeat check (21 compares for seven keys, ~200 instructions).
+    @exclusivity(unchecked) private var memoDistinctCount = 0
     private let keyMemo: UnsafeMutablePointer<KeyMemo> = {
         let memo = UnsafeMutablePointer<KeyMemo>.allocate(capacity: FlatObject.maxMembers)
         memo.initialize(repeating: KeyMemo(), count: FlatObject.maxMembers)
@@ -101,6 +107,10 @@ public final class FlatObject {
         cursor.skipSpace()
         guard cursor.at < cursor.end, cursor.base[cursor.at] == UInt8(ascii: "{") else { return false }
         var sum: UInt64 = 0
+        // Every key so far found in `keyMemo` (`memoized`), and every one put there or found (`remembered`).
+        var memoized = true, remembered = true
+        let distinctBefore = memoDistinctCount
+        memoDistinctCount = 0  // the memo changes below: known again only once this row is read whole
         if !cursor.opensEmpty(closing: UInt8(ascii: "}")) {
             while true {
                 guard memberStorage.count < FlatObject.maxMembers, cursor.at < cursor.end,
@@ -133,7 +143,9 @@ public final class FlatObject {
                 default:
                     return false  // nested, or not JSON
                 }
-                let keyHash = memoizedKeyHash(key, at: memberStorage.count)
+                let (keyHash, found) = memoizedKeyHash(key, at: memberStorage.count)
+                memoized = memoized && found == .found
+                remembered = remembered && found != .notKept
                 append(Member(key: key, keyHash: keyHash, value: value))
                 sum = sum &+ ValueDigest.member(key: keyHash, value: valueHash)
                 guard let more = cursor.afterMember(closing: UInt8(ascii: "}")) else { return false }
@@ -141,8 +153,11 @@ public final class FlatObject {
             }
         }
         cursor.skipSpace()
-        guard cursor.at == cursor.end, !FlatObject.hasRepeatedKey(members) else { return false }
+        guard cursor.at == cursor.end else { return false }
+        // Keys all as in a row read whole without a repeat: none repeated here either.
+        guard memoized && members.count <= distinctBefore || !FlatObject.hasRepeatedKey(members) else { return false }
         digest = ValueDigest.object(sum)
+        if remembered { memoDistinctCount = members.count }
         complete = true
         return true
     }
@@ -217,9 +232,9 @@ public final class FlatObject {
     /// `keyHash(key)`, from `keyMemo` when the key at `position` (below `maxMembers`) of the last row read had the
     /// same bytes: a key of 4 to 16 bytes is two loads that cover all of them (they overlap when it is shorter).
     @inline(__always)
-    private func memoizedKeyHash(_ key: UnsafeRawBufferPointer, at position: Int) -> UInt64 {
+    private func memoizedKeyHash(_ key: UnsafeRawBufferPointer, at position: Int) -> (UInt64, KeyMemo.Use) {
         let count = key.count
-        guard count >= 4, count <= 16, let base = key.baseAddress else { return FlatObject.keyHash(key) }
+        guard count >= 4, count <= 16, let base = key.baseAddress else { return (FlatObject.keyHash(key), .notKept) }
         let head: UInt64, tail: UInt64
         if count >= 8 {
             head = base.loadUnaligned(as: UInt64.self)
@@ -229,10 +244,10 @@ public final class FlatObject {
             tail = UInt64(base.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self))
         }
         let memo = keyMemo + position
-        if memo.pointee.count == count, memo.pointee.head == head, memo.pointee.tail == tail { return memo.pointee.hash }
+        if memo.pointee.count == count, memo.pointee.head == head, memo.pointee.tail == tail { return (memo.pointee.hash, .found) }
         let hash = FlatObject.keyHash(key)
         memo.pointee = KeyMemo(count: count, head: head, tail: tail, hash: hash)
-        return hash
+        return (hash, .kept)
     }
 
     public static func keyHash(_ key: String) -> UInt64 {
