@@ -88,19 +88,25 @@ import Glibc
         for _ in 0..<400 {
             var bytes: [UInt8] = []
             for _ in 0..<Int(generator.next() % 40) { bytes += alphabet[Int(generator.next() % UInt64(alphabet.count))] }
-            let path = temporaryFile(String(decoding: bytes, as: UTF8.self))
-            defer { unlink(path) }
-            func read(_ size: Int) -> [String] {
-                do throws(InputError) {
-                    return try CSVReaderTests.records(path, bufferSize: size).map { "\($0.line):" + CSVReaderTests.render($0) }
-                } catch {
-                    return ["error \(error.line ?? 0): \(error.reason)"]
-                }
-            }
-            let reference = read(1)
-            #expect(read(65536) == reference, "\(bytes)")
-            #expect(read(7) == reference, "\(bytes)")
+            Self.expectReadAlike(bytes, chunked: 7)
         }
+    }
+
+    /// `bytes` read as a file whole (65,536-byte reads) and in `chunked`-byte reads give the records (or the error)
+    /// a byte at a time gives.
+    static func expectReadAlike(_ bytes: [UInt8], chunked: Int, sourceLocation: SourceLocation = #_sourceLocation) {
+        let path = temporaryFile(String(decoding: bytes, as: UTF8.self))
+        defer { unlink(path) }
+        func read(_ size: Int) -> [String] {
+            do throws(InputError) {
+                return try CSVReaderTests.records(path, bufferSize: size).map { "\($0.line):" + CSVReaderTests.render($0) }
+            } catch {
+                return ["error \(error.line ?? 0): \(error.reason)"]
+            }
+        }
+        let reference = read(1)
+        #expect(read(65536) == reference, "\(bytes)", sourceLocation: sourceLocation)
+        #expect(read(chunked) == reference, "\(bytes)", sourceLocation: sourceLocation)
     }
 
     /// Long lines of many fields, a quote, a CR or an LF anywhere in them: the whole-buffer read (plain lines, read
@@ -114,18 +120,7 @@ import Glibc
             // Every fourth text without quotes or CRs: nearly all of its lines are plain.
             let letters = round % 4 == 0 ? alphabet.filter { $0 != [0x22] && $0 != [0x0D] && $0 != [0x0D, 0x0A] } : alphabet
             for _ in 0..<Int(generator.next() % 300) { bytes += letters[Int(generator.next() % UInt64(letters.count))] }
-            let path = temporaryFile(String(decoding: bytes, as: UTF8.self))
-            defer { unlink(path) }
-            func read(_ size: Int) -> [String] {
-                do throws(InputError) {
-                    return try CSVReaderTests.records(path, bufferSize: size).map { "\($0.line):" + CSVReaderTests.render($0) }
-                } catch {
-                    return ["error \(error.line ?? 0): \(error.reason)"]
-                }
-            }
-            let reference = read(1)
-            #expect(read(65536) == reference, "\(bytes)")
-            #expect(read(61) == reference, "\(bytes)")
+            Self.expectReadAlike(bytes, chunked: 61)
         }
     }
 
