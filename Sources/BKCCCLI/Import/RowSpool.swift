@@ -35,13 +35,16 @@ final class RowSpool {
 
     private let fd: Int32
     private let name: String
-    private let capacity = 64 * 1024
-    private let buffer: UnsafeMutableRawPointer
-    /// Writing: bytes in `buffer`; reading: the end of what was read into it.
-    private var filled = 0
-    /// Reading: the next byte of `buffer` to take.
-    private var taken = 0
+    /// Writing: the entries, buffered (a `let`, not an Optional emptied by `rewind`: binding one was a retain and
+    /// a release a row).
+    private let writer: FileWriter
     private var reading = false
+    private let capacity = 64 * 1024
+    /// Reading: what was read of the file, `filled` bytes, the next to take at `taken`.
+    private let buffer: UnsafeMutableRawPointer
+    private var filled = 0
+    private var taken = 0
+    /// Why reading ended early, if it did.
     private var failure: String?
     /// What `take` gathers when it does not lie whole in `buffer` (an entry across two reads).
     private var scratch = UnsafeMutableRawPointer.allocate(byteCount: 256, alignment: 16)
@@ -53,13 +56,13 @@ final class RowSpool {
     init(name: String) throws(InputError) {
         fd = try InputFile.makeSpool(name: name, prefix: "bkcc-rows")
         self.name = name
+        writer = FileWriter(fd: fd, owns: true)  // it closes the file, after its last flush
         buffer = .allocate(byteCount: capacity, alignment: 16)
     }
 
     deinit {
         buffer.deallocate()
         scratch.deallocate()
-        close(fd)
     }
 
     /// Adds the next row's entry (`hash` nil: the reader gave none). A write that fails is kept, and thrown by
@@ -71,48 +74,22 @@ final class RowSpool {
         if hash != nil { flags |= RowSpool.hashedFlag }
         if integerKey { flags |= RowSpool.integerFlag }
         if sendsText { flags |= RowSpool.textFlag }
-        if capacity - filled < RowSpool.headSize { flush() }
-        let head = buffer + filled
-        head.storeBytes(of: UInt32(truncatingIfNeeded: hash ?? 0), as: UInt32.self)
-        (head + 4).storeBytes(of: flags, as: UInt32.self)
-        (head + 8).storeBytes(of: digest, as: UInt64.self)
-        filled += RowSpool.headSize
-        put(UnsafeRawBufferPointer(rebasing: key.prefix(Int(flags & RowSpool.lengthMask))))
-    }
-
-    private func put(_ bytes: UnsafeRawBufferPointer) {
-        var rest = bytes
-        while !rest.isEmpty {
-            if filled == capacity { flush() }
-            let part = min(rest.count, capacity - filled)
-            (buffer + filled).copyMemory(from: rest.baseAddress!, byteCount: part)
-            filled += part
-            rest = UnsafeRawBufferPointer(rebasing: rest[part...])
+        let kept = UnsafeRawBufferPointer(rebasing: key.prefix(Int(flags & RowSpool.lengthMask)))
+        writer.write(atMost: RowSpool.headSize + kept.count) { output in
+            withUnsafeBytes(of: UInt32(truncatingIfNeeded: hash ?? 0)) { output.put($0) }
+            withUnsafeBytes(of: flags) { output.put($0) }
+            withUnsafeBytes(of: digest) { output.put($0) }
+            output.put(kept)
         }
-    }
-
-    private func flush() {
-        var start = 0
-        while start < filled, failure == nil {
-            let wrote = write(fd, buffer + start, filled - start)
-            if wrote < 0 {
-                if errno == EINTR { continue }
-                failure = systemError()
-            } else {
-                start += wrote
-            }
-        }
-        filled = 0
     }
 
     /// Ends the writing (flushed) and starts the reading, from the first entry.
     func rewind() throws(InputError) {
-        flush()
-        if let failure { throw InputError(path: name, "cannot write a temporary file (TMPDIR): \(failure)") }
-        guard lseek(fd, 0, SEEK_SET) == 0 else { throw InputError(path: name, "cannot read a temporary file back: \(systemError())") }
+        precondition(!reading, "a spool is rewound once")
+        writer.flush()
         reading = true
-        filled = 0
-        taken = 0
+        if let failure = writer.failure { throw InputError(path: name, "cannot write a temporary file (TMPDIR): \(failure)") }
+        guard lseek(fd, 0, SEEK_SET) == 0 else { throw InputError(path: name, "cannot read a temporary file back: \(systemError())") }
     }
 
     /// The next entry; nil after the last (or when the file cannot be read: `readFailure`).
