@@ -1,5 +1,6 @@
 import BKCC
 import Testing
+import BKCCTestSupport
 
 @Suite struct JSONTests {
     /// `trimmedText` decides on bytes where it can: it must always agree with `trimmingSpace`.
@@ -12,6 +13,21 @@ import Testing
         let object = try JSON.object(["n": .integer(1)])
         #expect(object.trimmedText("n") == nil && object.trimmedText("missing") == nil)
         #expect(object.memberKind("n") == .integer && object.memberKind("missing") == nil)
+    }
+
+    /// `withSpaceTrimmed` (ASCII white space cut on the bytes, the rest by the Unicode rule) agrees with
+    /// `trimmingSpace` on random texts of ASCII and Unicode white space, letters and control characters at both
+    /// ends, and on bytes that are not UTF-8 (as a header value may be: read with replacement characters).
+    @Test func bytesTrimmedAsTrimmingSpaceTrims() {
+        let pieces: [[UInt8]] = [[0x20], [0x09], [0x0D, 0x0A], [0x0B], [0x1F], [0x01], Array("\u{00A0}".utf8), Array("\u{3000}".utf8),
+                                 Array("\u{2009}".utf8), Array("\u{85}".utf8), Array("三".utf8), [0x61], [0xE4], [0xFF]]
+        var generator = SplitMix(seed: 0x7472_696d)
+        for _ in 0..<3_000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int(generator.next() % 7) { bytes += pieces[Int(generator.next() % UInt64(pieces.count))] }
+            let trimmed = bytes.withUnsafeBytes { withSpaceTrimmed($0) { String(decoding: $0, as: UTF8.self) } }
+            #expect(trimmed == String(String(decoding: bytes, as: UTF8.self).trimmingSpace()), "\(bytes)")
+        }
     }
 
     @Test func parseReadAndSerialize() throws {
