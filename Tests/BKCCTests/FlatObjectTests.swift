@@ -161,6 +161,23 @@ import Testing
     /// `JSON.cannotTrim` is exact: for every character of the Basic Multilingual Plane (and a few beyond), at
     /// either end of a text, it says "nothing to trim" exactly when `trimmingSpace` keeps the text whole (control
     /// characters aside, which it leaves to the general path).
+    /// `bytesEqual` (attribute ids and member names, two overlapping loads for 4 to 16 bytes) against the bytes
+    /// compared one by one: every length to 24, each byte changed in turn, and a length off by one.
+    @Test func bytesEqualComparesEveryByte() {
+        for length in 0...24 {
+            let a = (0..<length).map { UInt8(truncatingIfNeeded: 0x41 + $0 * 7) }
+            a.withUnsafeBytes { x in
+                #expect(Array(a).withUnsafeBytes { bytesEqual(x, $0) }, "length \(length)")
+                for position in 0..<length {
+                    var b = a
+                    b[position] ^= 0x20
+                    #expect(!b.withUnsafeBytes { bytesEqual(x, $0) }, "length \(length), byte \(position)")
+                }
+                #expect(!(a + [0x41]).withUnsafeBytes { bytesEqual(x, UnsafeRawBufferPointer(rebasing: $0[0..<length + 1])) })
+            }
+        }
+    }
+
     @Test func cannotTrimIsExactAtBothEnds() {
         func says(_ text: String) -> Bool {
             var text = text

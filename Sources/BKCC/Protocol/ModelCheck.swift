@@ -249,8 +249,8 @@ public final class ModelCheck: @unchecked Sendable {
     /// null is as absent (a required one is not counted).
     @inline(__always)
     private func quickVerdict(_ member: FlatObject.Member) -> QuickVerdict {
-        if let quick = rulesByHash.quick(member.keyHash), quick.isNamed(member.key) {
-            return ModelCheck.quickVerdict(quick, member.value)
+        if let quick = rulesByHash.quick(member.keyHash), quick.pointee.isNamed(member.key) {
+            return ModelCheck.quickVerdict(quick.pointee, member.value)
         }
         // Ids whose hashes collide are only in `rules`.
         guard rulesByHash.count != rules.count, let rule = rules[String(decoding: member.key, as: UTF8.self)] else { return .unknown }
@@ -598,8 +598,6 @@ struct UniqueKeyHash: UniqueKeyText {
     }
 }
 
-/// The rules by the FNV-1a hash of their id, in one open-addressed array: a member's rule found in a few
-/// instructions (a `Dictionary<UInt64, Rule>` lookup was ~140 instructions, and a row looks up each member).
 /// What a flat member's quick check needs of its attribute's rule, holding no reference: the rule table's entry.
 /// (A rule, a class, lent for the check was still retained and released around each member's check — an atomic
 /// pair, ~40 cycles a member: perf, 1,000,000 CSV rows, retains and releases were 18% of the CLI's time.) The
@@ -607,55 +605,83 @@ struct UniqueKeyHash: UniqueKeyText {
 /// keeps it, and the id's bytes, alive as long as the table.
 struct QuickRule {
     let id: UnsafeRawBufferPointer
-    let kind: ModelCheck.Rule.Quick
+    /// `Rule.Quick` without its payloads, which are fields here: a flat, trivially copied entry (the enum with
+    /// payloads and two `Double?` made a 64-byte `QuickRule?` that the table copied out for every member,
+    /// ~300 of passesQuickly's ~1,700 instructions a seven-member row, callgrind).
+    let kind: Kind
+    let multiple: Bool
     let required: Bool
-    let range: (min: Double?, max: Double?)
     let hasPattern: Bool
+    /// The text limit in bytes (`.text`).
+    let limit: Int
+    /// The range (`.number`); −∞ and +∞ when the model gives none.
+    let min: Double
+    let max: Double
     let rule: Unmanaged<ModelCheck.Rule>
+
+    enum Kind: UInt8 { case text, users, option, number, bool, other }
 
     init(_ rule: ModelCheck.Rule) {
         id = UnsafeRawBufferPointer(rule.idBytes)
-        kind = rule.quick
+        var limit = 0
+        var multiple = false
+        switch rule.quick {
+        case .text(let bytes): (kind, limit) = (.text, bytes)
+        case .users(let several): (kind, multiple) = (.users, several)
+        case .option: kind = .option
+        case .number: kind = .number
+        case .bool: kind = .bool
+        case .other: kind = .other
+        }
+        (self.limit, self.multiple) = (limit, multiple)
         required = rule.required
-        range = rule.range
+        min = rule.range.min ?? -.infinity
+        max = rule.range.max ?? .infinity
         hasPattern = rule.regex != nil
         self.rule = Unmanaged.passUnretained(rule)
     }
 
     /// Whether `key` is the attribute's id, byte for byte.
     @inline(__always)
-    func isNamed(_ key: UnsafeRawBufferPointer) -> Bool {
-        guard id.count == key.count else { return false }
-        guard let keyBase = key.baseAddress, let idBase = id.baseAddress else { return true }
-        return memcmp(idBase, keyBase, key.count) == 0
-    }
+    func isNamed(_ key: UnsafeRawBufferPointer) -> Bool { bytesEqual(id, key) }
 
     /// True when `value` is certainly fine (`Rule.passesQuickly`'s rule).
     @inline(__always)
     func passes(_ value: FlatObject.Value) -> Bool {
-        switch (value, kind) {
-        case (.string(let text), .text(let limit)):
-            let count = text.count
-            guard count > 0, count <= limit, JSON.cannotTrim(text) else { return false }
-            return !hasPattern || rule._withUnsafeGuaranteedRef { $0.matchesPattern(text) }
-        case (.string(let text), .users(let multiple)):
-            return !hasPattern && ModelCheck.Rule.isPlainUserList(text, multiple: multiple)
-        case (.string(let text), .option):
-            return JSON.cannotTrim(text) && rule._withUnsafeGuaranteedRef { $0.isOptionID(text) }
-        case (.integer(let integer), .number):
+        switch value {
+        case .string(let text):
+            switch kind {
+            case .text:
+                let count = text.count
+                guard count > 0, count <= limit, JSON.cannotTrim(text) else { return false }
+                return !hasPattern || rule._withUnsafeGuaranteedRef { $0.matchesPattern(text) }
+            case .users:
+                return !hasPattern && ModelCheck.Rule.isPlainUserList(text, multiple: multiple)
+            case .option:
+                return JSON.cannotTrim(text) && rule._withUnsafeGuaranteedRef { $0.isOptionID(text) }
+            default:
+                return false
+            }
+        case .integer(let integer):
+            guard kind == .number else { return false }
+            // A NaN bound (a model's "min": "nan") fails both comparisons: the full check decides, as before.
             let number = Double(integer)
-            return (range.min.map { number >= $0 } ?? true) && (range.max.map { number <= $0 } ?? true)
-        case (.bool, .bool):
-            return true
-        default:
+            return number >= min && number <= max
+        case .bool:
+            return kind == .bool
+        case .null:
             return false
         }
     }
 }
 
-struct RuleTable {
-    private let hashes: [UInt64]
-    private let rules: [QuickRule?]
+/// The rules by the FNV-1a hash of their id, open-addressed in memory of its own: a member's rule found in a few
+/// instructions (a `Dictionary<UInt64, Rule>` lookup was ~140 instructions, and a row looks up each member), as a
+/// pointer to the entry (nothing copied, retained or released). Owned by a `ModelCheck`, which keeps the rules alive.
+final class RuleTable {
+    private let hashes: UnsafeMutableBufferPointer<UInt64>
+    private let used: UnsafeMutableBufferPointer<Bool>
+    private let rules: UnsafeMutablePointer<QuickRule>
     private let mask: Int
     /// How many rules it holds.
     let count: Int
@@ -663,15 +689,26 @@ struct RuleTable {
     init(_ byHash: [UInt64: ModelCheck.Rule]) {
         var size = 16
         while size < byHash.count * 2 { size *= 2 }
-        var hashes = [UInt64](repeating: 0, count: size)
-        var rules = [QuickRule?](repeating: nil, count: size)
+        hashes = .allocate(capacity: size)
+        hashes.initialize(repeating: 0)
+        used = .allocate(capacity: size)
+        used.initialize(repeating: false)
+        rules = .allocate(capacity: size)
         for (hash, rule) in byHash {
             var slot = RuleTable.slot(hash, size - 1)
-            while rules[slot] != nil { slot = (slot + 1) & (size - 1) }
+            while used[slot] { slot = (slot + 1) & (size - 1) }
             hashes[slot] = hash
-            rules[slot] = QuickRule(rule)
+            used[slot] = true
+            (rules + slot).initialize(to: QuickRule(rule))
         }
-        (self.hashes, self.rules, mask, count) = (hashes, rules, size - 1, byHash.count)
+        (mask, count) = (size - 1, byHash.count)
+    }
+
+    deinit {
+        // QuickRule holds no reference (BitwiseCopyable fields and an unretained rule): nothing to deinitialize.
+        hashes.deallocate()
+        used.deallocate()
+        rules.deallocate()
     }
 
     @inline(__always)
@@ -680,15 +717,15 @@ struct RuleTable {
     }
 
     func rule(_ hash: UInt64) -> ModelCheck.Rule? {
-        quick(hash)?.rule.takeUnretainedValue()
+        quick(hash)?.pointee.rule.takeUnretainedValue()
     }
 
-    /// The quick check of the rule of `hash`, if any.
+    /// The quick check of the rule of `hash`, if any, in place.
     @inline(__always)
-    func quick(_ hash: UInt64) -> QuickRule? {
+    func quick(_ hash: UInt64) -> UnsafePointer<QuickRule>? {
         var slot = RuleTable.slot(hash, mask)
-        while let rule = rules[slot] {
-            if hashes[slot] == hash { return rule }
+        while used[slot] {
+            if hashes[slot] == hash { return UnsafePointer(rules + slot) }
             slot = (slot + 1) & mask
         }
         return nil

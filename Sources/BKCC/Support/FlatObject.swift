@@ -260,8 +260,7 @@ public final class FlatObject {
 
     /// The same, knowing `keyHash(name)`: a comparison of hashes a member, the bytes only on a match.
     public func value(of name: UnsafeRawBufferPointer, hash: UInt64) -> Value? {
-        for member in members where member.keyHash == hash && member.key.count == name.count
-            && (name.isEmpty || memcmp(member.key.baseAddress!, name.baseAddress!, name.count) == 0) {
+        for member in members where member.keyHash == hash && bytesEqual(member.key, name) {
             return member.value
         }
         return nil
