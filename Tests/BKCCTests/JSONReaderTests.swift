@@ -1,4 +1,5 @@
 import BKCC
+import BKCCTestSupport
 import CJansson
 import Testing
 
@@ -28,6 +29,12 @@ import Testing
         let reference = jansson(bytes)
         let fast = quick(bytes)
         if let fast { #expect(fast == reference, "reader and jansson differ on \(bytes)", sourceLocation: sourceLocation) }
+        // What jansson refuses, the reader leaves to it (a value it read of bad UTF-8 would not even serialize, so
+        // the comparison above would not see it).
+        if reference == nil {
+            #expect(bytes.withUnsafeBytes { JSON.parsedQuickly($0) } == nil, "the reader took what jansson refuses: \(bytes)",
+                    sourceLocation: sourceLocation)
+        }
         if let expectQuick { #expect((fast != nil) == expectQuick, "\(String(decoding: bytes, as: UTF8.self))", sourceLocation: sourceLocation) }
         let parsed = bytes.withUnsafeBytes { JSON.parse($0) }
         switch parsed {
@@ -99,6 +106,22 @@ import Testing
         ]
         for bytes in bad { Self.agree(bytes, expectQuick: false) }
         Self.agree([0x22, 0xC3, 0xA9, 0xE4, 0xB8, 0x89, 0xF0, 0x9F, 0x98, 0x80, 0x22], expectQuick: true)
+    }
+
+    /// Strings of random pieces — ASCII, stray continuation bytes, leads cut short, overlong forms, surrogates,
+    /// well-formed 2-, 3- and 4-byte sequences — between sixteen-byte stretches or not: the scan's run of UTF-8
+    /// sequences (`bkcc_utf8_run`) ends, and refuses, where jansson does.
+    @Test func randomUTF8RunsAgree() {
+        let pieces: [[UInt8]] = [[0x61], [0x7F], [0x80], [0xBF], [0xC2], [0xDF], [0xE0], [0xED], [0xEF], [0xF0], [0xF4], [0xF5], [0xFF],
+                                 Array("é".utf8), Array("三".utf8), Array("😀".utf8), [0xED, 0xA0, 0x80], [0xE0, 0x80, 0x80],
+                                 [0xF4, 0x90, 0x80, 0x80], [0xF0, 0x8F, 0xBF, 0xBF], [0xC1, 0xBF], Array("北京亦庄接入交换机".utf8),
+                                 Array(repeating: UInt8(ascii: "x"), count: 17), [0x5C, 0x6E]]
+        var generator = SplitMix(seed: 0x6A73_6F6E)
+        for _ in 0..<3000 {
+            var bytes: [UInt8] = [UInt8(ascii: "\"")]
+            for _ in 0..<Int(generator.next() % 12) { bytes += pieces[Int(generator.next() % UInt64(pieces.count))] }
+            Self.agree(bytes + [UInt8(ascii: "\"")])
+        }
     }
 
     @Test func writerEscapesAsJanssonDoes() throws {
